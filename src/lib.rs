@@ -8,3 +8,5 @@
 //! out. The engine knows nothing of freight; the model knows nothing of files or plots.
 
 pub mod engine;
+pub mod model;
+pub mod scenario;

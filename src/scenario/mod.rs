@@ -1,0 +1,11 @@
+//! Scenario files: TOML → validated `ScenarioFile`.
+//!
+//! Loading resolves `extends`, reports every problem it can find at once with file, line,
+//! column and field path, and never panics on any input. It must never simulate or write
+//! files; the model receives an already-valid scenario.
+
+pub mod params;
+pub mod schema;
+
+pub use params::ParamPath;
+pub use schema::*;

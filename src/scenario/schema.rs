@@ -1,0 +1,373 @@
+//! The scenario file format: the serde structures a scenario TOML file deserialises into.
+//!
+//! Field names carry their units (`_teu`, `_hours`, `_km`, `_per_day`, `_eur`). Every field
+//! is documented in `docs/scenario-format.md`, which must change in the same commit as this
+//! file. These types hold ids as strings, exactly as written; they are checked by
+//! `validate` and resolved to indices by the model. This module must never do I/O or
+//! simulation.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::DistSpec;
+
+/// A whole scenario file (after `extends` has been resolved, the merged file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioFile {
+    /// Path of a base scenario, relative to this file. Entries of this file override the
+    /// base's entries with the same id, field by field; new ids are added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    /// Entries of the base to drop, as `section.id` (e.g. `"nodes.kuryk"`, `"flows.uzbek"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+    pub run: RunSpec,
+    #[serde(default)]
+    pub nodes: Vec<NodeSpec>,
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
+    #[serde(default)]
+    pub flows: Vec<FlowSpec>,
+    #[serde(default)]
+    pub timeline: Vec<ChangeSpec>,
+    #[serde(default)]
+    pub disruptions: Vec<DisruptionSpec>,
+    #[serde(default)]
+    pub targets: Vec<TargetSpec>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_replications() -> u32 {
+    10
+}
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// First calendar year reported (statistics start on 1 January of it).
+    pub first_year: i32,
+    /// Last calendar year simulated and reported (inclusive).
+    pub last_year: i32,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default = "default_replications")]
+    pub replications: u32,
+    /// Days simulated before 1 January of `first_year` and discarded, so that statistics do
+    /// not start from an empty corridor.
+    #[serde(default)]
+    pub warmup_days: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// A rail terminal or dry port.
+    #[default]
+    Terminal,
+    /// A border crossing, often with a gauge change (1435 ↔ 1520 mm).
+    Border,
+    /// A sea port (berths for vessels).
+    Port,
+    /// Where containers enter or leave the modelled network (origin or destination).
+    Gateway,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: NodeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Latitude in degrees north, for maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude in degrees east, for maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// Servers that handle every arriving container one at a time (cranes, reach stackers,
+    /// transshipment tracks). 0 means no handling step.
+    #[serde(default)]
+    pub cranes: u32,
+    /// Time for one server to handle one container (box), in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handling_minutes: Option<DistSpec>,
+    /// Multiplier on handling times (a timeline lever: faster equipment).
+    #[serde(default = "one")]
+    pub handling_scale: f64,
+    /// Customs, inspection and paperwork after handling, per container, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dwell_hours: Option<DistSpec>,
+    /// Multiplier on dwell times (a timeline lever: digital documents).
+    #[serde(default = "one")]
+    pub dwell_scale: f64,
+    /// Yard capacity in TEU; absent means unlimited. A full yard holds arriving trains and
+    /// vessels upstream; containers are never dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yard_capacity_teu: Option<f64>,
+    /// Berths for vessels of the sea links that start or end here.
+    #[serde(default)]
+    pub berths: u32,
+    /// Time a vessel occupies a berth to load or to unload, per call, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vessel_handling_hours: Option<DistSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkMode {
+    Rail,
+    Sea,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSpec {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub mode: LinkMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    /// Required when `mode = "rail"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rail: Option<RailSpec>,
+    /// Required when `mode = "sea"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sea: Option<SeaSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RailSpec {
+    /// Capacity of one train in TEU (a block train of 41–57 FEU is 82–114 TEU).
+    pub train_capacity_teu: f64,
+    /// A train leaves when full, or when its first container has waited this long.
+    /// Absent: trains leave only when full (or on the timetable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait_hours: Option<f64>,
+    /// Scheduled departures every this many hours, each taking what is waiting up to
+    /// capacity. When set, trains leave only on the timetable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timetable_hours: Option<f64>,
+    /// Train paths per day on this link; departures are spaced at least 24 / paths hours
+    /// apart. Absent: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths_per_day: Option<f64>,
+    /// Running speed in km per day (travel time = distance_km / speed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed_km_per_day: Option<DistSpec>,
+    /// Travel time in hours, when given instead of (or added to) distance / speed:
+    /// stops, crew and locomotive changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_hours: Option<DistSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VesselKind {
+    #[default]
+    Feeder,
+    RailFerry,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VesselClassSpec {
+    /// Id of the class, unique within the link (timeline paths use it).
+    pub class: String,
+    #[serde(default)]
+    pub kind: VesselKind,
+    /// Nominal capacity of one vessel, in TEU.
+    pub capacity_teu: f64,
+    /// Number of vessels of this class on the link.
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StormSpec {
+    /// Mean number of storm closures per year (Poisson).
+    pub events_per_year: f64,
+    /// Twelve relative weights, January to December; absent means flat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_weights: Option<Vec<f64>>,
+    /// Duration of one closure, in hours.
+    pub duration_hours: DistSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeaSpec {
+    /// Sailing time from `from` to `to`, in hours.
+    pub sailing_hours: DistSpec,
+    /// Sailing time back (empty), in hours; absent means the same as `sailing_hours`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_hours: Option<DistSpec>,
+    /// A vessel at berth starts loading once this share of its usable capacity is waiting...
+    #[serde(default)]
+    pub min_load_share: f64,
+    /// ...or once it has waited this long at berth, in hours. Absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait_hours: Option<f64>,
+    /// Usable share of nominal capacity (draft limits from the falling Caspian level).
+    #[serde(default = "one")]
+    pub load_cap_share: f64,
+    pub fleet: Vec<VesselClassSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storms: Option<StormSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteSpec {
+    pub id: String,
+    /// Node ids, origin first, destination last; consecutive nodes must be joined by a link.
+    pub nodes: Vec<String>,
+    /// Optional link ids, one per leg, when two links join the same pair of nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteShare {
+    pub route: String,
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalProcess {
+    /// Containers arrive one by one as a (seasonal, year-varying) Poisson process.
+    #[default]
+    Poisson,
+    /// Containers arrive in block trains of `block_train_teu`, evenly spaced.
+    BlockTrains,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Routes with their shares of the flow (shares sum to 1).
+    pub routes: Vec<RouteShare>,
+    /// TEU per year for some years (keys are years as strings, e.g. `"2025" = 77000`):
+    /// linear in between, flat before the first and after the last.
+    pub teu_per_year: BTreeMap<String, f64>,
+    /// Twelve monthly factors (January first), normalised to mean 1. Absent: flat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seasonality: Option<Vec<f64>>,
+    /// Share of boxes that are 40-ft (2 TEU); the rest are 20-ft (1 TEU).
+    #[serde(default)]
+    pub share_40ft: f64,
+    #[serde(default)]
+    pub arrivals: ArrivalProcess,
+    /// TEU per block train when `arrivals = "block_trains"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_train_teu: Option<f64>,
+}
+
+/// A calendar date (TOML local date `2028-01-01`, or the same as a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "toml::value::Datetime", into = "String")]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl TryFrom<toml::value::Datetime> for Date {
+    type Error = String;
+    fn try_from(dt: toml::value::Datetime) -> Result<Self, String> {
+        match dt.date {
+            Some(d) if dt.time.is_none() => Ok(Date {
+                year: i32::from(d.year),
+                month: d.month,
+                day: d.day,
+            }),
+            _ => Err(format!("expected a date like 2028-01-01, got {dt}")),
+        }
+    }
+}
+
+impl From<Date> for String {
+    fn from(d: Date) -> String {
+        format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A dated change to the network: an investment or a policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub date: Date,
+    /// Parameter paths and their new values, e.g.
+    /// `{ "nodes.aktau.cranes" = 6, "links.aktau-alat.sea.fleet.feeder-700.count" = 2 }`.
+    pub set: BTreeMap<String, f64>,
+    /// Capital expenditure, in EUR (reported, not simulated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capex_eur: Option<f64>,
+}
+
+/// A closure of a node or link: dated, or random (Poisson) over the horizon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisruptionSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `"nodes.<id>"` or `"links.<id>"`.
+    pub subject: String,
+    /// Start of a dated closure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    /// Mean number of random closures per year (instead of `start`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_per_year: Option<f64>,
+    /// Duration of each closure, in hours.
+    pub duration_hours: DistSpec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetDirection {
+    /// Met when the value is at least the threshold.
+    #[default]
+    AtLeast,
+    /// Met when the value is at most the threshold.
+    AtMost,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A metric name from docs/outputs.md, e.g. `delivered_teu`, `handled_teu`.
+    pub metric: String,
+    /// `"corridor"`, or the id of a node, link, flow or route, as the metric requires.
+    #[serde(default = "corridor_subject")]
+    pub subject: String,
+    pub year: i32,
+    pub threshold: f64,
+    #[serde(default)]
+    pub direction: TargetDirection,
+}
+
+fn corridor_subject() -> String {
+    "corridor".to_string()
+}
