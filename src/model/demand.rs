@@ -1,0 +1,166 @@
+//! Demand: flows create containers at their origin, as a Poisson process or as block
+//! trains, at a rate that varies by year (linear between given years) and by month
+//! (seasonality).
+//!
+//! Arrivals of a non-homogeneous Poisson process with a piecewise-constant rate are drawn
+//! exactly: one unit exponential "mass" is spent month by month until it runs out. A flow
+//! draws from its own stream only, so changing another flow leaves its arrivals unchanged.
+//! This file must never decide where a container goes after its origin node.
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp1};
+
+use crate::engine::Ticks;
+use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR};
+use crate::scenario::ArrivalProcess;
+
+use super::network::CUM_DAYS;
+use super::sim::{Container, Ev, Sim};
+
+/// Start tick of the month containing `t`, its end, and (year offset, month index).
+#[inline]
+pub(crate) fn month_bounds(t: Ticks) -> (Ticks, usize, usize) {
+    let year = (t / TICKS_PER_YEAR) as usize;
+    let in_year = t % TICKS_PER_YEAR;
+    let doy = in_year / TICKS_PER_DAY;
+    let month = CUM_DAYS.iter().rposition(|d| *d <= doy).unwrap_or(0);
+    let next = if month == 11 {
+        (year as u64 + 1) * TICKS_PER_YEAR
+    } else {
+        year as u64 * TICKS_PER_YEAR + CUM_DAYS[month + 1] * TICKS_PER_DAY
+    };
+    (next, year, month)
+}
+
+/// Time at which a cumulative intensity `mass` is reached from `t`, with a rate (per tick)
+/// constant within each calendar month; None if it is not reached before `limit`.
+pub(crate) fn spend_mass(
+    mut t: Ticks,
+    mut mass: f64,
+    limit: Ticks,
+    rate: impl Fn(usize, usize) -> f64,
+) -> Option<Ticks> {
+    while t < limit {
+        let (next, year, month) = month_bounds(t);
+        let r = rate(year, month);
+        let span = (next.min(limit) - t) as f64;
+        if r > 0.0 && r * span >= mass {
+            let dt = (mass / r).round() as Ticks;
+            return Some(t + dt);
+        }
+        mass -= r * span;
+        t = next.min(limit);
+    }
+    None
+}
+
+impl Sim<'_> {
+    /// Rate of the flow in TEU per tick during (year offset from epoch, month).
+    fn flow_teu_rate(&self, f: usize, year: usize, month: usize) -> f64 {
+        let fd = &self.m.flows[f];
+        let annual = fd.teu_per_year.get(year).copied().unwrap_or(0.0);
+        annual * fd.monthly[month] / TICKS_PER_YEAR as f64
+    }
+
+    pub(crate) fn schedule_next_arrival(&mut self, f: usize) {
+        let fd = &self.m.flows[f];
+        let mean_box_teu = 1.0 + fd.share_40ft;
+        let mass = match fd.arrivals {
+            // Exp(1) mass in boxes; the rate is converted from TEU to boxes below.
+            ArrivalProcess::Poisson => {
+                let e: f64 = Exp1.sample(&mut self.flow_rng[f]);
+                e * mean_box_teu
+            }
+            ArrivalProcess::BlockTrains => fd.block_train_teu,
+        };
+        let now = self.now();
+        let at = spend_mass(now, mass, self.m.end, |y, mo| self.flow_teu_rate(f, y, mo));
+        if let Some(at) = at {
+            self.schedule_at(at, Ev::FlowArrival { flow: f as u32 });
+        }
+    }
+
+    pub(crate) fn on_flow_arrival(&mut self, f: usize) {
+        let fd = &self.m.flows[f];
+        match fd.arrivals {
+            ArrivalProcess::Poisson => {
+                let teu = if self.flow_rng[f].random::<f64>() < fd.share_40ft {
+                    2
+                } else {
+                    1
+                };
+                self.create_container(f, teu);
+            }
+            ArrivalProcess::BlockTrains => {
+                let mut remaining = fd.block_train_teu.round().max(1.0) as u32;
+                while remaining > 0 {
+                    let teu = if remaining >= 2 && self.flow_rng[f].random::<f64>() < fd.share_40ft
+                    {
+                        2
+                    } else {
+                        1
+                    };
+                    remaining -= teu;
+                    self.create_container(f, teu as u8);
+                }
+            }
+        }
+        self.schedule_next_arrival(f);
+    }
+
+    fn create_container(&mut self, f: usize, teu: u8) {
+        let fd = &self.m.flows[f];
+        let route = if fd.routes.len() == 1 {
+            fd.routes[0].1
+        } else {
+            let u: f64 = self.flow_rng[f].random();
+            fd.routes
+                .iter()
+                .find(|(cum, _)| u < *cum)
+                .map(|r| r.1)
+                .unwrap_or(fd.routes[fd.routes.len() - 1].1)
+        };
+        let now = self.now();
+        let c = self.alloc_container(Container {
+            created: now,
+            mark: now,
+            node_wait: 0,
+            flow: f as u32,
+            route: route as u32,
+            teu,
+            leg: 0,
+        });
+        self.created_teu += f64::from(teu);
+        if let Some(y) = self.year_index(now) {
+            let ys = &mut self.years[y];
+            ys.created_teu += f64::from(teu);
+            ys.flow_created_teu[f] += f64::from(teu);
+        }
+        let origin = self.m.flows[f].origin;
+        self.arrive_at_node(origin, c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_bounds_walk_the_calendar() {
+        let (next, y, m) = month_bounds(0);
+        assert_eq!((next, y, m), (31 * TICKS_PER_DAY, 0, 0));
+        let (next, y, m) = month_bounds(TICKS_PER_YEAR + 59 * TICKS_PER_DAY);
+        assert_eq!((next, y, m), (TICKS_PER_YEAR + 90 * TICKS_PER_DAY, 1, 2));
+        let (next, _, m) = month_bounds(TICKS_PER_YEAR - 1);
+        assert_eq!((next, m), (TICKS_PER_YEAR, 11));
+    }
+
+    #[test]
+    fn mass_spent_across_months() {
+        // Rate 1 per day in January, 2 per day afterwards: mass 41 is reached on 5 Feb.
+        let rate = |_y: usize, m: usize| if m == 0 { 1.0 } else { 2.0 } / TICKS_PER_DAY as f64;
+        let at = spend_mass(0, 41.0, TICKS_PER_YEAR, rate).unwrap();
+        assert_eq!(at, 36 * TICKS_PER_DAY);
+        assert_eq!(spend_mass(0, 1e9, TICKS_PER_YEAR, rate), None);
+    }
+}

@@ -1,0 +1,666 @@
+//! The corridor as the simulation sees it: a scenario file resolved into plain data with
+//! indices instead of ids, distributions built, dates turned into ticks.
+//!
+//! Building is the only place where ids are looked up by name; the event loop then works on
+//! indices alone. Building assumes a scenario that passed `scenario::validate`, but it still
+//! returns `BuildError` rather than panicking if something is inconsistent. It must never
+//! sample random numbers or hold run state.
+
+use std::collections::HashMap;
+
+use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR, hours_to_ticks};
+use crate::engine::{Dist, DistSpec, Ticks};
+use crate::scenario::params::{FleetParam, NodeParam, ParamPath, RailParam, SeaParam};
+use crate::scenario::{ArrivalProcess, Date, LinkMode, ScenarioFile};
+
+/// Why a scenario could not be turned into a model (field path and message).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct BuildError {
+    pub path: String,
+    pub message: String,
+}
+
+fn berr(path: impl Into<String>, message: impl Into<String>) -> BuildError {
+    BuildError {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+pub(crate) const MONTH_DAYS: [u64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+pub(crate) const CUM_DAYS: [u64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+#[derive(Debug, Clone)]
+pub(crate) struct NodeDef {
+    pub id: String,
+    pub cranes: u32,
+    pub handling_minutes: Option<Dist>,
+    pub handling_scale: f64,
+    pub dwell_hours: Option<Dist>,
+    pub dwell_scale: f64,
+    pub yard_capacity_teu: f64,
+    pub berths: u32,
+    pub vessel_handling_hours: Option<Dist>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RailDef {
+    pub train_capacity_teu: f64,
+    pub max_wait: Option<Ticks>,
+    pub timetable: Option<Ticks>,
+    pub paths_per_day: Option<f64>,
+    pub distance_km: f64,
+    pub speed_km_per_day: Option<Dist>,
+    pub extra_hours: Option<Dist>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct VesselClassDef {
+    pub id: String,
+    pub capacity_teu: f64,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StormDef {
+    pub events_per_year: f64,
+    /// Monthly rate multipliers, normalised so that a year yields `events_per_year`.
+    pub monthly: [f64; 12],
+    pub duration_hours: Dist,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SeaDef {
+    pub sailing_hours: Dist,
+    pub return_hours: Dist,
+    pub min_load_share: f64,
+    pub max_wait: Option<Ticks>,
+    pub load_cap_share: f64,
+    pub classes: Vec<VesselClassDef>,
+    pub storms: Option<StormDef>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum LinkKind {
+    Rail(RailDef),
+    Sea(SeaDef),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LinkDef {
+    pub id: String,
+    pub from: usize,
+    pub to: usize,
+    pub kind: LinkKind,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RouteDef {
+    pub id: String,
+    pub nodes: Vec<usize>,
+    /// One link per leg: `links[i]` joins `nodes[i]` to `nodes[i + 1]`.
+    pub links: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FlowDef {
+    pub id: String,
+    pub origin: usize,
+    /// (cumulative share, route index), last cumulative share is 1.
+    pub routes: Vec<(f64, usize)>,
+    /// TEU per year for each simulated calendar year, from `epoch_year`.
+    pub teu_per_year: Vec<f64>,
+    /// Monthly rate multipliers, normalised so that a year yields `teu_per_year`.
+    pub monthly: [f64; 12],
+    pub share_40ft: f64,
+    pub arrivals: ArrivalProcess,
+    pub block_train_teu: f64,
+}
+
+/// A parameter resolved to indices.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Param {
+    Node(usize, NodeParam),
+    Rail(usize, RailParam),
+    Sea(usize, SeaParam),
+    Fleet(usize, usize, FleetParam),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ChangeDef {
+    pub at: Ticks,
+    pub sets: Vec<(Param, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Node(usize),
+    Link(usize),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DisruptionDef {
+    pub id: String,
+    pub subject: Subject,
+    pub start: Option<Ticks>,
+    pub events_per_year: f64,
+    pub duration_hours: Dist,
+}
+
+/// The corridor model, ready to simulate any number of replications.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub(crate) name: String,
+    pub(crate) seed: u64,
+    pub(crate) epoch_year: i32,
+    pub(crate) first_year: i32,
+    pub(crate) last_year: i32,
+    /// Tick at which the run starts (warm-up start).
+    pub(crate) start: Ticks,
+    /// Tick of 1 January of `first_year`: statistics start here.
+    pub(crate) stats_start: Ticks,
+    /// Tick of 1 January after `last_year`: the run ends here.
+    pub(crate) end: Ticks,
+    pub(crate) nodes: Vec<NodeDef>,
+    pub(crate) links: Vec<LinkDef>,
+    pub(crate) routes: Vec<RouteDef>,
+    pub(crate) flows: Vec<FlowDef>,
+    pub(crate) changes: Vec<ChangeDef>,
+    pub(crate) disruptions: Vec<DisruptionDef>,
+}
+
+fn dist(spec: &DistSpec, path: &str) -> Result<Dist, BuildError> {
+    let d = spec.build().map_err(|e| berr(path, e.to_string()))?;
+    if d.min_value() < 0.0 {
+        return Err(berr(path, "a duration cannot be negative"));
+    }
+    Ok(d)
+}
+
+fn opt_dist(spec: &Option<DistSpec>, path: &str) -> Result<Option<Dist>, BuildError> {
+    spec.as_ref().map(|s| dist(s, path)).transpose()
+}
+
+fn monthly(weights: &Option<Vec<f64>>, path: &str) -> Result<[f64; 12], BuildError> {
+    let mut m = [1.0; 12];
+    if let Some(w) = weights {
+        if w.len() != 12 {
+            return Err(berr(
+                path,
+                format!("needs 12 monthly values, got {}", w.len()),
+            ));
+        }
+        if w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+            return Err(berr(path, "monthly values must be finite and >= 0"));
+        }
+        // Normalised so that a year at rate r * m[month] yields exactly r: months differ in
+        // length, so the weights are scaled by day counts, not just to a mean of 1.
+        let weighted_days: f64 = w.iter().zip(MONTH_DAYS).map(|(x, d)| x * d as f64).sum();
+        if !(weighted_days > 0.0 && weighted_days.is_finite()) {
+            return Err(berr(path, "monthly values must have a positive sum"));
+        }
+        for (i, x) in w.iter().enumerate() {
+            m[i] = x * 365.0 / weighted_days;
+        }
+    }
+    Ok(m)
+}
+
+impl Model {
+    /// Ticks since the model epoch of a calendar date (365-day years; 29 February is 1 March).
+    pub(crate) fn date_ticks(epoch_year: i32, d: Date) -> Ticks {
+        if d.year < epoch_year {
+            return 0;
+        }
+        let years = (d.year - epoch_year) as u64;
+        let m = usize::from(d.month.clamp(1, 12)) - 1;
+        let day = u64::from(d.day.clamp(1, 31)) - 1;
+        let doy = (CUM_DAYS[m] + day).min(364);
+        years * TICKS_PER_YEAR + doy * TICKS_PER_DAY
+    }
+
+    /// Resolves ids to indices and builds every distribution.
+    pub fn build(s: &ScenarioFile) -> Result<Model, BuildError> {
+        let run = &s.run;
+        if run.first_year > run.last_year {
+            return Err(berr("run.last_year", "must not be before run.first_year"));
+        }
+        if !(run.warmup_days.is_finite() && (0.0..=3650.0).contains(&run.warmup_days)) {
+            return Err(berr("run.warmup_days", "must be between 0 and 3650"));
+        }
+        let warmup = (run.warmup_days * TICKS_PER_DAY as f64).round() as Ticks;
+        let warmup_years = warmup.div_ceil(TICKS_PER_YEAR) as i32;
+        let epoch_year = run.first_year - warmup_years;
+        let stats_start = (run.first_year - epoch_year) as u64 * TICKS_PER_YEAR;
+        let end = (run.last_year + 1 - epoch_year) as u64 * TICKS_PER_YEAR;
+        let start = stats_start - warmup;
+
+        let node_index: HashMap<&str, usize> = s
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.as_str(), i))
+            .collect();
+        let link_index: HashMap<&str, usize> = s
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), i))
+            .collect();
+        let route_index: HashMap<&str, usize> = s
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        let node_of = |id: &str, path: String| {
+            node_index
+                .get(id)
+                .copied()
+                .ok_or_else(|| berr(path, format!("unknown node `{id}`")))
+        };
+
+        let mut nodes = Vec::with_capacity(s.nodes.len());
+        for n in &s.nodes {
+            let p = format!("nodes.{}", n.id);
+            let handling_minutes = opt_dist(&n.handling_minutes, &format!("{p}.handling_minutes"))?;
+            if n.cranes > 0 && handling_minutes.is_none() {
+                return Err(berr(
+                    format!("{p}.handling_minutes"),
+                    "is required when cranes > 0",
+                ));
+            }
+            nodes.push(NodeDef {
+                id: n.id.clone(),
+                cranes: n.cranes,
+                handling_minutes,
+                handling_scale: n.handling_scale,
+                dwell_hours: opt_dist(&n.dwell_hours, &format!("{p}.dwell_hours"))?,
+                dwell_scale: n.dwell_scale,
+                yard_capacity_teu: n.yard_capacity_teu.unwrap_or(f64::INFINITY),
+                berths: n.berths,
+                vessel_handling_hours: opt_dist(
+                    &n.vessel_handling_hours,
+                    &format!("{p}.vessel_handling_hours"),
+                )?,
+            });
+        }
+
+        let mut links = Vec::with_capacity(s.links.len());
+        for l in &s.links {
+            let p = format!("links.{}", l.id);
+            let from = node_of(&l.from, format!("{p}.from"))?;
+            let to = node_of(&l.to, format!("{p}.to"))?;
+            let kind = match l.mode {
+                LinkMode::Rail => {
+                    let r = l.rail.as_ref().ok_or_else(|| {
+                        berr(
+                            format!("{p}.rail"),
+                            "a rail link needs a [links.rail] table",
+                        )
+                    })?;
+                    let speed =
+                        opt_dist(&r.speed_km_per_day, &format!("{p}.rail.speed_km_per_day"))?;
+                    if let Some(sp) = &speed
+                        && sp.min_value() <= 0.0
+                    {
+                        return Err(berr(
+                            format!("{p}.rail.speed_km_per_day"),
+                            "speeds must be > 0",
+                        ));
+                    }
+                    LinkKind::Rail(RailDef {
+                        train_capacity_teu: r.train_capacity_teu,
+                        max_wait: r.max_wait_hours.map(hours_to_ticks),
+                        timetable: r.timetable_hours.map(hours_to_ticks).map(|t| t.max(1)),
+                        paths_per_day: r.paths_per_day,
+                        distance_km: l.distance_km.unwrap_or(0.0),
+                        speed_km_per_day: speed,
+                        extra_hours: opt_dist(&r.extra_hours, &format!("{p}.rail.extra_hours"))?,
+                    })
+                }
+                LinkMode::Sea => {
+                    let sea = l.sea.as_ref().ok_or_else(|| {
+                        berr(format!("{p}.sea"), "a sea link needs a [links.sea] table")
+                    })?;
+                    for end in [from, to] {
+                        if nodes[end].berths == 0 || nodes[end].vessel_handling_hours.is_none() {
+                            return Err(berr(
+                                format!("nodes.{}.berths", nodes[end].id),
+                                format!(
+                                    "node is an end of sea link `{}` and needs berths >= 1 and vessel_handling_hours",
+                                    l.id
+                                ),
+                            ));
+                        }
+                    }
+                    let sailing = dist(&sea.sailing_hours, &format!("{p}.sea.sailing_hours"))?;
+                    let ret = match &sea.return_hours {
+                        Some(r) => dist(r, &format!("{p}.sea.return_hours"))?,
+                        None => sailing.clone(),
+                    };
+                    let storms = match &sea.storms {
+                        Some(st) => Some(StormDef {
+                            events_per_year: st.events_per_year,
+                            monthly: monthly(
+                                &st.monthly_weights,
+                                &format!("{p}.sea.storms.monthly_weights"),
+                            )?,
+                            duration_hours: dist(
+                                &st.duration_hours,
+                                &format!("{p}.sea.storms.duration_hours"),
+                            )?,
+                        }),
+                        None => None,
+                    };
+                    LinkKind::Sea(SeaDef {
+                        sailing_hours: sailing,
+                        return_hours: ret,
+                        min_load_share: sea.min_load_share,
+                        max_wait: sea.max_wait_hours.map(hours_to_ticks),
+                        load_cap_share: sea.load_cap_share,
+                        classes: sea
+                            .fleet
+                            .iter()
+                            .map(|c| VesselClassDef {
+                                id: c.class.clone(),
+                                capacity_teu: c.capacity_teu,
+                                count: c.count,
+                            })
+                            .collect(),
+                        storms,
+                    })
+                }
+            };
+            links.push(LinkDef {
+                id: l.id.clone(),
+                from,
+                to,
+                kind,
+            });
+        }
+
+        let mut routes = Vec::with_capacity(s.routes.len());
+        for r in &s.routes {
+            let p = format!("routes.{}", r.id);
+            if r.nodes.len() < 2 {
+                return Err(berr(
+                    format!("{p}.nodes"),
+                    "a route needs at least two nodes",
+                ));
+            }
+            let ns = r
+                .nodes
+                .iter()
+                .map(|id| node_of(id, format!("{p}.nodes")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut ls = Vec::with_capacity(ns.len() - 1);
+            for (leg, w) in ns.windows(2).enumerate() {
+                let link = match &r.links {
+                    Some(ids) => {
+                        let id = ids
+                            .get(leg)
+                            .ok_or_else(|| berr(format!("{p}.links"), "needs one link per leg"))?;
+                        *link_index.get(id.as_str()).ok_or_else(|| {
+                            berr(format!("{p}.links"), format!("unknown link `{id}`"))
+                        })?
+                    }
+                    None => links
+                        .iter()
+                        .position(|l| l.from == w[0] && l.to == w[1])
+                        .ok_or_else(|| {
+                            berr(
+                                format!("{p}.nodes"),
+                                format!(
+                                    "no link from `{}` to `{}`",
+                                    nodes[w[0]].id, nodes[w[1]].id
+                                ),
+                            )
+                        })?,
+                };
+                if links[link].from != w[0] || links[link].to != w[1] {
+                    return Err(berr(
+                        format!("{p}.links"),
+                        format!("link `{}` does not join leg {leg}", links[link].id),
+                    ));
+                }
+                ls.push(link);
+            }
+            routes.push(RouteDef {
+                id: r.id.clone(),
+                nodes: ns,
+                links: ls,
+            });
+        }
+
+        let years = (run.last_year - epoch_year + 1) as usize;
+        let mut flows = Vec::with_capacity(s.flows.len());
+        for f in &s.flows {
+            let p = format!("flows.{}", f.id);
+            if f.routes.is_empty() {
+                return Err(berr(
+                    format!("{p}.routes"),
+                    "a flow needs at least one route",
+                ));
+            }
+            let mut cum = 0.0;
+            let mut rs = Vec::new();
+            for rs_spec in &f.routes {
+                let ri = *route_index.get(rs_spec.route.as_str()).ok_or_else(|| {
+                    berr(
+                        format!("{p}.routes"),
+                        format!("unknown route `{}`", rs_spec.route),
+                    )
+                })?;
+                cum += rs_spec.share;
+                rs.push((cum, ri));
+            }
+            if (cum - 1.0).abs() > 1e-6 {
+                return Err(berr(
+                    format!("{p}.routes"),
+                    format!("shares sum to {cum}, not 1"),
+                ));
+            }
+            if let Some(last) = rs.last_mut() {
+                last.0 = 1.0;
+            }
+            let origin = routes[rs[0].1].nodes[0];
+            let mut points: Vec<(i32, f64)> = Vec::new();
+            for (k, v) in &f.teu_per_year {
+                let y: i32 = k.trim().parse().map_err(|_| {
+                    berr(
+                        format!("{p}.teu_per_year.{k}"),
+                        "keys must be years, e.g. \"2025\"",
+                    )
+                })?;
+                points.push((y, *v));
+            }
+            points.sort_by_key(|p| p.0);
+            if points.is_empty() {
+                return Err(berr(format!("{p}.teu_per_year"), "needs at least one year"));
+            }
+            let teu_per_year = (0..years)
+                .map(|i| interpolate(&points, epoch_year + i as i32))
+                .collect();
+            let block_train_teu = match f.arrivals {
+                ArrivalProcess::Poisson => 0.0,
+                ArrivalProcess::BlockTrains => {
+                    f.block_train_teu.filter(|t| *t > 0.0).ok_or_else(|| {
+                        berr(
+                            format!("{p}.block_train_teu"),
+                            "is required (> 0) for block trains",
+                        )
+                    })?
+                }
+            };
+            flows.push(FlowDef {
+                id: f.id.clone(),
+                origin,
+                routes: rs,
+                teu_per_year,
+                monthly: monthly(&f.seasonality, &format!("{p}.seasonality"))?,
+                share_40ft: f.share_40ft,
+                arrivals: f.arrivals,
+                block_train_teu,
+            });
+        }
+
+        let mut changes = Vec::with_capacity(s.timeline.len());
+        for c in &s.timeline {
+            let p = format!("timeline.{}", c.id);
+            let mut sets = Vec::new();
+            for (path, value) in &c.set {
+                let pp = ParamPath::parse(path).map_err(|e| berr(format!("{p}.set"), e.message))?;
+                pp.check(s, *value)
+                    .map_err(|e| berr(format!("{p}.set"), e.message))?;
+                let param = match &pp {
+                    ParamPath::Node { node, param } => {
+                        Param::Node(node_index[node.as_str()], *param)
+                    }
+                    ParamPath::Rail { link, param } => {
+                        Param::Rail(link_index[link.as_str()], *param)
+                    }
+                    ParamPath::Sea { link, param } => Param::Sea(link_index[link.as_str()], *param),
+                    ParamPath::Fleet { link, class, param } => {
+                        let li = link_index[link.as_str()];
+                        let ci = match &links[li].kind {
+                            LinkKind::Sea(sea) => sea.classes.iter().position(|k| &k.id == class),
+                            LinkKind::Rail(_) => None,
+                        }
+                        .ok_or_else(|| {
+                            berr(
+                                format!("{p}.set"),
+                                format!("unknown vessel class `{class}`"),
+                            )
+                        })?;
+                        Param::Fleet(li, ci, *param)
+                    }
+                };
+                sets.push((param, *value));
+            }
+            changes.push(ChangeDef {
+                at: Self::date_ticks(epoch_year, c.date).max(start),
+                sets,
+            });
+        }
+        // Stable: changes on the same date apply in file order.
+        changes.sort_by_key(|c| c.at);
+
+        let mut disruptions = Vec::with_capacity(s.disruptions.len());
+        for d in &s.disruptions {
+            let p = format!("disruptions.{}", d.id);
+            let subject =
+                match d.subject.split_once('.') {
+                    Some(("nodes", id)) => Subject::Node(node_of(id, format!("{p}.subject"))?),
+                    Some(("links", id)) => Subject::Link(*link_index.get(id).ok_or_else(|| {
+                        berr(format!("{p}.subject"), format!("unknown link `{id}`"))
+                    })?),
+                    _ => {
+                        return Err(berr(
+                            format!("{p}.subject"),
+                            "must be nodes.<id> or links.<id>",
+                        ));
+                    }
+                };
+            disruptions.push(DisruptionDef {
+                id: d.id.clone(),
+                subject,
+                start: d
+                    .start
+                    .map(|date| Self::date_ticks(epoch_year, date).max(start)),
+                events_per_year: d.events_per_year.unwrap_or(0.0),
+                duration_hours: dist(&d.duration_hours, &format!("{p}.duration_hours"))?,
+            });
+        }
+
+        Ok(Model {
+            name: run.name.clone(),
+            seed: run.seed,
+            epoch_year,
+            first_year: run.first_year,
+            last_year: run.last_year,
+            start,
+            stats_start,
+            end,
+            nodes,
+            links,
+            routes,
+            flows,
+            changes,
+            disruptions,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Replaces the master seed (the `--seed` option).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
+    pub fn first_year(&self) -> i32 {
+        self.first_year
+    }
+
+    pub fn last_year(&self) -> i32 {
+        self.last_year
+    }
+
+    /// Total TEU the flows are asked to carry over the reported years (demand).
+    pub fn demand_teu(&self) -> f64 {
+        let from = (self.first_year - self.epoch_year) as usize;
+        self.flows
+            .iter()
+            .map(|f| f.teu_per_year[from..].iter().sum::<f64>())
+            .sum()
+    }
+}
+
+/// Linear between given years, flat outside.
+fn interpolate(points: &[(i32, f64)], year: i32) -> f64 {
+    match points.iter().position(|(y, _)| *y >= year) {
+        None => points.last().map(|p| p.1).unwrap_or(0.0),
+        Some(0) => points[0].1,
+        Some(i) => {
+            let (y0, v0) = points[i - 1];
+            let (y1, v1) = points[i];
+            v0 + (v1 - v0) * f64::from(year - y0) / f64::from(y1 - y0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_is_linear_and_flat_outside() {
+        let pts = [(2025, 100.0), (2035, 200.0)];
+        assert_eq!(interpolate(&pts, 2020), 100.0);
+        assert_eq!(interpolate(&pts, 2025), 100.0);
+        assert_eq!(interpolate(&pts, 2030), 150.0);
+        assert_eq!(interpolate(&pts, 2035), 200.0);
+        assert_eq!(interpolate(&pts, 2040), 200.0);
+    }
+
+    #[test]
+    fn dates_to_ticks() {
+        let d = |y, m, day| Date {
+            year: y,
+            month: m,
+            day,
+        };
+        assert_eq!(Model::date_ticks(2024, d(2024, 1, 1)), 0);
+        assert_eq!(Model::date_ticks(2024, d(2025, 1, 1)), TICKS_PER_YEAR);
+        assert_eq!(Model::date_ticks(2024, d(2024, 3, 1)), 59 * TICKS_PER_DAY);
+        assert_eq!(Model::date_ticks(2024, d(2024, 2, 29)), 59 * TICKS_PER_DAY);
+        assert_eq!(Model::date_ticks(2024, d(2020, 6, 1)), 0);
+    }
+}

@@ -1,0 +1,197 @@
+//! Rail links: trains formed at the departing node, leaving when full, after a maximum
+//! wait, or on a timetable, each needing a free train path; then running for a travel time
+//! drawn from distance and speed plus stops.
+//!
+//! A train takes waiting containers in arrival order up to its capacity in TEU (never
+//! overtaking: a 40-ft box that does not fit ends the loading). This file must never touch
+//! a node's cranes or yard other than through `leave_node` and `unload_at_node`.
+
+use crate::engine::Ticks;
+use crate::engine::time::TICKS_PER_DAY;
+
+use super::network::LinkKind;
+use super::sim::{Ev, Sim, Waiting};
+
+impl Sim<'_> {
+    /// Starts the processes of a link at the beginning of the run.
+    pub(crate) fn start_link(&mut self, l: usize) {
+        match &self.m.links[l].kind {
+            LinkKind::Rail(_) => self.ensure_timetable(l),
+            LinkKind::Sea(_) => self.start_sea(l),
+        }
+    }
+
+    pub(crate) fn ensure_timetable(&mut self, l: usize) {
+        let Some(r) = self.links[l].rail.as_mut() else {
+            return;
+        };
+        if let Some(tt) = r.timetable
+            && !r.slot_running
+        {
+            r.slot_running = true;
+            self.schedule_in(tt, Ev::TrainSlot { link: l as u32 });
+        }
+    }
+
+    /// Something changed at the origin of `l` (a container is ready, the link or node
+    /// reopened, a parameter changed): leave if the rules allow.
+    pub(crate) fn try_depart(&mut self, l: usize) {
+        if self.links[l].rail.is_some() {
+            self.try_rail(l);
+        } else {
+            self.try_sea(l);
+        }
+    }
+
+    fn rail_open(&self, l: usize) -> bool {
+        self.links[l].closed == 0 && self.nodes[self.m.links[l].from].closed == 0
+    }
+
+    fn try_rail(&mut self, l: usize) {
+        let now = self.now();
+        loop {
+            if !self.rail_open(l) || self.links[l].waiting.is_empty() {
+                return;
+            }
+            let Some(r) = self.links[l].rail.as_ref() else {
+                return;
+            };
+            if r.timetable.is_some() {
+                return; // departures happen only at slots
+            }
+            let full = self.links[l].waiting_teu >= r.train_capacity_teu;
+            let oldest = self.links[l]
+                .waiting
+                .front()
+                .map(|c| self.containers[*c as usize].mark)
+                .unwrap_or(now);
+            let due_at = r.max_wait.map(|w| oldest.saturating_add(w));
+            let due = full || due_at.is_some_and(|d| d <= now);
+            if !due {
+                if let Some(d) = due_at {
+                    self.rail_timer(l, d);
+                }
+                return;
+            }
+            if now < r.next_path {
+                let at = r.next_path;
+                self.rail_timer(l, at);
+                return;
+            }
+            self.dispatch_train(l);
+        }
+    }
+
+    /// Asks for a retry at `at` unless one is already due no later.
+    fn rail_timer(&mut self, l: usize, at: Ticks) {
+        let Some(r) = self.links[l].rail.as_mut() else {
+            return;
+        };
+        if at < r.next_timer {
+            r.next_timer = at;
+            self.schedule_at(at, Ev::RailTimer { link: l as u32 });
+        }
+    }
+
+    pub(crate) fn on_rail_timer(&mut self, l: usize) {
+        let now = self.now();
+        if let Some(r) = self.links[l].rail.as_mut()
+            && r.next_timer <= now
+        {
+            r.next_timer = Ticks::MAX;
+        }
+        self.try_rail(l);
+    }
+
+    pub(crate) fn on_train_slot(&mut self, l: usize) {
+        let now = self.now();
+        let Some(r) = self.links[l].rail.as_mut() else {
+            return;
+        };
+        let Some(tt) = r.timetable else {
+            r.slot_running = false;
+            return;
+        };
+        self.schedule_in(tt, Ev::TrainSlot { link: l as u32 });
+        let path_free = self.links[l]
+            .rail
+            .as_ref()
+            .is_some_and(|r| now >= r.next_path);
+        if self.rail_open(l) && path_free && !self.links[l].waiting.is_empty() {
+            self.dispatch_train(l);
+        }
+    }
+
+    fn dispatch_train(&mut self, l: usize) {
+        let now = self.now();
+        let from = self.m.links[l].from;
+        let (capacity, headway) = {
+            let Some(r) = self.links[l].rail.as_ref() else {
+                return;
+            };
+            let headway = r
+                .paths_per_day
+                .filter(|p| *p > 0.0)
+                .map(|p| (TICKS_PER_DAY as f64 / p).round() as Ticks);
+            (r.train_capacity_teu, headway)
+        };
+        let b = self.alloc_batch(l as u32);
+        let mut list = std::mem::take(&mut self.batches[b as usize].containers);
+        let mut teu = 0.0;
+        while let Some(&c) = self.links[l].waiting.front() {
+            let t = f64::from(self.containers[c as usize].teu);
+            // The first box always boards, so that a train smaller than a 40-ft box cannot
+            // block the link for ever.
+            if !list.is_empty() && teu + t > capacity {
+                break;
+            }
+            self.links[l].waiting.pop_front();
+            self.links[l].waiting_teu -= t;
+            teu += t;
+            list.push(c);
+            self.leave_node(from, l, c);
+        }
+        let batch = &mut self.batches[b as usize];
+        batch.containers = list;
+        batch.teu = teu;
+        self.links[l].in_transit_teu += teu;
+        if let Some(r) = self.links[l].rail.as_mut() {
+            r.next_path = now + headway.unwrap_or(0);
+        }
+        if let Some(y) = self.year_index(now) {
+            let ly = &mut self.years[y].links[l];
+            ly.carried_teu += teu;
+            ly.departures += 1.0;
+            ly.load_factor.add(teu / capacity);
+        }
+        let travel = self.rail_travel_ticks(l);
+        self.schedule_in(travel, Ev::TrainArrival { batch: b });
+        self.request_admit(from);
+    }
+
+    fn rail_travel_ticks(&mut self, l: usize) -> Ticks {
+        let LinkKind::Rail(r) = &self.m.links[l].kind else {
+            return 0;
+        };
+        let rng = &mut self.link_rng[l];
+        let mut hours = 0.0;
+        if let Some(speed) = &r.speed_km_per_day {
+            let v = speed.sample(rng);
+            if v > 0.0 {
+                hours += r.distance_km / v * 24.0;
+            }
+        }
+        if let Some(extra) = &r.extra_hours {
+            hours += extra.sample(rng);
+        }
+        Sim::hours(hours)
+    }
+
+    pub(crate) fn on_train_arrival(&mut self, b: u32) {
+        let l = self.batches[b as usize].link as usize;
+        let to = self.m.links[l].to;
+        if self.unload_at_node(to, Waiting::Train(b)) {
+            self.free_batches.push(b);
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! Sea crossings: a fleet of vessel classes shuttling between two ports.
+//!
+//! A vessel idles at the origin until enough cargo waits (a share of its usable capacity)
+//! or it has waited long enough; it then claims that cargo, queues for a berth, loads for
+//! the port's vessel handling time, sails unless a storm or closure holds it, queues for a
+//! berth at the destination, unloads, waits at the berth until the yard takes all its
+//! boxes (back-pressure), and sails back empty. Storms hold every departure in both
+//! directions; vessels already at sea continue. Usable capacity is nominal capacity times
+//! `load_cap_share` (draft limits). This file must never handle containers landside.
+
+use rand_distr::{Distribution, Exp1};
+
+use crate::engine::time::TICKS_PER_YEAR;
+
+use super::demand::spend_mass;
+use super::network::LinkKind;
+use super::sim::{Ev, Sim, Vessel, VesselState, Waiting};
+
+impl Sim<'_> {
+    pub(crate) fn start_sea(&mut self, l: usize) {
+        let LinkKind::Sea(def) = &self.m.links[l].kind else {
+            return;
+        };
+        for (k, class) in def.classes.iter().enumerate() {
+            for _ in 0..class.count {
+                self.add_vessel(l, k);
+            }
+        }
+        self.schedule_storm(l);
+    }
+
+    fn add_vessel(&mut self, l: usize, class: usize) {
+        let now = self.now();
+        let v = self.vessels.len() as u32;
+        self.vessels.push(Vessel {
+            link: l as u32,
+            class: class as u32,
+            state: VesselState::Retired,
+            cargo: Vec::new(),
+            cargo_teu: 0.0,
+            epoch: 0,
+            expired: false,
+        });
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.class_active[class] += 1;
+            let fleet = s.tw_fleet.current() + 1.0;
+            s.tw_fleet.set(now, fleet);
+            let busy = s.tw_busy.current() + 1.0;
+            s.tw_busy.set(now, busy);
+        }
+        self.vessel_idle(v);
+    }
+
+    fn set_busy(&mut self, l: usize, delta: f64) {
+        let now = self.now();
+        if let Some(s) = self.links[l].sea.as_mut() {
+            let b = s.tw_busy.current() + delta;
+            s.tw_busy.set(now, b);
+        }
+    }
+
+    /// The vessel is at the origin with nothing to do.
+    fn vessel_idle(&mut self, v: u32) {
+        let l = self.vessels[v as usize].link as usize;
+        let class = self.vessels[v as usize].class as usize;
+        let now = self.now();
+        let retire = {
+            let Some(s) = self.links[l].sea.as_ref() else {
+                return;
+            };
+            s.class_active[class] > s.class_target[class]
+        };
+        if retire {
+            self.retire_vessel(v);
+            return;
+        }
+        self.set_busy(l, -1.0);
+        let vs = &mut self.vessels[v as usize];
+        vs.state = VesselState::Idle;
+        vs.epoch = vs.epoch.wrapping_add(1);
+        vs.expired = false;
+        let epoch = vs.epoch;
+        let max_wait = self.links[l].sea.as_ref().and_then(|s| s.max_wait);
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.idle.push_back(v);
+        }
+        if let Some(w) = max_wait {
+            self.schedule_at(
+                now.saturating_add(w),
+                Ev::VesselTimeout { vessel: v, epoch },
+            );
+        }
+        self.try_sea(l);
+    }
+
+    fn retire_vessel(&mut self, v: u32) {
+        let now = self.now();
+        let l = self.vessels[v as usize].link as usize;
+        let class = self.vessels[v as usize].class as usize;
+        self.vessels[v as usize].state = VesselState::Retired;
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.class_active[class] -= 1;
+            let fleet = s.tw_fleet.current() - 1.0;
+            s.tw_fleet.set(now, fleet);
+            let busy = s.tw_busy.current() - 1.0;
+            s.tw_busy.set(now, busy);
+        }
+    }
+
+    pub(crate) fn on_vessel_timeout(&mut self, v: u32, epoch: u32) {
+        let vs = &mut self.vessels[v as usize];
+        if vs.epoch == epoch && vs.state == VesselState::Idle {
+            vs.expired = true;
+            let l = vs.link as usize;
+            self.try_sea(l);
+        }
+    }
+
+    fn usable_capacity(&self, v: u32) -> f64 {
+        let vs = &self.vessels[v as usize];
+        let Some(s) = self.links[vs.link as usize].sea.as_ref() else {
+            return 0.0;
+        };
+        s.class_capacity_teu[vs.class as usize] * s.load_cap_share
+    }
+
+    /// Sends idle vessels to load while the waiting cargo justifies it.
+    pub(crate) fn try_sea(&mut self, l: usize) {
+        let from = self.m.links[l].from;
+        loop {
+            if self.links[l].closed > 0
+                || self.nodes[from].closed > 0
+                || self.links[l].waiting.is_empty()
+            {
+                return;
+            }
+            let Some(s) = self.links[l].sea.as_ref() else {
+                return;
+            };
+            let Some(&v) = s.idle.front() else { return };
+            let usable = self.usable_capacity(v);
+            let waiting = self.links[l].waiting_teu;
+            let enough = waiting >= s.min_load_share * usable || waiting >= usable;
+            if !(enough || self.vessels[v as usize].expired) {
+                return;
+            }
+            if let Some(s) = self.links[l].sea.as_mut() {
+                s.idle.pop_front();
+            }
+            self.set_busy(l, 1.0);
+            // Claim the cargo now so that two vessels never count the same boxes.
+            let mut cargo = std::mem::take(&mut self.vessels[v as usize].cargo);
+            cargo.clear();
+            let mut teu = 0.0;
+            while let Some(&c) = self.links[l].waiting.front() {
+                let t = f64::from(self.containers[c as usize].teu);
+                if !cargo.is_empty() && teu + t > usable {
+                    break;
+                }
+                self.links[l].waiting.pop_front();
+                self.links[l].waiting_teu -= t;
+                teu += t;
+                cargo.push(c);
+            }
+            let vs = &mut self.vessels[v as usize];
+            vs.cargo = cargo;
+            vs.cargo_teu = teu;
+            vs.state = VesselState::QueuedOrigin;
+            self.request_berth(from, v);
+        }
+    }
+
+    fn request_berth(&mut self, n: usize, v: u32) {
+        let node = &self.nodes[n];
+        if node.closed == 0 && node.berths_busy < node.berths && node.berth_queue.is_empty() {
+            self.occupy_berth(n, v);
+        } else {
+            self.nodes[n].berth_queue.push_back(v);
+        }
+    }
+
+    fn occupy_berth(&mut self, n: usize, v: u32) {
+        let now = self.now();
+        let node = &mut self.nodes[n];
+        node.berths_busy += 1;
+        node.tw_berths_busy.set(now, f64::from(node.berths_busy));
+        let hours = match &self.m.nodes[n].vessel_handling_hours {
+            Some(d) => d.sample(&mut self.node_rng[n]),
+            None => 0.0,
+        };
+        let vs = &mut self.vessels[v as usize];
+        vs.state = match vs.state {
+            VesselState::QueuedOrigin => VesselState::Loading,
+            _ => VesselState::Unloading,
+        };
+        self.schedule_in(Sim::hours(hours), Ev::Vessel { vessel: v });
+    }
+
+    fn release_berth(&mut self, n: usize) {
+        let now = self.now();
+        let node = &mut self.nodes[n];
+        node.berths_busy -= 1;
+        node.tw_berths_busy.set(now, f64::from(node.berths_busy));
+        self.serve_berth_queue(n);
+    }
+
+    pub(crate) fn serve_berth_queue(&mut self, n: usize) {
+        while self.nodes[n].closed == 0 && self.nodes[n].berths_busy < self.nodes[n].berths {
+            let Some(v) = self.nodes[n].berth_queue.pop_front() else {
+                break;
+            };
+            self.occupy_berth(n, v);
+        }
+    }
+
+    fn sea_open(&self, l: usize) -> bool {
+        let s = self.links[l].sea.as_ref();
+        self.links[l].closed == 0 && s.is_some_and(|s| s.storms == 0)
+    }
+
+    pub(crate) fn on_vessel(&mut self, v: u32) {
+        let l = self.vessels[v as usize].link as usize;
+        let (from, to) = (self.m.links[l].from, self.m.links[l].to);
+        match self.vessels[v as usize].state {
+            VesselState::Loading => {
+                let now = self.now();
+                let cargo = std::mem::take(&mut self.vessels[v as usize].cargo);
+                for &c in &cargo {
+                    self.leave_node(from, l, c);
+                }
+                self.vessels[v as usize].cargo = cargo;
+                let teu = self.vessels[v as usize].cargo_teu;
+                self.links[l].in_transit_teu += teu;
+                if let Some(y) = self.year_index(now) {
+                    let usable = self.usable_capacity(v);
+                    let ly = &mut self.years[y].links[l];
+                    ly.carried_teu += teu;
+                    ly.departures += 1.0;
+                    if usable > 0.0 {
+                        ly.load_factor.add(teu / usable);
+                    }
+                }
+                self.release_berth(from);
+                self.request_admit(from);
+                self.depart_or_hold(v, VesselState::HoldOrigin);
+            }
+            VesselState::Sailing => {
+                self.vessels[v as usize].state = VesselState::QueuedDest;
+                self.request_berth(to, v);
+            }
+            VesselState::Unloading => {
+                if self.unload_at_node(to, Waiting::Vessel(v)) {
+                    self.vessel_emptied(v);
+                } else {
+                    self.vessels[v as usize].state = VesselState::BlockedDest;
+                }
+            }
+            VesselState::Returning => self.vessel_idle(v),
+            _ => {}
+        }
+    }
+
+    /// The destination yard took the last box: free the berth and head back.
+    pub(crate) fn vessel_emptied(&mut self, v: u32) {
+        let l = self.vessels[v as usize].link as usize;
+        let to = self.m.links[l].to;
+        let vs = &mut self.vessels[v as usize];
+        vs.cargo.clear();
+        vs.cargo_teu = 0.0;
+        self.release_berth(to);
+        self.depart_or_hold(v, VesselState::HoldDest);
+    }
+
+    fn depart_or_hold(&mut self, v: u32, hold: VesselState) {
+        let l = self.vessels[v as usize].link as usize;
+        if self.sea_open(l) {
+            self.sail(v, hold == VesselState::HoldOrigin);
+        } else {
+            self.vessels[v as usize].state = hold;
+            if let Some(s) = self.links[l].sea.as_mut() {
+                s.hold.push(v);
+            }
+        }
+    }
+
+    fn sail(&mut self, v: u32, outbound: bool) {
+        let l = self.vessels[v as usize].link as usize;
+        let LinkKind::Sea(def) = &self.m.links[l].kind else {
+            return;
+        };
+        let rng = &mut self.link_rng[l];
+        let hours = if outbound {
+            def.sailing_hours.sample(rng)
+        } else {
+            def.return_hours.sample(rng)
+        };
+        self.vessels[v as usize].state = if outbound {
+            VesselState::Sailing
+        } else {
+            VesselState::Returning
+        };
+        self.schedule_in(Sim::hours(hours), Ev::Vessel { vessel: v });
+    }
+
+    /// The crossing reopened: held vessels sail, in the order they were held.
+    pub(crate) fn release_held_vessels(&mut self, l: usize) {
+        if !self.sea_open(l) {
+            return;
+        }
+        let held = match self.links[l].sea.as_mut() {
+            Some(s) => std::mem::take(&mut s.hold),
+            None => return,
+        };
+        for &v in &held {
+            let outbound = self.vessels[v as usize].state == VesselState::HoldOrigin;
+            self.sail(v, outbound);
+        }
+        if let Some(s) = self.links[l].sea.as_mut() {
+            let mut held = held;
+            held.clear();
+            s.hold = held;
+        }
+    }
+
+    /// Fleet size of a class changed: add vessels at the origin now; retire idle ones now
+    /// and busy ones when they next come back empty.
+    pub(crate) fn set_fleet_count(&mut self, l: usize, class: usize, target: u32) {
+        let active = {
+            let Some(s) = self.links[l].sea.as_mut() else {
+                return;
+            };
+            s.class_target[class] = target;
+            s.class_active[class]
+        };
+        for _ in active..target {
+            self.add_vessel(l, class);
+        }
+        if active > target {
+            let idle: Vec<u32> = self.links[l]
+                .sea
+                .as_ref()
+                .map(|s| s.idle.iter().copied().collect())
+                .unwrap_or_default();
+            for v in idle {
+                let over = self.links[l]
+                    .sea
+                    .as_ref()
+                    .is_some_and(|s| s.class_active[class] > s.class_target[class]);
+                if over && self.vessels[v as usize].class as usize == class {
+                    if let Some(s) = self.links[l].sea.as_mut() {
+                        s.idle.retain(|x| *x != v);
+                    }
+                    // An idle vessel counts as not busy; retiring removes it from both.
+                    self.set_busy(l, 1.0);
+                    self.retire_vessel(v);
+                }
+            }
+        }
+    }
+
+    // ---- storms ----
+
+    pub(crate) fn schedule_storm(&mut self, l: usize) {
+        let LinkKind::Sea(def) = &self.m.links[l].kind else {
+            return;
+        };
+        let Some(st) = &def.storms else { return };
+        let Some(s) = self.links[l].sea.as_ref() else {
+            return;
+        };
+        let per_year = s.storm_rate_per_year;
+        let epoch = s.storm_epoch;
+        if per_year <= 0.0 {
+            return;
+        }
+        let monthly = st.monthly;
+        let mass: f64 = Exp1.sample(&mut self.weather_rng[l]);
+        let rate = |_y: usize, m: usize| per_year * monthly[m] / TICKS_PER_YEAR as f64;
+        if let Some(at) = spend_mass(self.now(), mass, self.m.end, rate) {
+            self.schedule_at(
+                at,
+                Ev::StormStart {
+                    link: l as u32,
+                    epoch,
+                },
+            );
+        }
+    }
+
+    pub(crate) fn on_storm_start(&mut self, l: usize, epoch: u32) {
+        let now = self.now();
+        if self.links[l]
+            .sea
+            .as_ref()
+            .is_none_or(|s| s.storm_epoch != epoch)
+        {
+            return;
+        }
+        let LinkKind::Sea(def) = &self.m.links[l].kind else {
+            return;
+        };
+        let Some(st) = &def.storms else { return };
+        let hours = st.duration_hours.sample(&mut self.weather_rng[l]);
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.storms += 1;
+            s.tw_storm.set(now, 1.0);
+        }
+        self.schedule_in(Sim::hours(hours), Ev::StormEnd { link: l as u32 });
+        self.schedule_storm(l);
+    }
+
+    pub(crate) fn on_storm_end(&mut self, l: usize) {
+        let now = self.now();
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.storms -= 1;
+            if s.storms == 0 {
+                s.tw_storm.set(now, 0.0);
+            }
+        }
+        self.release_held_vessels(l);
+    }
+
+    /// The storm rate changed: redraw the next storm from now (memoryless, so exact).
+    pub(crate) fn reschedule_storms(&mut self, l: usize) {
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.storm_epoch = s.storm_epoch.wrapping_add(1);
+        }
+        self.schedule_storm(l);
+    }
+}

@@ -1,0 +1,708 @@
+//! One replication of the corridor: run state, the event loop and the statistics it keeps.
+//!
+//! Containers live in an arena and are referred to by `u32` index; trains and vessels hold
+//! index lists whose buffers are reused, so the steady state allocates nothing per event.
+//! Events are a small `Copy` enum. The behaviour of each kind of place is in its own file
+//! (`terminal.rs`, `rail.rs`, `sea.rs`, `demand.rs`, `timeline.rs`) as `impl Sim` blocks;
+//! this file holds the shared state and turns it into `RunResult` records at the end. It
+//! must never read files or print.
+
+use std::collections::VecDeque;
+
+use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
+use crate::engine::{Calendar, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted};
+
+use super::network::{LinkKind, Model};
+use super::results::{Conservation, Record, RunResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ev {
+    FlowArrival {
+        flow: u32,
+    },
+    HandlingDone {
+        node: u32,
+        container: u32,
+    },
+    Ready {
+        node: u32,
+        container: u32,
+    },
+    RailTimer {
+        link: u32,
+    },
+    TrainSlot {
+        link: u32,
+    },
+    TrainArrival {
+        batch: u32,
+    },
+    /// The vessel finished its current timed activity (handling or sailing).
+    Vessel {
+        vessel: u32,
+    },
+    VesselTimeout {
+        vessel: u32,
+        epoch: u32,
+    },
+    StormStart {
+        link: u32,
+        epoch: u32,
+    },
+    StormEnd {
+        link: u32,
+    },
+    Change {
+        index: u32,
+    },
+    ClosureStart {
+        disruption: u32,
+        epoch: u32,
+    },
+    ClosureEnd {
+        disruption: u32,
+    },
+    /// Yard space was freed at the node: admit what waits outside.
+    Admit {
+        node: u32,
+    },
+    YearEnd,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Container {
+    pub created: Ticks,
+    /// Start of the current phase: arrival at a node, then admission, then readiness.
+    pub mark: Ticks,
+    /// Waiting accumulated at the current node (outside the yard, crane queue, dwell).
+    pub node_wait: Ticks,
+    pub flow: u32,
+    pub route: u32,
+    pub teu: u8,
+    pub leg: u8,
+}
+
+/// What waits outside a node for yard space, in arrival order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    Container(u32),
+    Train(u32),
+    Vessel(u32),
+}
+
+pub(crate) struct NodeState {
+    pub cranes: u32,
+    pub busy: u32,
+    pub handling_scale: f64,
+    pub dwell_scale: f64,
+    pub queue: VecDeque<u32>,
+    pub yard_teu: f64,
+    pub yard_capacity_teu: f64,
+    pub blocked: VecDeque<Waiting>,
+    pub blocked_teu: f64,
+    pub berths: u32,
+    pub berths_busy: u32,
+    pub berth_queue: VecDeque<u32>,
+    pub closed: u32,
+    pub admit_pending: bool,
+    /// Outgoing links, to retry departures when the node reopens.
+    pub out_links: Vec<u32>,
+    pub tw_busy: TimeWeighted,
+    pub tw_cranes: TimeWeighted,
+    pub tw_queue: TimeWeighted,
+    pub tw_yard: TimeWeighted,
+    pub tw_berths_busy: TimeWeighted,
+    pub tw_berths: TimeWeighted,
+}
+
+pub(crate) struct Batch {
+    pub link: u32,
+    pub containers: Vec<u32>,
+    pub teu: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VesselState {
+    Idle,
+    QueuedOrigin,
+    Loading,
+    HoldOrigin,
+    Sailing,
+    QueuedDest,
+    Unloading,
+    BlockedDest,
+    HoldDest,
+    Returning,
+    Retired,
+}
+
+pub(crate) struct Vessel {
+    pub link: u32,
+    pub class: u32,
+    pub state: VesselState,
+    pub cargo: Vec<u32>,
+    pub cargo_teu: f64,
+    pub epoch: u32,
+    pub expired: bool,
+}
+
+pub(crate) struct RailState {
+    pub train_capacity_teu: f64,
+    pub paths_per_day: Option<f64>,
+    pub max_wait: Option<Ticks>,
+    pub timetable: Option<Ticks>,
+    pub next_path: Ticks,
+    pub next_timer: Ticks,
+    pub slot_running: bool,
+    pub tw_paths: TimeWeighted,
+}
+
+pub(crate) struct SeaState {
+    pub load_cap_share: f64,
+    pub min_load_share: f64,
+    pub max_wait: Option<Ticks>,
+    pub storm_rate_per_year: f64,
+    pub storm_epoch: u32,
+    pub storms: u32,
+    pub class_capacity_teu: Vec<f64>,
+    pub class_target: Vec<u32>,
+    pub class_active: Vec<u32>,
+    pub idle: VecDeque<u32>,
+    pub hold: Vec<u32>,
+    pub tw_fleet: TimeWeighted,
+    pub tw_busy: TimeWeighted,
+    pub tw_storm: TimeWeighted,
+}
+
+pub(crate) struct LinkState {
+    pub waiting: VecDeque<u32>,
+    pub waiting_teu: f64,
+    pub in_transit_teu: f64,
+    pub closed: u32,
+    pub rail: Option<RailState>,
+    pub sea: Option<SeaState>,
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct NodeYear {
+    pub handled_teu: f64,
+    pub wait_hours: Tally,
+    pub wait_teu_hours: f64,
+    pub utilization: f64,
+    pub berth_utilization: f64,
+    pub queue_mean: f64,
+    pub queue_max: f64,
+    pub yard_mean: f64,
+    pub yard_max: f64,
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct LinkYear {
+    pub carried_teu: f64,
+    pub departures: f64,
+    pub load_factor: Tally,
+    pub wait_hours: Tally,
+    pub wait_teu_hours: f64,
+    pub utilization: f64,
+    pub storm_hours: f64,
+    pub vessels_mean: f64,
+}
+
+#[derive(Clone)]
+pub(crate) struct YearStats {
+    pub created_teu: f64,
+    pub delivered_teu: f64,
+    pub transit_days: Tally,
+    pub transit_q: Quantiles,
+    pub backlog_teu: f64,
+    pub in_system_teu: f64,
+    pub flow_created_teu: Vec<f64>,
+    pub flow_delivered_teu: Vec<f64>,
+    pub flow_transit_days: Vec<Tally>,
+    pub route_delivered_teu: Vec<f64>,
+    pub nodes: Vec<NodeYear>,
+    pub links: Vec<LinkYear>,
+}
+
+/// The state of one replication.
+pub(crate) struct Sim<'m> {
+    pub m: &'m Model,
+    pub cal: Calendar<Ev>,
+    pub containers: Vec<Container>,
+    pub free_containers: Vec<u32>,
+    pub nodes: Vec<NodeState>,
+    pub links: Vec<LinkState>,
+    pub batches: Vec<Batch>,
+    pub free_batches: Vec<u32>,
+    pub vessels: Vec<Vessel>,
+    pub flow_rng: Vec<Stream>,
+    pub node_rng: Vec<Stream>,
+    pub link_rng: Vec<Stream>,
+    pub weather_rng: Vec<Stream>,
+    pub disruption_rng: Vec<Stream>,
+    pub disruption_epoch: Vec<u32>,
+    pub years: Vec<YearStats>,
+    pub created_teu: f64,
+    pub delivered_teu: f64,
+    pub alive_teu: f64,
+}
+
+impl<'m> Sim<'m> {
+    pub fn new(m: &'m Model, replication: u64) -> Self {
+        let f = StreamFactory::new(m.seed, replication);
+        let t0 = m.start;
+        let nodes: Vec<NodeState> = m
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| NodeState {
+                cranes: n.cranes,
+                busy: 0,
+                handling_scale: n.handling_scale,
+                dwell_scale: n.dwell_scale,
+                queue: VecDeque::new(),
+                yard_teu: 0.0,
+                yard_capacity_teu: n.yard_capacity_teu,
+                blocked: VecDeque::new(),
+                blocked_teu: 0.0,
+                berths: n.berths,
+                berths_busy: 0,
+                berth_queue: VecDeque::new(),
+                closed: 0,
+                admit_pending: false,
+                out_links: m
+                    .links
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.from == i)
+                    .map(|(j, _)| j as u32)
+                    .collect(),
+                tw_busy: TimeWeighted::new(t0, 0.0),
+                tw_cranes: TimeWeighted::new(t0, f64::from(n.cranes)),
+                tw_queue: TimeWeighted::new(t0, 0.0),
+                tw_yard: TimeWeighted::new(t0, 0.0),
+                tw_berths_busy: TimeWeighted::new(t0, 0.0),
+                tw_berths: TimeWeighted::new(t0, f64::from(n.berths)),
+            })
+            .collect();
+        let links: Vec<LinkState> = m
+            .links
+            .iter()
+            .map(|l| match &l.kind {
+                LinkKind::Rail(r) => LinkState {
+                    waiting: VecDeque::new(),
+                    waiting_teu: 0.0,
+                    in_transit_teu: 0.0,
+                    closed: 0,
+                    rail: Some(RailState {
+                        train_capacity_teu: r.train_capacity_teu,
+                        paths_per_day: r.paths_per_day,
+                        max_wait: r.max_wait,
+                        timetable: r.timetable,
+                        next_path: 0,
+                        next_timer: Ticks::MAX,
+                        slot_running: false,
+                        tw_paths: TimeWeighted::new(t0, r.paths_per_day.unwrap_or(0.0)),
+                    }),
+                    sea: None,
+                },
+                LinkKind::Sea(s) => LinkState {
+                    waiting: VecDeque::new(),
+                    waiting_teu: 0.0,
+                    in_transit_teu: 0.0,
+                    closed: 0,
+                    rail: None,
+                    sea: Some(SeaState {
+                        load_cap_share: s.load_cap_share,
+                        min_load_share: s.min_load_share,
+                        max_wait: s.max_wait,
+                        storm_rate_per_year: s
+                            .storms
+                            .as_ref()
+                            .map(|st| st.events_per_year)
+                            .unwrap_or(0.0),
+                        storm_epoch: 0,
+                        storms: 0,
+                        class_capacity_teu: s.classes.iter().map(|c| c.capacity_teu).collect(),
+                        class_target: s.classes.iter().map(|c| c.count).collect(),
+                        class_active: vec![0; s.classes.len()],
+                        idle: VecDeque::new(),
+                        hold: Vec::new(),
+                        tw_fleet: TimeWeighted::new(t0, 0.0),
+                        tw_busy: TimeWeighted::new(t0, 0.0),
+                        tw_storm: TimeWeighted::new(t0, 0.0),
+                    }),
+                },
+            })
+            .collect();
+        let nyears = (m.last_year - m.first_year + 1) as usize;
+        let year = YearStats {
+            created_teu: 0.0,
+            delivered_teu: 0.0,
+            transit_days: Tally::new(),
+            transit_q: Quantiles::new(0.001),
+            backlog_teu: 0.0,
+            in_system_teu: 0.0,
+            flow_created_teu: vec![0.0; m.flows.len()],
+            flow_delivered_teu: vec![0.0; m.flows.len()],
+            flow_transit_days: vec![Tally::new(); m.flows.len()],
+            route_delivered_teu: vec![0.0; m.routes.len()],
+            nodes: vec![NodeYear::default(); m.nodes.len()],
+            links: vec![LinkYear::default(); m.links.len()],
+        };
+        let mut cal = Calendar::with_capacity(1024);
+        cal.start_at(t0);
+        Sim {
+            m,
+            cal,
+            containers: Vec::new(),
+            free_containers: Vec::new(),
+            nodes,
+            links,
+            batches: Vec::new(),
+            free_batches: Vec::new(),
+            vessels: Vec::new(),
+            flow_rng: m
+                .flows
+                .iter()
+                .map(|x| f.named(&format!("flow:{}", x.id)))
+                .collect(),
+            node_rng: m
+                .nodes
+                .iter()
+                .map(|x| f.named(&format!("node:{}", x.id)))
+                .collect(),
+            link_rng: m
+                .links
+                .iter()
+                .map(|x| f.named(&format!("link:{}", x.id)))
+                .collect(),
+            weather_rng: m
+                .links
+                .iter()
+                .map(|x| f.named(&format!("weather:{}", x.id)))
+                .collect(),
+            disruption_rng: m
+                .disruptions
+                .iter()
+                .map(|x| f.named(&format!("disruption:{}", x.id)))
+                .collect(),
+            disruption_epoch: vec![0; m.disruptions.len()],
+            years: vec![year; nyears],
+            created_teu: 0.0,
+            delivered_teu: 0.0,
+            alive_teu: 0.0,
+        }
+    }
+
+    /// Index of the reported year containing `t`, or None during warm-up / past the end.
+    #[inline]
+    pub fn year_index(&self, t: Ticks) -> Option<usize> {
+        if t < self.m.stats_start {
+            return None;
+        }
+        let i = ((t - self.m.stats_start) / TICKS_PER_YEAR) as usize;
+        (i < self.years.len()).then_some(i)
+    }
+
+    #[inline]
+    pub fn now(&self) -> Ticks {
+        self.cal.now()
+    }
+
+    pub fn schedule_in(&mut self, delay: Ticks, ev: Ev) {
+        self.cal.schedule_in(delay, ev);
+    }
+
+    pub fn schedule_at(&mut self, at: Ticks, ev: Ev) {
+        let at = at.max(self.cal.now());
+        // `at` is clamped to now, so scheduling cannot fail.
+        let _ = self.cal.schedule_at(at, ev);
+    }
+
+    /// Admits waiting arrivals at `n` once the current event is over. Deferring (rather
+    /// than admitting inside a departure) keeps the call depth bounded whatever the queue.
+    pub fn request_admit(&mut self, n: usize) {
+        if !self.nodes[n].admit_pending && !self.nodes[n].blocked.is_empty() {
+            self.nodes[n].admit_pending = true;
+            self.schedule_in(0, Ev::Admit { node: n as u32 });
+        }
+    }
+
+    pub fn alloc_container(&mut self, c: Container) -> u32 {
+        self.alive_teu += f64::from(c.teu);
+        if let Some(i) = self.free_containers.pop() {
+            self.containers[i as usize] = c;
+            i
+        } else {
+            self.containers.push(c);
+            (self.containers.len() - 1) as u32
+        }
+    }
+
+    pub fn alloc_batch(&mut self, link: u32) -> u32 {
+        if let Some(i) = self.free_batches.pop() {
+            let b = &mut self.batches[i as usize];
+            b.link = link;
+            b.teu = 0.0;
+            b.containers.clear();
+            i
+        } else {
+            self.batches.push(Batch {
+                link,
+                containers: Vec::new(),
+                teu: 0.0,
+            });
+            (self.batches.len() - 1) as u32
+        }
+    }
+
+    /// Runs the replication from warm-up start to the end of the last year.
+    pub fn run(mut self, replication: u64) -> RunResult {
+        self.start();
+        let end = self.m.end;
+        while let Some((_, ev)) = self.cal.pop_until(end) {
+            self.handle(ev);
+        }
+        self.finish(replication)
+    }
+
+    fn start(&mut self) {
+        let m = self.m;
+        // Year boundaries: the first one closes the warm-up window.
+        let mut t = m.stats_start;
+        while t <= m.end {
+            self.schedule_at(t, Ev::YearEnd);
+            t += TICKS_PER_YEAR;
+        }
+        for (i, c) in m.changes.iter().enumerate() {
+            self.schedule_at(c.at, Ev::Change { index: i as u32 });
+        }
+        for l in 0..m.links.len() {
+            self.start_link(l);
+        }
+        for f in 0..m.flows.len() {
+            self.schedule_next_arrival(f);
+        }
+        for d in 0..m.disruptions.len() {
+            self.schedule_disruption(d);
+        }
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::FlowArrival { flow } => self.on_flow_arrival(flow as usize),
+            Ev::HandlingDone { node, container } => self.on_handling_done(node as usize, container),
+            Ev::Ready { node, container } => self.on_ready(node as usize, container),
+            Ev::RailTimer { link } => self.on_rail_timer(link as usize),
+            Ev::TrainSlot { link } => self.on_train_slot(link as usize),
+            Ev::TrainArrival { batch } => self.on_train_arrival(batch),
+            Ev::Vessel { vessel } => self.on_vessel(vessel),
+            Ev::VesselTimeout { vessel, epoch } => self.on_vessel_timeout(vessel, epoch),
+            Ev::StormStart { link, epoch } => self.on_storm_start(link as usize, epoch),
+            Ev::StormEnd { link } => self.on_storm_end(link as usize),
+            Ev::Change { index } => self.apply_change(index as usize),
+            Ev::ClosureStart { disruption, epoch } => {
+                self.on_closure_start(disruption as usize, epoch)
+            }
+            Ev::ClosureEnd { disruption } => self.on_closure_end(disruption as usize),
+            Ev::Admit { node } => {
+                self.nodes[node as usize].admit_pending = false;
+                self.try_admit(node as usize);
+            }
+            Ev::YearEnd => self.on_year_end(),
+        }
+    }
+
+    /// Closes the year that ends now: time averages and end-of-year stocks.
+    fn on_year_end(&mut self) {
+        let now = self.now();
+        let closing = if now == 0 {
+            None
+        } else {
+            self.year_index(now - 1)
+        };
+        let backlog: f64 = self.nodes.iter().map(|n| n.blocked_teu).sum();
+        let in_system = self.alive_teu;
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            let busy = n.tw_busy.area_until(now);
+            let cap = n.tw_cranes.area_until(now);
+            let bb = n.tw_berths_busy.area_until(now);
+            let bc = n.tw_berths.area_until(now);
+            let (q_mean, q_max) = n.tw_queue.roll(now);
+            let (y_mean, y_max) = n.tw_yard.roll(now);
+            n.tw_busy.roll(now);
+            n.tw_cranes.roll(now);
+            n.tw_berths_busy.roll(now);
+            n.tw_berths.roll(now);
+            if let Some(y) = closing {
+                let ny = &mut self.years[y].nodes[i];
+                ny.utilization = if cap > 0.0 { busy / cap } else { f64::NAN };
+                ny.berth_utilization = if bc > 0.0 { bb / bc } else { f64::NAN };
+                ny.queue_mean = q_mean;
+                ny.queue_max = q_max;
+                ny.yard_mean = y_mean;
+                ny.yard_max = y_max;
+            }
+        }
+        for (i, l) in self.links.iter_mut().enumerate() {
+            let mut util = f64::NAN;
+            let mut storm_hours = f64::NAN;
+            let mut vessels = f64::NAN;
+            if let Some(r) = l.rail.as_mut() {
+                let (paths_mean, _) = r.tw_paths.roll(now);
+                if r.paths_per_day.is_some() && paths_mean > 0.0 {
+                    util = paths_mean * 365.0; // paths offered in the year
+                }
+            }
+            if let Some(s) = l.sea.as_mut() {
+                let fleet = s.tw_fleet.area_until(now);
+                let busy = s.tw_busy.area_until(now);
+                util = if fleet > 0.0 { busy / fleet } else { f64::NAN };
+                let (fleet_mean, _) = s.tw_fleet.roll(now);
+                s.tw_busy.roll(now);
+                let storm_area = s.tw_storm.area_until(now);
+                s.tw_storm.roll(now);
+                storm_hours = storm_area / TICKS_PER_HOUR as f64;
+                vessels = fleet_mean;
+            }
+            if let Some(y) = closing {
+                let ly = &mut self.years[y].links[i];
+                if l.rail.is_some() {
+                    // Rail utilization: trains run over paths offered.
+                    ly.utilization = if util.is_nan() {
+                        f64::NAN
+                    } else {
+                        ly.departures / util
+                    };
+                } else {
+                    ly.utilization = util;
+                }
+                ly.storm_hours = storm_hours;
+                ly.vessels_mean = vessels;
+            }
+        }
+        if let Some(y) = closing {
+            self.years[y].backlog_teu = backlog;
+            self.years[y].in_system_teu = in_system;
+        }
+    }
+
+    fn finish(self, replication: u64) -> RunResult {
+        let m = self.m;
+        let mut records = Vec::new();
+        let mut push = |year: i32, metric: &str, subject: &str, value: f64| {
+            records.push(Record {
+                year,
+                metric: metric.to_string(),
+                subject: subject.to_string(),
+                value,
+            });
+        };
+        for (yi, y) in self.years.iter().enumerate() {
+            let year = m.first_year + yi as i32;
+            let c = "corridor";
+            push(year, "created_teu", c, y.created_teu);
+            push(year, "delivered_teu", c, y.delivered_teu);
+            push(year, "transit_days_mean", c, y.transit_days.mean());
+            push(year, "transit_days_p50", c, y.transit_q.quantile(0.50));
+            push(year, "transit_days_p95", c, y.transit_q.quantile(0.95));
+            push(year, "backlog_teu", c, y.backlog_teu);
+            push(year, "in_system_teu", c, y.in_system_teu);
+            for (i, f) in m.flows.iter().enumerate() {
+                push(year, "created_teu", &f.id, y.flow_created_teu[i]);
+                push(year, "delivered_teu", &f.id, y.flow_delivered_teu[i]);
+                push(
+                    year,
+                    "transit_days_mean",
+                    &f.id,
+                    y.flow_transit_days[i].mean(),
+                );
+            }
+            for (i, r) in m.routes.iter().enumerate() {
+                push(year, "delivered_teu", &r.id, y.route_delivered_teu[i]);
+            }
+            for (i, n) in m.nodes.iter().enumerate() {
+                let ny = &y.nodes[i];
+                push(year, "handled_teu", &n.id, ny.handled_teu);
+                push(year, "wait_hours_mean", &n.id, ny.wait_hours.mean());
+                push(year, "wait_teu_hours", &n.id, ny.wait_teu_hours);
+                push(year, "utilization", &n.id, ny.utilization);
+                push(year, "berth_utilization", &n.id, ny.berth_utilization);
+                push(year, "queue_mean", &n.id, ny.queue_mean);
+                push(year, "queue_max", &n.id, ny.queue_max);
+                push(year, "yard_occupancy_mean_teu", &n.id, ny.yard_mean);
+                push(year, "yard_occupancy_max_teu", &n.id, ny.yard_max);
+            }
+            for (i, l) in m.links.iter().enumerate() {
+                let ly = &y.links[i];
+                push(year, "carried_teu", &l.id, ly.carried_teu);
+                push(year, "departures", &l.id, ly.departures);
+                push(year, "load_factor_mean", &l.id, ly.load_factor.mean());
+                push(year, "wait_hours_mean", &l.id, ly.wait_hours.mean());
+                push(year, "wait_teu_hours", &l.id, ly.wait_teu_hours);
+                push(year, "utilization", &l.id, ly.utilization);
+                if matches!(l.kind, LinkKind::Sea(_)) {
+                    push(year, "storm_hours", &l.id, ly.storm_hours);
+                    push(year, "vessels_mean", &l.id, ly.vessels_mean);
+                }
+            }
+        }
+        let conservation = self.conservation();
+        RunResult {
+            replication,
+            records,
+            conservation,
+            events: self.cal.fired(),
+        }
+    }
+
+    /// Where the TEU still in the corridor are, counted from the places themselves (yards,
+    /// gates, trains, vessels), independently of the created/delivered counters.
+    pub fn conservation(&self) -> Conservation {
+        let mut places = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            let id = &self.m.nodes[i].id;
+            if n.yard_teu > 0.0 {
+                places.push((format!("node:{id}"), n.yard_teu));
+            }
+            let outside: f64 = n
+                .blocked
+                .iter()
+                .map(|w| match *w {
+                    Waiting::Container(c) => f64::from(self.containers[c as usize].teu),
+                    Waiting::Train(_) | Waiting::Vessel(_) => 0.0,
+                })
+                .sum();
+            if outside > 0.0 {
+                places.push((format!("gate:{id}"), outside));
+            }
+        }
+        for (i, l) in self.links.iter().enumerate() {
+            if l.in_transit_teu > 0.0 {
+                places.push((format!("link:{}", self.m.links[i].id), l.in_transit_teu));
+            }
+        }
+        Conservation {
+            created_teu: self.created_teu,
+            delivered_teu: self.delivered_teu,
+            in_system_teu: places,
+        }
+    }
+
+    /// Hours → ticks for a sampled duration.
+    #[inline]
+    pub fn hours(h: f64) -> Ticks {
+        crate::engine::time::hours_to_ticks(h)
+    }
+
+    #[inline]
+    pub fn ticks_to_hours(t: Ticks) -> f64 {
+        t as f64 / TICKS_PER_HOUR as f64
+    }
+
+    #[inline]
+    pub fn ticks_to_days(t: Ticks) -> f64 {
+        t as f64 / TICKS_PER_DAY as f64
+    }
+}

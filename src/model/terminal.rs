@@ -1,0 +1,324 @@
+//! Terminals: dry ports, border and gauge-change points and the landside of ports.
+//!
+//! A container arriving at a node waits outside if the yard is full (back-pressure: the
+//! train or vessel that brought it is held, nothing is dropped), then enters the yard, is
+//! handled by one of the node's cranes (FIFO), spends a dwell (customs, inspection) and
+//! becomes ready to leave on the next link of its route, where it waits for a train or a
+//! vessel. It leaves the yard when it departs. A container reaching the last node of its
+//! route is delivered. This file must never decide when trains or vessels leave.
+
+use crate::engine::Ticks;
+
+use super::sim::{Ev, Sim, Waiting};
+
+impl Sim<'_> {
+    /// A single container (from a flow) arrives at `n`.
+    pub(crate) fn arrive_at_node(&mut self, n: usize, c: u32) {
+        let teu = f64::from(self.containers[c as usize].teu);
+        let node = &mut self.nodes[n];
+        if node.blocked.is_empty() && node.yard_teu + teu <= node.yard_capacity_teu {
+            self.admit(n, c);
+        } else {
+            node.blocked.push_back(Waiting::Container(c));
+            node.blocked_teu += teu;
+        }
+    }
+
+    /// A train or vessel arrives at `n` with containers: those whose route ends here are
+    /// delivered, the others enter the yard as space allows; the rest keep the carrier
+    /// waiting. Returns true when the carrier is empty.
+    pub(crate) fn unload_at_node(&mut self, n: usize, carrier: Waiting) -> bool {
+        let link = match carrier {
+            Waiting::Train(b) => self.batches[b as usize].link as usize,
+            Waiting::Vessel(v) => self.vessels[v as usize].link as usize,
+            Waiting::Container(_) => return true,
+        };
+        let mut list = self.take_cargo(carrier);
+        // Deliver what ends here and advance the others to their next leg.
+        let mut kept = 0;
+        for i in 0..list.len() {
+            let c = list[i];
+            let ct = &mut self.containers[c as usize];
+            ct.leg += 1;
+            ct.mark = self.cal.now();
+            let route = &self.m.routes[ct.route as usize];
+            if usize::from(ct.leg) + 1 >= route.nodes.len() {
+                let teu = f64::from(ct.teu);
+                self.links[link].in_transit_teu -= teu;
+                self.deliver(c);
+            } else {
+                list[kept] = c;
+                kept += 1;
+            }
+        }
+        list.truncate(kept);
+        self.put_cargo(carrier, list);
+        if self.nodes[n].blocked.is_empty() {
+            self.admit_from_carrier(n, carrier, link);
+        }
+        if self.cargo_len(carrier) == 0 {
+            true
+        } else {
+            let teu = self.cargo_teu(carrier);
+            let node = &mut self.nodes[n];
+            node.blocked.push_back(carrier);
+            node.blocked_teu += teu;
+            false
+        }
+    }
+
+    fn take_cargo(&mut self, carrier: Waiting) -> Vec<u32> {
+        match carrier {
+            Waiting::Train(b) => std::mem::take(&mut self.batches[b as usize].containers),
+            Waiting::Vessel(v) => std::mem::take(&mut self.vessels[v as usize].cargo),
+            Waiting::Container(_) => Vec::new(),
+        }
+    }
+
+    fn put_cargo(&mut self, carrier: Waiting, list: Vec<u32>) {
+        let teu: f64 = list
+            .iter()
+            .map(|c| f64::from(self.containers[*c as usize].teu))
+            .sum();
+        match carrier {
+            Waiting::Train(b) => {
+                let bt = &mut self.batches[b as usize];
+                bt.containers = list;
+                bt.teu = teu;
+            }
+            Waiting::Vessel(v) => {
+                let vs = &mut self.vessels[v as usize];
+                vs.cargo = list;
+                vs.cargo_teu = teu;
+            }
+            Waiting::Container(_) => {}
+        }
+    }
+
+    fn cargo_len(&self, carrier: Waiting) -> usize {
+        match carrier {
+            Waiting::Train(b) => self.batches[b as usize].containers.len(),
+            Waiting::Vessel(v) => self.vessels[v as usize].cargo.len(),
+            Waiting::Container(_) => 0,
+        }
+    }
+
+    fn cargo_teu(&self, carrier: Waiting) -> f64 {
+        match carrier {
+            Waiting::Train(b) => self.batches[b as usize].teu,
+            Waiting::Vessel(v) => self.vessels[v as usize].cargo_teu,
+            Waiting::Container(c) => f64::from(self.containers[c as usize].teu),
+        }
+    }
+
+    /// Moves containers from a carrier into the yard of `n`, in order, while they fit.
+    /// Returns the TEU admitted.
+    fn admit_from_carrier(&mut self, n: usize, carrier: Waiting, link: usize) -> f64 {
+        let mut list = self.take_cargo(carrier);
+        let mut taken = 0;
+        let mut admitted = 0.0;
+        while taken < list.len() {
+            let c = list[taken];
+            let teu = f64::from(self.containers[c as usize].teu);
+            if self.nodes[n].yard_teu + teu > self.nodes[n].yard_capacity_teu {
+                break;
+            }
+            self.links[link].in_transit_teu -= teu;
+            admitted += teu;
+            self.admit(n, c);
+            taken += 1;
+        }
+        list.drain(..taken);
+        self.put_cargo(carrier, list);
+        admitted
+    }
+
+    /// Admits waiting arrivals in order while the yard has room.
+    pub(crate) fn try_admit(&mut self, n: usize) {
+        while let Some(&w) = self.nodes[n].blocked.front() {
+            match w {
+                Waiting::Container(c) => {
+                    let teu = f64::from(self.containers[c as usize].teu);
+                    if self.nodes[n].yard_teu + teu > self.nodes[n].yard_capacity_teu {
+                        return;
+                    }
+                    self.nodes[n].blocked.pop_front();
+                    self.nodes[n].blocked_teu -= teu;
+                    self.admit(n, c);
+                }
+                Waiting::Train(b) => {
+                    let link = self.batches[b as usize].link as usize;
+                    let admitted = self.admit_from_carrier(n, w, link);
+                    self.nodes[n].blocked_teu -= admitted;
+                    if self.batches[b as usize].containers.is_empty() {
+                        self.nodes[n].blocked.pop_front();
+                        self.free_batches.push(b);
+                    } else {
+                        return;
+                    }
+                }
+                Waiting::Vessel(v) => {
+                    let link = self.vessels[v as usize].link as usize;
+                    let admitted = self.admit_from_carrier(n, w, link);
+                    self.nodes[n].blocked_teu -= admitted;
+                    if self.vessels[v as usize].cargo.is_empty() {
+                        self.nodes[n].blocked.pop_front();
+                        self.vessel_emptied(v);
+                    } else {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The container enters the yard of `n`.
+    fn admit(&mut self, n: usize, c: u32) {
+        let now = self.now();
+        let ct = &mut self.containers[c as usize];
+        ct.node_wait += now - ct.mark;
+        ct.mark = now;
+        let teu = f64::from(ct.teu);
+        let node = &mut self.nodes[n];
+        node.yard_teu += teu;
+        node.tw_yard.set(now, node.yard_teu);
+        if let Some(y) = self.year_index(now) {
+            self.years[y].nodes[n].handled_teu += teu;
+        }
+        if self.m.nodes[n].cranes == 0 {
+            // A node defined without cranes has no handling step at all.
+
+            self.after_handling(n, c);
+        } else if self.nodes[n].closed == 0
+            && self.nodes[n].busy < self.nodes[n].cranes
+            && self.nodes[n].queue.is_empty()
+        {
+            self.start_handling(n, c);
+        } else {
+            let node = &mut self.nodes[n];
+            node.queue.push_back(c);
+            node.tw_queue.set(now, node.queue.len() as f64);
+        }
+    }
+
+    fn start_handling(&mut self, n: usize, c: u32) {
+        let now = self.now();
+        let ct = &mut self.containers[c as usize];
+        ct.node_wait += now - ct.mark;
+        ct.mark = now;
+        let node = &mut self.nodes[n];
+        node.busy += 1;
+        node.tw_busy.set(now, f64::from(node.busy));
+        let scale = node.handling_scale;
+        let minutes = match &self.m.nodes[n].handling_minutes {
+            Some(d) => d.sample(&mut self.node_rng[n]) * scale,
+            None => 0.0,
+        };
+        let dt = Sim::hours(minutes / 60.0);
+        self.schedule_in(
+            dt,
+            Ev::HandlingDone {
+                node: n as u32,
+                container: c,
+            },
+        );
+    }
+
+    /// Starts queued handling while cranes are free and the node is open.
+    pub(crate) fn start_queued_handling(&mut self, n: usize) {
+        while self.nodes[n].closed == 0 && self.nodes[n].busy < self.nodes[n].cranes {
+            let Some(c) = self.nodes[n].queue.pop_front() else {
+                break;
+            };
+            let now = self.now();
+            let q = self.nodes[n].queue.len() as f64;
+            self.nodes[n].tw_queue.set(now, q);
+            self.start_handling(n, c);
+        }
+    }
+
+    pub(crate) fn on_handling_done(&mut self, n: usize, c: u32) {
+        let now = self.now();
+        let node = &mut self.nodes[n];
+        node.busy -= 1;
+        node.tw_busy.set(now, f64::from(node.busy));
+        self.containers[c as usize].mark = now;
+        self.start_queued_handling(n);
+        self.after_handling(n, c);
+    }
+
+    fn after_handling(&mut self, n: usize, c: u32) {
+        let dwell_hours = match &self.m.nodes[n].dwell_hours {
+            Some(d) => d.sample(&mut self.node_rng[n]) * self.nodes[n].dwell_scale,
+            None => 0.0,
+        };
+        let dt: Ticks = Sim::hours(dwell_hours);
+        if dt == 0 {
+            self.on_ready(n, c);
+        } else {
+            self.containers[c as usize].node_wait += dt;
+            self.schedule_in(
+                dt,
+                Ev::Ready {
+                    node: n as u32,
+                    container: c,
+                },
+            );
+        }
+    }
+
+    /// Handling and dwell are over: the container waits for its next link.
+    pub(crate) fn on_ready(&mut self, n: usize, c: u32) {
+        let now = self.now();
+        let ct = &mut self.containers[c as usize];
+        let wait_h = Sim::ticks_to_hours(ct.node_wait);
+        let teu = f64::from(ct.teu);
+        ct.node_wait = 0;
+        ct.mark = now;
+        let link = self.m.routes[ct.route as usize].links[usize::from(ct.leg)];
+        if let Some(y) = self.year_index(now) {
+            let ny = &mut self.years[y].nodes[n];
+            ny.wait_hours.add(wait_h);
+            ny.wait_teu_hours += wait_h * teu;
+        }
+        let l = &mut self.links[link];
+        l.waiting.push_back(c);
+        l.waiting_teu += teu;
+        self.try_depart(link);
+    }
+
+    /// The container leaves the yard of `n` on `link` (loaded on a train or vessel).
+    pub(crate) fn leave_node(&mut self, n: usize, link: usize, c: u32) {
+        let now = self.now();
+        let ct = &self.containers[c as usize];
+        let teu = f64::from(ct.teu);
+        let wait_h = Sim::ticks_to_hours(now - ct.mark);
+        let node = &mut self.nodes[n];
+        node.yard_teu -= teu;
+        node.tw_yard.set(now, node.yard_teu);
+        if let Some(y) = self.year_index(now) {
+            let ly = &mut self.years[y].links[link];
+            ly.wait_hours.add(wait_h);
+            ly.wait_teu_hours += wait_h * teu;
+        }
+    }
+
+    fn deliver(&mut self, c: u32) {
+        let now = self.now();
+        let ct = self.containers[c as usize];
+        let teu = f64::from(ct.teu);
+        self.delivered_teu += teu;
+        self.alive_teu -= teu;
+        if let Some(y) = self.year_index(now) {
+            let days = Sim::ticks_to_days(now - ct.created);
+            let ys = &mut self.years[y];
+            ys.delivered_teu += teu;
+            ys.flow_delivered_teu[ct.flow as usize] += teu;
+            ys.route_delivered_teu[ct.route as usize] += teu;
+            ys.transit_days.add(days);
+            ys.transit_q.add(days);
+            ys.flow_transit_days[ct.flow as usize].add(days);
+        }
+        self.free_containers.push(c);
+    }
+}
