@@ -591,7 +591,12 @@ impl<'m> Sim<'m> {
     fn finish(self, replication: u64) -> RunResult {
         let m = self.m;
         let mut records = Vec::new();
+        // A NaN means "not applicable this year" (no cranes, no observation): it is left out
+        // rather than written, so a summary's n counts only the years that had the metric.
         let mut push = |year: i32, metric: &str, subject: &str, value: f64| {
+            if value.is_nan() {
+                return;
+            }
             records.push(Record {
                 year,
                 metric: metric.to_string(),
