@@ -847,3 +847,27 @@ fn paired_is_narrower_than_unpaired_for_crn_runs() {
     assert!(ud.ci95_high - ud.ci95_low > 10.0);
     assert!(ud.ci95_low < 1.0 && 1.0 < ud.ci95_high);
 }
+
+#[test]
+fn resumed_shard_removes_stale_summaries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    batch::run_batch(&two_jobs(4), &opts(&dir, 1), &quiet).unwrap();
+    assert!(dir.join("summary.csv").exists());
+    let o = BatchOptions {
+        resume: true,
+        shard: Some(Shard::new(0, 2).unwrap()),
+        ..opts(&dir, 1)
+    };
+    let r = batch::run_batch(&two_jobs(4), &o, &quiet).unwrap();
+    assert_eq!((r.replications_resumed, r.replications_run), (4, 0));
+    assert!(!dir.join("summary.csv").exists() && !dir.join("comparison.csv").exists());
+    // Resuming the whole batch again rebuilds them without simulating anything.
+    let o = BatchOptions {
+        resume: true,
+        ..opts(&dir, 1)
+    };
+    let r = batch::run_batch(&two_jobs(4), &o, &quiet).unwrap();
+    assert_eq!(r.replications_run, 0);
+    assert!(dir.join("summary.csv").exists());
+}

@@ -281,6 +281,29 @@ const OWN_FILES: &[&str] = &[
     output::PROVENANCE_JSON,
 ];
 
+/// The files derived from the persisted replications, rewritten whenever a run completes.
+const DERIVED_FILES: &[&str] = &[
+    output::REPLICATIONS_CSV,
+    output::SUMMARY_CSV,
+    output::TARGETS_CSV,
+    output::COMPARISON_CSV,
+    output::SWEEP_CSV,
+    output::SUMMARY_JSON,
+];
+
+/// Removes summaries an earlier run left, so that a folder never holds summaries that
+/// disagree with its replications (e.g. a shard resumed after the scenario changed);
+/// they are rewritten at the end of any run that completes.
+fn remove_derived(dir: &Path) -> Result<(), BatchError> {
+    for f in DERIVED_FILES {
+        let p = dir.join(f);
+        if p.exists() {
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+    }
+    Ok(())
+}
+
 fn has_results(dir: &Path) -> bool {
     dir.join(store::REPLICATIONS_DIR).exists() || OWN_FILES.iter().any(|f| dir.join(f).exists())
 }
@@ -383,6 +406,7 @@ pub fn run_batch(
     let out = opts.out_dir.as_deref();
     if let Some(dir) = out {
         prepare_out_dir(dir, opts.force, opts.resume)?;
+        remove_derived(dir)?;
         // The manifest goes first: a shard that crashes half-way must still be mergeable
         // once resumed, and merge needs it to know what a complete batch is.
         store::write_manifest(
