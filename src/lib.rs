@@ -7,6 +7,9 @@
 //! `engine`, and each replication's results are summarised across replications and written
 //! out. The engine knows nothing of freight; the model knows nothing of files or plots.
 
+pub mod analysis;
+pub mod batch;
 pub mod engine;
 pub mod model;
+pub mod output;
 pub mod scenario;

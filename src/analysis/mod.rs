@@ -1,0 +1,554 @@
+//! Statistics across replications: summaries with Student-t intervals, target assessment,
+//! and paired (common random numbers) or unpaired scenario comparisons.
+//!
+//! Everything here is a pure function of `RunResult`s and `TargetSpec`s. This module must
+//! never read or write files, print, or know how the runs were produced (threads, shards,
+//! resumed files): the same runs must always give the same rows, in the same order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::engine::stats::Summary;
+use crate::model::results::RunResult;
+use crate::scenario::schema::{TargetDirection, TargetSpec};
+
+/// One metric of one subject in one year, summarised across replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub scenario: String,
+    pub year: i32,
+    pub metric: String,
+    pub subject: String,
+    pub mean: f64,
+    pub sd: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    /// Replications that recorded a (non-NaN) value; may be fewer than were run.
+    pub n: usize,
+}
+
+/// When replications first met a target, among those that ever met it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FirstYearMet {
+    /// Replications that met the threshold in some year.
+    pub n: usize,
+    /// Mean of their first years; NaN when `n == 0`.
+    pub mean: f64,
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+/// A target assessed across replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRow {
+    pub scenario: String,
+    pub target: String,
+    pub year: i32,
+    pub metric: String,
+    pub subject: String,
+    pub direction: TargetDirection,
+    pub threshold: f64,
+    /// Replications with a value for the target's year (the base of `mean` and `share_met`).
+    pub n: usize,
+    pub mean: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    /// Share of those `n` replications meeting the threshold in the target year; NaN if n = 0.
+    pub share_met: f64,
+    pub first_year_met: FirstYearMet,
+}
+
+/// Difference `b − a` of one metric, paired by replication number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffRow {
+    pub year: i32,
+    pub metric: String,
+    pub subject: String,
+    /// Means over the paired replications only, so that `mean_b − mean_a == mean_diff`
+    /// up to rounding.
+    pub mean_a: f64,
+    pub mean_b: f64,
+    pub mean_diff: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    /// Number of pairs: replications where both scenarios recorded a value.
+    pub n: usize,
+}
+
+/// Difference `b − a` of one metric treating the two samples as independent (Welch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnpairedRow {
+    pub year: i32,
+    pub metric: String,
+    pub subject: String,
+    pub mean_a: f64,
+    pub mean_b: f64,
+    pub mean_diff: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    pub n_a: usize,
+    pub n_b: usize,
+    /// Welch–Satterthwaite degrees of freedom (not an integer in general).
+    pub df: f64,
+}
+
+/// The paired differences of one scenario against a baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The baseline (`a`).
+    pub scenario_a: String,
+    pub scenario_b: String,
+    pub rows: Vec<DiffRow>,
+}
+
+type Key<'a> = (&'a str, &'a str, i32);
+
+/// Per (metric, subject, year), the values of each run keyed by replication number.
+/// Keys borrow from the runs, so no string is copied per record. A run contributes at most
+/// one value per key (the first it recorded): a duplicate is a model bug, and counting it
+/// twice would silently weight that replication double.
+fn collect(runs: &[RunResult]) -> BTreeMap<Key<'_>, BTreeMap<u64, f64>> {
+    let mut map: BTreeMap<Key<'_>, BTreeMap<u64, f64>> = BTreeMap::new();
+    for run in runs {
+        for r in &run.records {
+            map.entry((r.metric.as_str(), r.subject.as_str(), r.year))
+                .or_default()
+                .entry(run.replication)
+                .or_insert(r.value);
+        }
+    }
+    map
+}
+
+/// Summarises every (year, metric, subject) recorded in any run, sorted by metric, subject
+/// and year. NaN values (e.g. a mean transit time in a year with no deliveries) are left
+/// out, as are replications that did not record the metric; `n` tells how many remained.
+pub fn summarise(scenario: &str, runs: &[RunResult]) -> Vec<SummaryRow> {
+    collect(runs)
+        .into_iter()
+        .map(|((metric, subject, year), by_rep)| {
+            let values: Vec<f64> = by_rep.into_values().collect();
+            let s = Summary::of(&values);
+            SummaryRow {
+                scenario: scenario.to_string(),
+                year,
+                metric: metric.to_string(),
+                subject: subject.to_string(),
+                mean: s.mean,
+                sd: s.sd,
+                ci95_low: s.ci95_low,
+                ci95_high: s.ci95_high,
+                n: s.n,
+            }
+        })
+        .collect()
+}
+
+fn meets(direction: TargetDirection, value: f64, threshold: f64) -> bool {
+    match direction {
+        TargetDirection::AtLeast => value >= threshold,
+        TargetDirection::AtMost => value <= threshold,
+    }
+}
+
+/// Assesses each target (in the given order) across the runs.
+///
+/// The first year met of a replication is the earliest year, among those it recorded for
+/// the target's metric and subject, whose value meets the threshold; it is never earlier
+/// than the run's first simulated year because a run records no year before it. A
+/// replication that never meets it does not enter `first_year_met` (whose `n` says how
+/// many did).
+pub fn assess_targets(
+    scenario: &str,
+    targets: &[TargetSpec],
+    runs: &[RunResult],
+) -> Vec<TargetRow> {
+    let mut runs_sorted: Vec<&RunResult> = runs.iter().collect();
+    runs_sorted.sort_by_key(|r| r.replication);
+    targets
+        .iter()
+        .map(|t| {
+            let mut values = Vec::new();
+            let mut met = 0usize;
+            let mut firsts: Vec<i32> = Vec::new();
+            for run in &runs_sorted {
+                let mut first: Option<i32> = None;
+                let mut at_year: Option<f64> = None;
+                for r in &run.records {
+                    if r.metric != t.metric || r.subject != t.subject || r.value.is_nan() {
+                        continue;
+                    }
+                    if r.year == t.year && at_year.is_none() {
+                        at_year = Some(r.value);
+                    }
+                    if meets(t.direction, r.value, t.threshold) && first.is_none_or(|f| r.year < f)
+                    {
+                        first = Some(r.year);
+                    }
+                }
+                if let Some(v) = at_year {
+                    values.push(v);
+                    if meets(t.direction, v, t.threshold) {
+                        met += 1;
+                    }
+                }
+                if let Some(f) = first {
+                    firsts.push(f);
+                }
+            }
+            let s = Summary::of(&values);
+            let share_met = if values.is_empty() {
+                f64::NAN
+            } else {
+                met as f64 / values.len() as f64
+            };
+            let first_year_met = FirstYearMet {
+                n: firsts.len(),
+                mean: if firsts.is_empty() {
+                    f64::NAN
+                } else {
+                    firsts.iter().map(|&y| f64::from(y)).sum::<f64>() / firsts.len() as f64
+                },
+                min: firsts.iter().copied().min(),
+                max: firsts.iter().copied().max(),
+            };
+            TargetRow {
+                scenario: scenario.to_string(),
+                target: t.id.clone(),
+                year: t.year,
+                metric: t.metric.clone(),
+                subject: t.subject.clone(),
+                direction: t.direction,
+                threshold: t.threshold,
+                n: s.n,
+                mean: s.mean,
+                ci95_low: s.ci95_low,
+                ci95_high: s.ci95_high,
+                share_met,
+                first_year_met,
+            }
+        })
+        .collect()
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        f64::NAN
+    } else {
+        xs.iter().sum::<f64>() / xs.len() as f64
+    }
+}
+
+/// Paired differences `b − a`: replication `r` of A is paired with replication `r` of B,
+/// which share their random numbers (common random numbers), and the Student-t interval is
+/// that of the per-replication differences. Only keys recorded by both scenarios appear,
+/// sorted by metric, subject and year; a replication enters a key's pairs only if both
+/// runs recorded a non-NaN value for it.
+pub fn paired_difference(a: &[RunResult], b: &[RunResult]) -> Vec<DiffRow> {
+    let (ma, mb) = (collect(a), collect(b));
+    let mut rows = Vec::new();
+    for (key, va) in &ma {
+        let Some(vb) = mb.get(key) else { continue };
+        let mut xa = Vec::new();
+        let mut xb = Vec::new();
+        let mut d = Vec::new();
+        for (rep, &x) in va {
+            if let Some(&y) = vb.get(rep) {
+                if !x.is_nan() && !y.is_nan() {
+                    xa.push(x);
+                    xb.push(y);
+                    d.push(y - x);
+                }
+            }
+        }
+        let s = Summary::of(&d);
+        rows.push(DiffRow {
+            year: key.2,
+            metric: key.0.to_string(),
+            subject: key.1.to_string(),
+            mean_a: mean(&xa),
+            mean_b: mean(&xb),
+            mean_diff: s.mean,
+            ci95_low: s.ci95_low,
+            ci95_high: s.ci95_high,
+            n: s.n,
+        });
+    }
+    rows
+}
+
+/// Two-sided 95% Student-t critical value for a real number of degrees of freedom.
+fn t975(df: f64) -> f64 {
+    if df.is_nan() || df <= 0.0 || df.is_infinite() {
+        return f64::NAN;
+    }
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(t) => t.inverse_cdf(0.975),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Differences `b − a` treating the samples as independent: Welch's interval. This is the
+/// interval one would get without common random numbers; it exists so that the gain from
+/// pairing can be shown, not as the recommended comparison.
+pub fn unpaired_difference(a: &[RunResult], b: &[RunResult]) -> Vec<UnpairedRow> {
+    let (ma, mb) = (collect(a), collect(b));
+    let mut rows = Vec::new();
+    for (key, va) in &ma {
+        let Some(vb) = mb.get(key) else { continue };
+        let xa: Vec<f64> = va.values().copied().collect();
+        let xb: Vec<f64> = vb.values().copied().collect();
+        let (sa, sb) = (Summary::of(&xa), Summary::of(&xb));
+        let diff = sb.mean - sa.mean;
+        let (lo, hi, df) = if sa.n >= 2 && sb.n >= 2 {
+            let (na, nb) = (sa.n as f64, sb.n as f64);
+            let (qa, qb) = (sa.sd * sa.sd / na, sb.sd * sb.sd / nb);
+            let se = (qa + qb).sqrt();
+            let df = if qa + qb > 0.0 {
+                (qa + qb).powi(2) / (qa * qa / (na - 1.0) + qb * qb / (nb - 1.0))
+            } else {
+                // Both samples constant: no spread, a zero-width interval is the truth.
+                na + nb - 2.0
+            };
+            let half = t975(df) * se;
+            (diff - half, diff + half, df)
+        } else {
+            (f64::NAN, f64::NAN, f64::NAN)
+        };
+        rows.push(UnpairedRow {
+            year: key.2,
+            metric: key.0.to_string(),
+            subject: key.1.to_string(),
+            mean_a: sa.mean,
+            mean_b: sb.mean,
+            mean_diff: diff,
+            ci95_low: lo,
+            ci95_high: hi,
+            n_a: sa.n,
+            n_b: sb.n,
+            df,
+        });
+    }
+    rows
+}
+
+/// The distinct years any run recorded, ascending.
+pub fn years(runs: &[RunResult]) -> Vec<i32> {
+    let set: BTreeSet<i32> = runs
+        .iter()
+        .flat_map(|r| r.records.iter().map(|x| x.year))
+        .collect();
+    set.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::results::Record;
+
+    fn run(rep: u64, recs: &[(i32, &str, &str, f64)]) -> RunResult {
+        RunResult {
+            replication: rep,
+            records: recs
+                .iter()
+                .map(|&(year, m, s, value)| Record {
+                    year,
+                    metric: m.to_string(),
+                    subject: s.to_string(),
+                    value,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn summary_sorted_and_counts_only_present_values() {
+        let runs = vec![
+            run(
+                0,
+                &[
+                    (2026, "b", "x", 1.0),
+                    (2025, "b", "x", 2.0),
+                    (2025, "a", "y", 10.0),
+                ],
+            ),
+            run(1, &[(2025, "b", "x", 4.0), (2025, "a", "y", f64::NAN)]),
+            run(2, &[(2025, "b", "x", 6.0)]),
+        ];
+        let rows = summarise("s", &runs);
+        let keys: Vec<_> = rows
+            .iter()
+            .map(|r| (r.metric.as_str(), r.subject.as_str(), r.year, r.n))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("a", "y", 2025, 1),
+                ("b", "x", 2025, 3),
+                ("b", "x", 2026, 1)
+            ]
+        );
+        assert_eq!(rows[0].mean, 10.0);
+        assert!(rows[0].ci95_low.is_nan());
+        assert_eq!(rows[1].mean, 4.0);
+        assert_eq!(rows[1].sd, 2.0);
+    }
+
+    #[test]
+    fn duplicate_record_counts_once() {
+        let runs = vec![run(0, &[(2025, "m", "c", 1.0), (2025, "m", "c", 99.0)])];
+        let rows = summarise("s", &runs);
+        assert_eq!(rows[0].n, 1);
+        assert_eq!(rows[0].mean, 1.0);
+    }
+
+    #[test]
+    fn target_first_year_and_share() {
+        let t = TargetSpec {
+            id: "t".into(),
+            description: None,
+            metric: "m".into(),
+            subject: "c".into(),
+            year: 2027,
+            threshold: 10.0,
+            direction: TargetDirection::AtLeast,
+        };
+        let runs = vec![
+            run(
+                0,
+                &[
+                    (2025, "m", "c", 5.0),
+                    (2026, "m", "c", 10.0),
+                    (2027, "m", "c", 12.0),
+                ],
+            ),
+            run(
+                1,
+                &[
+                    (2025, "m", "c", 5.0),
+                    (2026, "m", "c", 6.0),
+                    (2027, "m", "c", 8.0),
+                ],
+            ),
+            run(
+                2,
+                &[
+                    (2025, "m", "c", 11.0),
+                    (2026, "m", "c", 9.0),
+                    (2027, "m", "c", 10.0),
+                ],
+            ),
+        ];
+        let rows = assess_targets("s", std::slice::from_ref(&t), &runs);
+        let r = &rows[0];
+        assert_eq!(r.n, 3);
+        assert_eq!(r.mean, 10.0);
+        assert!((r.share_met - 2.0 / 3.0).abs() < 1e-15);
+        assert_eq!(r.first_year_met.n, 2);
+        assert_eq!(r.first_year_met.mean, 2025.5);
+        assert_eq!(r.first_year_met.min, Some(2025));
+        assert_eq!(r.first_year_met.max, Some(2026));
+
+        let at_most = TargetSpec {
+            direction: TargetDirection::AtMost,
+            threshold: 4.0,
+            ..t
+        };
+        let rows = assess_targets("s", &[at_most], &runs);
+        assert_eq!(rows[0].share_met, 0.0);
+        assert_eq!(rows[0].first_year_met.n, 0);
+        assert!(rows[0].first_year_met.mean.is_nan());
+        assert_eq!(rows[0].first_year_met.min, None);
+    }
+
+    #[test]
+    fn target_without_data_is_nan_not_panic() {
+        let t = TargetSpec {
+            id: "t".into(),
+            description: None,
+            metric: "absent".into(),
+            subject: "corridor".into(),
+            year: 2030,
+            threshold: 1.0,
+            direction: TargetDirection::AtLeast,
+        };
+        let rows = assess_targets("s", &[t], &[run(0, &[(2030, "m", "c", 1.0)])]);
+        assert_eq!(rows[0].n, 0);
+        assert!(rows[0].mean.is_nan() && rows[0].share_met.is_nan());
+    }
+
+    #[test]
+    fn paired_difference_by_hand() {
+        // Differences 1, 2, 3: mean 2, sd 1, half-width t(0.975, 2) / sqrt(3).
+        let a = vec![
+            run(0, &[(2025, "m", "c", 10.0)]),
+            run(1, &[(2025, "m", "c", 20.0)]),
+            run(2, &[(2025, "m", "c", 30.0)]),
+        ];
+        let b = vec![
+            run(2, &[(2025, "m", "c", 33.0)]),
+            run(0, &[(2025, "m", "c", 11.0)]),
+            run(1, &[(2025, "m", "c", 22.0)]),
+        ];
+        let rows = paired_difference(&a, &b);
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        assert_eq!(r.n, 3);
+        assert_eq!(r.mean_a, 20.0);
+        assert_eq!(r.mean_b, 22.0);
+        assert_eq!(r.mean_diff, 2.0);
+        let half = 4.302_652_7 / 3f64.sqrt();
+        assert!((r.ci95_low - (2.0 - half)).abs() < 1e-6);
+        assert!((r.ci95_high - (2.0 + half)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn pairing_narrows_interval_with_positive_correlation() {
+        // B = A + 5 + small noise: a strong common component, as common random numbers give.
+        let base = [100.0, 140.0, 90.0, 160.0, 120.0, 75.0, 130.0, 110.0];
+        let noise = [0.3, -0.2, 0.1, 0.4, -0.5, 0.2, -0.1, 0.0];
+        let a: Vec<_> = base
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| run(i as u64, &[(2025, "m", "c", x)]))
+            .collect();
+        let b: Vec<_> = base
+            .iter()
+            .zip(noise)
+            .enumerate()
+            .map(|(i, (&x, e))| run(i as u64, &[(2025, "m", "c", x + 5.0 + e)]))
+            .collect();
+        let p = &paired_difference(&a, &b)[0];
+        let u = &unpaired_difference(&a, &b)[0];
+        assert!((p.mean_diff - u.mean_diff).abs() < 1e-9);
+        let (wp, wu) = (p.ci95_high - p.ci95_low, u.ci95_high - u.ci95_low);
+        assert!(wp * 20.0 < wu, "paired {wp} vs unpaired {wu}");
+        assert!(p.ci95_low > 0.0, "paired interval excludes zero");
+        assert!(u.ci95_low < 0.0, "unpaired interval does not");
+    }
+
+    #[test]
+    fn welch_by_hand() {
+        // a = 1,2,3 (var 1), b = 2,4,6,8 (var 20/3).
+        let a: Vec<_> = [1.0, 2.0, 3.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| run(i as u64, &[(2025, "m", "c", x)]))
+            .collect();
+        let b: Vec<_> = [2.0, 4.0, 6.0, 8.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| run(i as u64, &[(2025, "m", "c", x)]))
+            .collect();
+        let u = &unpaired_difference(&a, &b)[0];
+        let (qa, qb) = (1.0 / 3.0, (20.0 / 3.0) / 4.0);
+        let df = (qa + qb) * (qa + qb) / (qa * qa / 2.0 + qb * qb / 3.0);
+        assert!((u.df - df).abs() < 1e-12);
+        assert_eq!(u.mean_diff, 3.0);
+        assert_eq!((u.n_a, u.n_b), (3, 4));
+        let half = t975(df) * (qa + qb).sqrt();
+        assert!((u.ci95_high - 3.0 - half).abs() < 1e-12);
+    }
+}

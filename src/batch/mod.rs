@@ -1,0 +1,849 @@
+//! Scenario batches: many replications of one or more scenarios on a local thread pool,
+//! persisted one by one so that nothing is lost, resumable, splittable into shards that
+//! run on other machines and merged back, and swept over parameter grids.
+//!
+//! Work items are (job, replication) pairs in a fixed order; results are gathered in that
+//! order whatever thread finished first, and each replication derives its random streams
+//! from (seed, replication), so every output file is byte-identical for any thread count,
+//! any sharding and any number of interruptions. This module must never print (progress
+//! goes through a callback), never touch files outside the output folder it is given, and
+//! never delete anything there but its own files.
+
+pub mod shard;
+mod store;
+pub mod sweep;
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::analysis::{self, Comparison, SummaryRow, TargetRow};
+use crate::model::results::RunResult;
+use crate::output::{self, OutputError, json::ProvenanceScenario};
+use crate::scenario::schema::TargetSpec;
+
+pub use shard::{SHARD_COUNT_VAR, SHARD_VAR, Shard, ShardError};
+pub use store::{MANIFEST, REPLICATIONS_DIR, scenario_dir_name};
+pub use sweep::{
+    MAX_RANGE_VALUES, SweepError, check_axes, grid, parse_set, sweep_name, write_sweep_table,
+};
+
+/// A model that can run one replication. Implementations derive every random stream from
+/// their seed and `replication`, so a replication's result does not depend on which
+/// thread, process or machine runs it, nor on what ran before.
+pub trait Simulate: Sync {
+    fn run_replication(&self, replication: u64) -> RunResult;
+}
+
+/// One scenario to replicate.
+#[derive(Clone)]
+pub struct Job {
+    /// Unique within a batch; names the outputs' `scenario` column and the folder of its
+    /// persisted replications.
+    pub scenario: String,
+    /// Hash of the scenario file (as loaded, `extends` resolved); a persisted replication
+    /// with another hash is stale and is run again on `--resume`.
+    pub scenario_hash: String,
+    pub seed: u64,
+    /// Replications are numbered `0..replications`.
+    pub replications: u64,
+    pub targets: Vec<TargetSpec>,
+    pub sim: Arc<dyn Simulate + Send + Sync>,
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("scenario", &self.scenario)
+            .field("scenario_hash", &self.scenario_hash)
+            .field("seed", &self.seed)
+            .field("replications", &self.replications)
+            .field("targets", &self.targets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How to run a batch.
+#[derive(Debug, Clone, Default)]
+pub struct BatchOptions {
+    /// Threads of the local pool; 0 uses rayon's default (all cores, or `RAYON_NUM_THREADS`).
+    pub jobs_threads: usize,
+    /// Where to persist replications and write the output files; `None` keeps everything
+    /// in memory.
+    pub out_dir: Option<PathBuf>,
+    /// Reuse the valid replications already persisted in `out_dir`.
+    pub resume: bool,
+    /// Delete the results of an earlier run in `out_dir` first.
+    pub force: bool,
+    /// Run only this shard's work items.
+    pub shard: Option<Shard>,
+    /// For a sweep: the grid point of each job, in job order (empty for a plain batch).
+    /// Recorded in the manifest, and `sweep.csv` is written instead of `comparison.csv`.
+    pub sweep: Vec<Vec<(String, f64)>>,
+}
+
+/// Options of `merge`.
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    /// Delete the results of an earlier run in the output folder first.
+    pub force: bool,
+}
+
+/// What the batch is doing, for a progress bar or a log. Events come from worker threads,
+/// in no particular order.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ProgressEvent {
+    /// Before any work: the number of (job, replication) items this run (or shard) covers.
+    Planned { items: u64 },
+    /// One item is settled, either simulated now or loaded from an earlier run.
+    Replication {
+        scenario: String,
+        replication: u64,
+        resumed: bool,
+        /// Items settled so far, this one included.
+        done: u64,
+        items: u64,
+    },
+    /// A persisted replication could not be used and is simulated again.
+    Discarded {
+        scenario: String,
+        replication: u64,
+        path: PathBuf,
+        reason: String,
+    },
+    /// An output file was written.
+    Wrote { path: PathBuf },
+}
+
+/// Why a batch or a merge could not complete. Every message names what to do or which
+/// path is at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error(
+        "{} already holds results of an earlier run; use --force to replace them or --resume to continue that run",
+        path.display()
+    )]
+    OutDirHasResults { path: PathBuf },
+    #[error("--force and --resume exclude each other: --force deletes what --resume would reuse")]
+    ForceAndResume,
+    #[error("scenario name `{0}` appears twice in the batch; scenario names must be unique")]
+    DuplicateScenario(String),
+    #[error("{0}")]
+    InvalidOptions(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(
+        "replication {replication} of scenario `{scenario}` panicked: {message} (finished replications are kept; fix the cause and use --resume)"
+    )]
+    ReplicationPanicked {
+        scenario: String,
+        replication: u64,
+        message: String,
+    },
+    #[error("cannot start the thread pool: {0}")]
+    ThreadPool(String),
+    #[error(transparent)]
+    Shard(#[from] ShardError),
+    #[error("cannot merge: {0}")]
+    Merge(String),
+    #[error(
+        "cannot merge: replications missing for {0}; run the shards that hold them (with --resume) and merge again"
+    )]
+    MissingReplications(String),
+}
+
+/// One job's results.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    pub scenario: String,
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub replications: u64,
+    pub targets: Vec<TargetSpec>,
+    /// This job's grid point in a sweep; empty otherwise.
+    pub sweep: Vec<(String, f64)>,
+    /// Sorted by replication. In a shard, only that shard's replications.
+    pub runs: Vec<RunResult>,
+    pub summary: Vec<SummaryRow>,
+    pub target_rows: Vec<TargetRow>,
+    /// Replications whose conservation check failed.
+    pub conservation_violations: Vec<u64>,
+    /// Engine events over `runs`.
+    pub events: u64,
+}
+
+/// A batch's results.
+#[derive(Debug, Clone)]
+pub struct BatchResult {
+    /// In the order the jobs were given.
+    pub jobs: Vec<JobOutcome>,
+    /// Paired differences of every job against the first, when the batch has two or more
+    /// jobs, is complete and is not a sweep.
+    pub comparisons: Vec<Comparison>,
+    pub shard: Option<Shard>,
+    /// Every replication of every job is present (true unless sharded).
+    pub complete: bool,
+    pub replications_run: u64,
+    pub replications_resumed: u64,
+    pub replications_discarded: u64,
+    /// Files written into the output folder, besides the persisted replications.
+    pub files: Vec<PathBuf>,
+}
+
+/// What one work item produced.
+enum Item {
+    Ran(RunResult),
+    Loaded(RunResult),
+    Failed(BatchError),
+    Skipped,
+}
+
+/// Job metadata, shared by fresh runs and merges.
+struct Meta {
+    scenario: String,
+    scenario_hash: String,
+    seed: u64,
+    replications: u64,
+    targets: Vec<TargetSpec>,
+    sweep: Vec<(String, f64)>,
+}
+
+impl Meta {
+    fn key(&self) -> store::RepKey<'_> {
+        store::RepKey {
+            scenario: &self.scenario,
+            scenario_hash: &self.scenario_hash,
+            seed: self.seed,
+        }
+    }
+
+    fn to_manifest(&self) -> store::ManifestJob {
+        store::ManifestJob {
+            scenario: self.scenario.clone(),
+            scenario_hash: self.scenario_hash.clone(),
+            seed: self.seed,
+            replications: self.replications,
+            targets: self
+                .targets
+                .iter()
+                .map(store::ManifestTarget::from)
+                .collect(),
+            sweep: self
+                .sweep
+                .iter()
+                .map(|(p, v)| (p.clone(), store::Exact(*v)))
+                .collect(),
+        }
+    }
+
+    fn from_manifest(j: &store::ManifestJob) -> Meta {
+        Meta {
+            scenario: j.scenario.clone(),
+            scenario_hash: j.scenario_hash.clone(),
+            seed: j.seed,
+            replications: j.replications,
+            targets: j.targets.iter().map(TargetSpec::from).collect(),
+            sweep: j.sweep.iter().map(|(p, v)| (p.clone(), v.0)).collect(),
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
+    move |source| BatchError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Every name this module writes into an output folder. Only these are ever deleted.
+const OWN_FILES: &[&str] = &[
+    store::MANIFEST,
+    output::REPLICATIONS_CSV,
+    output::SUMMARY_CSV,
+    output::TARGETS_CSV,
+    output::COMPARISON_CSV,
+    output::SWEEP_CSV,
+    output::SUMMARY_JSON,
+    output::PROVENANCE_JSON,
+];
+
+/// The files derived from the persisted replications, rewritten whenever a run completes.
+const DERIVED_FILES: &[&str] = &[
+    output::REPLICATIONS_CSV,
+    output::SUMMARY_CSV,
+    output::TARGETS_CSV,
+    output::COMPARISON_CSV,
+    output::SWEEP_CSV,
+    output::SUMMARY_JSON,
+];
+
+/// Removes summaries an earlier run left, so that a folder never holds summaries that
+/// disagree with its replications (e.g. a shard resumed after the scenario changed);
+/// they are rewritten at the end of any run that completes.
+fn remove_derived(dir: &Path) -> Result<(), BatchError> {
+    for f in DERIVED_FILES {
+        let p = dir.join(f);
+        if p.exists() {
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+    }
+    Ok(())
+}
+
+fn has_results(dir: &Path) -> bool {
+    dir.join(store::REPLICATIONS_DIR).exists() || OWN_FILES.iter().any(|f| dir.join(f).exists())
+}
+
+fn clear_results(dir: &Path) -> Result<(), BatchError> {
+    let reps = dir.join(store::REPLICATIONS_DIR);
+    if reps.exists() {
+        fs::remove_dir_all(&reps).map_err(io_err(&reps))?;
+    }
+    for f in OWN_FILES {
+        let p = dir.join(f);
+        if p.exists() {
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates the output folder, refusing to mix with an earlier run's results unless told.
+fn prepare_out_dir(dir: &Path, force: bool, resume: bool) -> Result<(), BatchError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(BatchError::Io {
+            path: dir.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a folder"),
+        });
+    }
+    if has_results(dir) {
+        if force {
+            clear_results(dir)?;
+        } else if !resume {
+            return Err(BatchError::OutDirHasResults {
+                path: dir.to_path_buf(),
+            });
+        }
+    }
+    fs::create_dir_all(dir).map_err(io_err(dir))
+}
+
+fn check_unique(names: impl Iterator<Item = String>) -> Result<(), BatchError> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut dirs = std::collections::BTreeSet::new();
+    for n in names {
+        if !seen.insert(n.clone()) || !dirs.insert(store::scenario_dir_name(&n)) {
+            return Err(BatchError::DuplicateScenario(n));
+        }
+    }
+    Ok(())
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_string()
+    }
+}
+
+/// Runs every (job, replication) item of the batch, or of one shard of it.
+///
+/// With `out_dir`, each finished replication is persisted atomically as soon as it is
+/// done, `batch.json` records the jobs, `provenance.json` records how the run went, and,
+/// when every replication of every job is present (always, unless sharded), the summary
+/// files are written: `replications.csv`, `summary.csv`, `targets.csv`, `summary.json`,
+/// and `comparison.csv` (two or more jobs) or `sweep.csv` (a sweep). See docs/outputs.md.
+///
+/// A replication that panics stops the batch (items not yet started are skipped) and is
+/// reported as an error; every replication finished before is kept for `--resume`.
+pub fn run_batch(
+    jobs: &[Job],
+    opts: &BatchOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<BatchResult, BatchError> {
+    let started = Instant::now();
+    let started_at = output::json::now_utc();
+    if opts.force && opts.resume {
+        return Err(BatchError::ForceAndResume);
+    }
+    check_unique(jobs.iter().map(|j| j.scenario.clone()))?;
+    if !opts.sweep.is_empty() && opts.sweep.len() != jobs.len() {
+        return Err(BatchError::InvalidOptions(format!(
+            "a sweep needs one grid point per job: {} points for {} jobs",
+            opts.sweep.len(),
+            jobs.len()
+        )));
+    }
+    let metas: Vec<Meta> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| Meta {
+            scenario: j.scenario.clone(),
+            scenario_hash: j.scenario_hash.clone(),
+            seed: j.seed,
+            replications: j.replications,
+            targets: j.targets.clone(),
+            sweep: opts.sweep.get(i).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let out = opts.out_dir.as_deref();
+    if let Some(dir) = out {
+        prepare_out_dir(dir, opts.force, opts.resume)?;
+        remove_derived(dir)?;
+        // The manifest goes first: a shard that crashes half-way must still be mergeable
+        // once resumed, and merge needs it to know what a complete batch is.
+        store::write_manifest(
+            dir,
+            &store::Manifest::new(metas.iter().map(Meta::to_manifest).collect()),
+        )?;
+        for m in &metas {
+            let d = store::scenario_dir(dir, &m.scenario);
+            fs::create_dir_all(&d).map_err(io_err(&d))?;
+        }
+    }
+
+    let mut items: Vec<(usize, u64)> = Vec::new();
+    let mut index: u64 = 0;
+    for (j, job) in jobs.iter().enumerate() {
+        for rep in 0..job.replications {
+            if opts.shard.is_none_or(|s| s.contains(index)) {
+                items.push((j, rep));
+            }
+            index += 1;
+        }
+    }
+    let n_items = items.len() as u64;
+    progress(ProgressEvent::Planned { items: n_items });
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs_threads)
+        .build()
+        .map_err(|e| BatchError::ThreadPool(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    let stop = AtomicBool::new(false);
+    let done = AtomicU64::new(0);
+    let discarded = AtomicU64::new(0);
+
+    let process = |&(j, rep): &(usize, u64)| -> Item {
+        if stop.load(Ordering::Relaxed) {
+            return Item::Skipped;
+        }
+        let job = &jobs[j];
+        let meta = &metas[j];
+        let settled = |resumed: bool| {
+            progress(ProgressEvent::Replication {
+                scenario: job.scenario.clone(),
+                replication: rep,
+                resumed,
+                done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                items: n_items,
+            })
+        };
+        if let (Some(dir), true) = (out, opts.resume) {
+            let path = store::rep_path(dir, &job.scenario, rep);
+            match store::read_rep(&path, meta.key(), rep) {
+                store::RepRead::Valid(run) => {
+                    settled(true);
+                    return Item::Loaded(run);
+                }
+                store::RepRead::Missing => {}
+                store::RepRead::Invalid(reason) => {
+                    discarded.fetch_add(1, Ordering::Relaxed);
+                    progress(ProgressEvent::Discarded {
+                        scenario: job.scenario.clone(),
+                        replication: rep,
+                        path,
+                        reason,
+                    });
+                }
+            }
+        }
+        let mut run = match catch_unwind(AssertUnwindSafe(|| job.sim.run_replication(rep))) {
+            Ok(run) => run,
+            Err(payload) => {
+                stop.store(true, Ordering::Relaxed);
+                return Item::Failed(BatchError::ReplicationPanicked {
+                    scenario: job.scenario.clone(),
+                    replication: rep,
+                    message: panic_message(payload.as_ref()),
+                });
+            }
+        };
+        // The work item, not the model, is the authority on which replication this is.
+        run.replication = rep;
+        if let Some(dir) = out {
+            if let Err(e) = store::write_rep(dir, meta.key(), &run) {
+                stop.store(true, Ordering::Relaxed);
+                return Item::Failed(e.into());
+            }
+        }
+        settled(false);
+        Item::Ran(run)
+    };
+    let results: Vec<Item> = pool.install(|| items.par_iter().map(process).collect());
+
+    let mut runs: Vec<Vec<RunResult>> = vec![Vec::new(); jobs.len()];
+    let (mut ran, mut resumed) = (0u64, 0u64);
+    let mut first_error = None;
+    for (&(j, _), item) in items.iter().zip(results) {
+        match item {
+            Item::Ran(r) => {
+                ran += 1;
+                runs[j].push(r);
+            }
+            Item::Loaded(r) => {
+                resumed += 1;
+                runs[j].push(r);
+            }
+            Item::Failed(e) => {
+                if first_error.is_none() {
+                    first_error = Some(e);
+                }
+            }
+            Item::Skipped => {}
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+
+    let mut result = finish(metas, runs, out, progress)?;
+    result.shard = opts.shard;
+    result.replications_run = ran;
+    result.replications_resumed = resumed;
+    result.replications_discarded = discarded.load(Ordering::Relaxed);
+    if let Some(dir) = out {
+        let p = provenance(&result, "run", started_at, started, threads, Vec::new());
+        let path = dir.join(output::PROVENANCE_JSON);
+        output::write_provenance_json(&path, &p)?;
+        progress(ProgressEvent::Wrote { path: path.clone() });
+        result.files.push(path);
+    }
+    Ok(result)
+}
+
+fn provenance(
+    r: &BatchResult,
+    operation: &str,
+    started_at: String,
+    started: Instant,
+    threads: usize,
+    merged_from: Vec<String>,
+) -> output::Provenance {
+    output::Provenance {
+        program: env!("CARGO_PKG_NAME").to_string(),
+        program_version: env!("CARGO_PKG_VERSION").to_string(),
+        operation: operation.to_string(),
+        started_at,
+        finished_at: output::json::now_utc(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        threads,
+        shard: r.shard.map(|s| s.to_string()),
+        replications_run: r.replications_run,
+        replications_resumed: r.replications_resumed,
+        replications_discarded: r.replications_discarded,
+        merged_from,
+        complete: r.complete,
+        scenarios: r
+            .jobs
+            .iter()
+            .map(|j| ProvenanceScenario {
+                scenario: j.scenario.clone(),
+                scenario_hash: j.scenario_hash.clone(),
+                seed: j.seed,
+                replications: j.replications,
+                events: j.events,
+            })
+            .collect(),
+    }
+}
+
+/// Analyses the gathered runs and, when they are complete and a folder is given, writes
+/// the deterministic output files. Shared by `run_batch` and `merge`, which is what makes
+/// a merged folder identical to an unsharded one.
+fn finish(
+    metas: Vec<Meta>,
+    runs: Vec<Vec<RunResult>>,
+    out: Option<&Path>,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<BatchResult, BatchError> {
+    let complete = metas
+        .iter()
+        .zip(&runs)
+        .all(|(m, r)| r.len() as u64 == m.replications);
+    let is_sweep = metas.iter().any(|m| !m.sweep.is_empty());
+    let jobs: Vec<JobOutcome> = metas
+        .into_iter()
+        .zip(runs)
+        .map(|(m, runs)| {
+            let summary = analysis::summarise(&m.scenario, &runs);
+            let target_rows = analysis::assess_targets(&m.scenario, &m.targets, &runs);
+            let conservation_violations = runs
+                .iter()
+                .filter(|r| !r.conservation.holds())
+                .map(|r| r.replication)
+                .collect();
+            let events = runs.iter().map(|r| r.events).sum();
+            JobOutcome {
+                scenario: m.scenario,
+                scenario_hash: m.scenario_hash,
+                seed: m.seed,
+                replications: m.replications,
+                targets: m.targets,
+                sweep: m.sweep,
+                runs,
+                summary,
+                target_rows,
+                conservation_violations,
+                events,
+            }
+        })
+        .collect();
+    let comparisons = if complete && !is_sweep && jobs.len() >= 2 {
+        jobs[1..]
+            .iter()
+            .map(|b| Comparison {
+                scenario_a: jobs[0].scenario.clone(),
+                scenario_b: b.scenario.clone(),
+                rows: analysis::paired_difference(&jobs[0].runs, &b.runs),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut result = BatchResult {
+        jobs,
+        comparisons,
+        shard: None,
+        complete,
+        replications_run: 0,
+        replications_resumed: 0,
+        replications_discarded: 0,
+        files: Vec::new(),
+    };
+    if let (Some(dir), true) = (out, complete) {
+        result.files = write_outputs(dir, &result, is_sweep, progress)?;
+    }
+    Ok(result)
+}
+
+fn write_outputs(
+    dir: &Path,
+    r: &BatchResult,
+    is_sweep: bool,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Vec<PathBuf>, BatchError> {
+    let mut files = Vec::new();
+    let mut wrote = |name: &str| -> PathBuf {
+        let p = dir.join(name);
+        files.push(p.clone());
+        p
+    };
+    let reps: Vec<(&str, &[RunResult])> = r
+        .jobs
+        .iter()
+        .map(|j| (j.scenario.as_str(), j.runs.as_slice()))
+        .collect();
+    output::write_replications_csv(&wrote(output::REPLICATIONS_CSV), &reps)?;
+    let summary: Vec<SummaryRow> = r
+        .jobs
+        .iter()
+        .flat_map(|j| j.summary.iter().cloned())
+        .collect();
+    output::write_summary_csv(&wrote(output::SUMMARY_CSV), &summary)?;
+    let targets: Vec<TargetRow> = r
+        .jobs
+        .iter()
+        .flat_map(|j| j.target_rows.iter().cloned())
+        .collect();
+    output::write_targets_csv(&wrote(output::TARGETS_CSV), &targets)?;
+    if is_sweep {
+        sweep::write_sweep_table(&wrote(output::SWEEP_CSV), r)?;
+    } else if r.jobs.len() >= 2 {
+        output::write_comparison_csv(&wrote(output::COMPARISON_CSV), &r.comparisons)?;
+    }
+    let scenarios: Vec<output::ScenarioSummary<'_>> = r
+        .jobs
+        .iter()
+        .map(|j| output::ScenarioSummary {
+            scenario: &j.scenario,
+            scenario_hash: &j.scenario_hash,
+            seed: j.seed,
+            replications: j.replications,
+            sweep: &j.sweep,
+            summary: &j.summary,
+            targets: &j.target_rows,
+            conservation_violations: &j.conservation_violations,
+        })
+        .collect();
+    output::write_summary_json(
+        &wrote(output::SUMMARY_JSON),
+        env!("CARGO_PKG_VERSION"),
+        &scenarios,
+        &r.comparisons,
+    )?;
+    for f in &files {
+        progress(ProgressEvent::Wrote { path: f.clone() });
+    }
+    Ok(files)
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Gathers the persisted replications of several shard folders (or any folders holding
+/// parts of the same batch) into `out`, producing exactly the files one unsharded run
+/// would have written (`provenance.json` aside), persisted replications included, so the
+/// merged folder can itself be resumed or merged.
+///
+/// Every folder must hold the same `batch.json` (same jobs and program version). A
+/// replication found in several folders must be identical in all; a corrupt copy is
+/// ignored if a valid one exists elsewhere. If any replication is missing, nothing is
+/// written and the error lists what is missing.
+pub fn merge(dirs: &[PathBuf], out: &Path, opts: &MergeOptions) -> Result<BatchResult, BatchError> {
+    let started = Instant::now();
+    let started_at = output::json::now_utc();
+    if dirs.is_empty() {
+        return Err(BatchError::Merge("no folders to merge".to_string()));
+    }
+    if let Some(d) = dirs.iter().find(|d| same_dir(d, out)) {
+        return Err(BatchError::Merge(format!(
+            "the output folder {} is also an input; merge into a new folder",
+            d.display()
+        )));
+    }
+    let mut manifest: Option<store::Manifest> = None;
+    for d in dirs {
+        let m = store::read_manifest(d).map_err(BatchError::Merge)?;
+        match &manifest {
+            None => manifest = Some(m),
+            Some(first) if *first == m => {}
+            Some(first) => {
+                let why = if first.program_version != m.program_version {
+                    format!(
+                        "made by corridor {} while {} was made by {}",
+                        m.program_version,
+                        dirs[0].display(),
+                        first.program_version
+                    )
+                } else {
+                    format!("describes other jobs than {}", dirs[0].display())
+                };
+                return Err(BatchError::Merge(format!(
+                    "{} {why}",
+                    d.join(store::MANIFEST).display()
+                )));
+            }
+        }
+    }
+    let manifest = manifest.unwrap_or_else(|| store::Manifest::new(Vec::new()));
+    if manifest.program_version != env!("CARGO_PKG_VERSION") {
+        return Err(BatchError::Merge(format!(
+            "the folders were made by corridor {}, this is corridor {}; merge with the same version",
+            manifest.program_version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    let metas: Vec<Meta> = manifest.jobs.iter().map(Meta::from_manifest).collect();
+    check_unique(metas.iter().map(|m| m.scenario.clone()))
+        .map_err(|e| BatchError::Merge(e.to_string()))?;
+
+    let mut runs: Vec<Vec<RunResult>> = Vec::with_capacity(metas.len());
+    let mut missing: Vec<String> = Vec::new();
+    for m in &metas {
+        let mut found = Vec::new();
+        let mut lacking: Vec<String> = Vec::new();
+        for rep in 0..m.replications {
+            let mut chosen: Option<(RunResult, Vec<u8>, &Path)> = None;
+            let mut problems = Vec::new();
+            for d in dirs {
+                let path = store::rep_path(d, &m.scenario, rep);
+                match store::read_rep(&path, m.key(), rep) {
+                    store::RepRead::Missing => {}
+                    store::RepRead::Invalid(why) => {
+                        problems.push(format!("{}: {why}", path.display()))
+                    }
+                    store::RepRead::Valid(run) => {
+                        let bytes = store::rep_bytes(m.key(), &run);
+                        match &chosen {
+                            None => chosen = Some((run, bytes, d)),
+                            Some((_, b, _)) if *b == bytes => {}
+                            Some((_, _, first)) => {
+                                return Err(BatchError::Merge(format!(
+                                    "replication {rep} of `{}` differs between {} and {}",
+                                    m.scenario,
+                                    first.display(),
+                                    d.display()
+                                )));
+                            }
+                        }
+                    }
+                }
+            }
+            match chosen {
+                Some((run, _, _)) => found.push(run),
+                None if problems.is_empty() => lacking.push(rep.to_string()),
+                None => lacking.push(format!("{rep} ({})", problems.join("; "))),
+            }
+        }
+        if !lacking.is_empty() {
+            let shown: Vec<&str> = lacking.iter().take(10).map(String::as_str).collect();
+            let more = if lacking.len() > 10 {
+                format!(" and {} more", lacking.len() - 10)
+            } else {
+                String::new()
+            };
+            missing.push(format!("`{}`: {}{more}", m.scenario, shown.join(", ")));
+        }
+        runs.push(found);
+    }
+    if !missing.is_empty() {
+        return Err(BatchError::MissingReplications(missing.join("; ")));
+    }
+
+    prepare_out_dir(out, opts.force, false)?;
+    store::write_manifest(out, &manifest)?;
+    for (m, rs) in metas.iter().zip(&runs) {
+        let d = store::scenario_dir(out, &m.scenario);
+        fs::create_dir_all(&d).map_err(io_err(&d))?;
+        for r in rs {
+            store::write_rep(out, m.key(), r)?;
+        }
+    }
+    let total: u64 = runs.iter().map(|r| r.len() as u64).sum();
+    let mut result = finish(metas, runs, Some(out), &|_| {})?;
+    result.replications_resumed = total;
+    let p = provenance(
+        &result,
+        "merge",
+        started_at,
+        started,
+        0,
+        dirs.iter().map(|d| d.display().to_string()).collect(),
+    );
+    let path = out.join(output::PROVENANCE_JSON);
+    output::write_provenance_json(&path, &p)?;
+    result.files.push(path);
+    Ok(result)
+}

@@ -1,0 +1,351 @@
+//! The CSV tables: one tidy row per (scenario, year, metric, subject, ...).
+//!
+//! Column sets and orders are part of the documented interface (docs/outputs.md); new
+//! columns are only ever appended. This module must never compute statistics: it writes
+//! the rows it is given, in the order it is given them.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::{OutputError, fmt_f64, write_atomic};
+use crate::analysis::{Comparison, SummaryRow, TargetRow};
+use crate::model::results::RunResult;
+use crate::scenario::schema::TargetDirection;
+
+fn csv_io(e: ::csv::Error) -> io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// Writes a CSV file atomically; `rows` receives a writer whose header is already written.
+fn write_csv<F>(path: &Path, header: &[&str], rows: F) -> Result<(), OutputError>
+where
+    F: FnOnce(&mut ::csv::Writer<&mut dyn Write>) -> Result<(), ::csv::Error>,
+{
+    write_atomic(path, |w| {
+        let mut out = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::Any(b'\n'))
+            .from_writer(w);
+        out.write_record(header).map_err(csv_io)?;
+        rows(&mut out).map_err(csv_io)?;
+        out.flush()
+    })
+}
+
+fn opt_i32(x: Option<i32>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+pub(crate) fn direction_name(d: TargetDirection) -> &'static str {
+    match d {
+        TargetDirection::AtLeast => "at_least",
+        TargetDirection::AtMost => "at_most",
+    }
+}
+
+/// `replications.csv`: every record of every run, scenarios in the given order, runs in
+/// the given order, records in the order the model produced them.
+pub fn write_replications_csv(
+    path: &Path,
+    scenarios: &[(&str, &[RunResult])],
+) -> Result<(), OutputError> {
+    write_csv(
+        path,
+        &[
+            "scenario",
+            "replication",
+            "year",
+            "metric",
+            "subject",
+            "value",
+        ],
+        |w| {
+            for (scenario, runs) in scenarios {
+                for run in *runs {
+                    let rep = run.replication.to_string();
+                    for r in &run.records {
+                        w.write_record([
+                            *scenario,
+                            &rep,
+                            &r.year.to_string(),
+                            &r.metric,
+                            &r.subject,
+                            &fmt_f64(r.value),
+                        ])?;
+                    }
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// `summary.csv`.
+pub fn write_summary_csv(path: &Path, rows: &[SummaryRow]) -> Result<(), OutputError> {
+    write_csv(
+        path,
+        &[
+            "scenario",
+            "year",
+            "metric",
+            "subject",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "n",
+        ],
+        |w| {
+            for r in rows {
+                w.write_record([
+                    r.scenario.as_str(),
+                    &r.year.to_string(),
+                    &r.metric,
+                    &r.subject,
+                    &fmt_f64(r.mean),
+                    &fmt_f64(r.sd),
+                    &fmt_f64(r.ci95_low),
+                    &fmt_f64(r.ci95_high),
+                    &r.n.to_string(),
+                ])?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// `targets.csv`. The first thirteen columns are those of the original specification;
+/// `direction`, `n` and `first_year_met_n` follow so that the file explains itself.
+pub fn write_targets_csv(path: &Path, rows: &[TargetRow]) -> Result<(), OutputError> {
+    write_csv(
+        path,
+        &[
+            "scenario",
+            "target",
+            "year",
+            "metric",
+            "subject",
+            "threshold",
+            "mean",
+            "ci95_low",
+            "ci95_high",
+            "share_met",
+            "first_year_met_mean",
+            "first_year_met_min",
+            "first_year_met_max",
+            "direction",
+            "n",
+            "first_year_met_n",
+        ],
+        |w| {
+            for r in rows {
+                w.write_record([
+                    r.scenario.as_str(),
+                    &r.target,
+                    &r.year.to_string(),
+                    &r.metric,
+                    &r.subject,
+                    &fmt_f64(r.threshold),
+                    &fmt_f64(r.mean),
+                    &fmt_f64(r.ci95_low),
+                    &fmt_f64(r.ci95_high),
+                    &fmt_f64(r.share_met),
+                    &fmt_f64(r.first_year_met.mean),
+                    &opt_i32(r.first_year_met.min),
+                    &opt_i32(r.first_year_met.max),
+                    direction_name(r.direction),
+                    &r.n.to_string(),
+                    &r.first_year_met.n.to_string(),
+                ])?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// `comparison.csv`: paired differences `scenario_b − scenario_a`.
+pub fn write_comparison_csv(path: &Path, comparisons: &[Comparison]) -> Result<(), OutputError> {
+    write_csv(
+        path,
+        &[
+            "scenario_a",
+            "scenario_b",
+            "year",
+            "metric",
+            "subject",
+            "mean_a",
+            "mean_b",
+            "mean_diff",
+            "ci95_low",
+            "ci95_high",
+            "n",
+        ],
+        |w| {
+            for c in comparisons {
+                for r in &c.rows {
+                    w.write_record([
+                        c.scenario_a.as_str(),
+                        &c.scenario_b,
+                        &r.year.to_string(),
+                        &r.metric,
+                        &r.subject,
+                        &fmt_f64(r.mean_a),
+                        &fmt_f64(r.mean_b),
+                        &fmt_f64(r.mean_diff),
+                        &fmt_f64(r.ci95_low),
+                        &fmt_f64(r.ci95_high),
+                        &r.n.to_string(),
+                    ])?;
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// One grid point of a sweep: the values of the swept parameter paths and the summary of
+/// the scenario run with them.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepPoint<'a> {
+    pub values: &'a [(String, f64)],
+    pub summary: &'a [SummaryRow],
+}
+
+/// `sweep.csv`: one column per swept path (in the order of the first point), then
+/// scenario, year, metric, subject, mean, ci95_low, ci95_high, n. Every point must sweep
+/// the same paths in the same order.
+pub fn write_sweep_csv(path: &Path, points: &[SweepPoint<'_>]) -> Result<(), OutputError> {
+    let axes: Vec<&str> = points
+        .first()
+        .map(|p| p.values.iter().map(|(k, _)| k.as_str()).collect())
+        .unwrap_or_default();
+    for p in points {
+        let same =
+            p.values.len() == axes.len() && p.values.iter().zip(&axes).all(|((k, _), a)| k == a);
+        if !same {
+            return Err(OutputError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "sweep points do not share the same parameter paths ({} vs {})",
+                    axes.join(","),
+                    p.values
+                        .iter()
+                        .map(|(k, _)| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            });
+        }
+    }
+    let fixed = [
+        "scenario",
+        "year",
+        "metric",
+        "subject",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "n",
+    ];
+    for a in &axes {
+        if fixed.contains(a) {
+            return Err(OutputError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("swept path `{a}` clashes with a fixed column name"),
+            });
+        }
+    }
+    let header: Vec<&str> = axes.iter().copied().chain(fixed).collect();
+    write_csv(path, &header, |w| {
+        for p in points {
+            let swept: Vec<String> = p.values.iter().map(|(_, v)| fmt_f64(*v)).collect();
+            for r in p.summary {
+                let mut rec = swept.clone();
+                rec.extend([
+                    r.scenario.clone(),
+                    r.year.to_string(),
+                    r.metric.clone(),
+                    r.subject.clone(),
+                    fmt_f64(r.mean),
+                    fmt_f64(r.ci95_low),
+                    fmt_f64(r.ci95_high),
+                    r.n.to_string(),
+                ]);
+                w.write_record(&rec)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::results::Record;
+
+    #[test]
+    fn nan_is_empty_and_commas_are_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("summary.csv");
+        let rows = vec![SummaryRow {
+            scenario: "base[a=1,b=2]".into(),
+            year: 2030,
+            metric: "delivered_teu".into(),
+            subject: "corridor".into(),
+            mean: 12.5,
+            sd: f64::NAN,
+            ci95_low: f64::NAN,
+            ci95_high: f64::NAN,
+            n: 1,
+        }];
+        write_summary_csv(&p, &rows).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(
+            text,
+            "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n\
+             \"base[a=1,b=2]\",2030,delivered_teu,corridor,12.5,,,,1\n"
+        );
+    }
+
+    #[test]
+    fn replications_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("replications.csv");
+        let run = RunResult {
+            replication: 3,
+            records: vec![Record {
+                year: 2025,
+                metric: "m".into(),
+                subject: "s".into(),
+                value: 0.25,
+            }],
+            ..Default::default()
+        };
+        write_replications_csv(&p, &[("x", std::slice::from_ref(&run))]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "scenario,replication,year,metric,subject,value\nx,3,2025,m,s,0.25\n"
+        );
+    }
+
+    #[test]
+    fn sweep_points_must_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sweep.csv");
+        let a = vec![("x".to_string(), 1.0)];
+        let b = vec![("y".to_string(), 1.0)];
+        let pts = [
+            SweepPoint {
+                values: &a,
+                summary: &[],
+            },
+            SweepPoint {
+                values: &b,
+                summary: &[],
+            },
+        ];
+        assert!(write_sweep_csv(&p, &pts).is_err());
+    }
+}
