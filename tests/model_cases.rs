@@ -202,7 +202,10 @@ fn storms_cut_throughput_by_the_closed_share_of_time() {
     let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
     assert!((mean - 1.0).abs() < 0.03, "carried / expected = {mean}");
     let closed = model(&shuttle(storms, 100_000.0)).run(0);
-    assert!(value(&closed, 2030, "storm_hours", "a-b") > 500.0, "storms happened");
+    assert!(
+        value(&closed, 2030, "storm_hours", "a-b") > 500.0,
+        "storms happened"
+    );
 }
 
 #[test]
@@ -287,8 +290,14 @@ fn mmc_station_matches_erlang_c() {
     let text = std::fs::read_to_string("scenarios/mmc-station.toml").unwrap();
     let m = model(&text);
     let reps: Vec<RunResult> = (0..10).map(|r| m.run(r)).collect();
-    let waits: Vec<f64> = reps.iter().map(|r| value(r, 2025, "wait_hours_mean", "station")).collect();
-    let util: Vec<f64> = reps.iter().map(|r| value(r, 2025, "utilization", "station")).collect();
+    let waits: Vec<f64> = reps
+        .iter()
+        .map(|r| value(r, 2025, "wait_hours_mean", "station"))
+        .collect();
+    let util: Vec<f64> = reps
+        .iter()
+        .map(|r| value(r, 2025, "utilization", "station"))
+        .collect();
     let s = corridor::engine::stats::Summary::with_level(&waits, 0.99);
     assert!(s.contains(0.204_590), "Wq interval {:?}", s);
     assert!(s.half_width() < 0.02, "{s:?}");

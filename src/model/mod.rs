@@ -24,3 +24,9 @@ impl Model {
         sim::Sim::new(self, replication).run(replication)
     }
 }
+
+impl crate::batch::Simulate for Model {
+    fn run_replication(&self, replication: u64) -> RunResult {
+        self.run(replication)
+    }
+}
