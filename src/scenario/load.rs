@@ -677,9 +677,14 @@ impl Loader {
         depth: usize,
     ) -> Option<Node> {
         let span = v.span();
+        // A table or array of tables opened by a header (`[run]`, `[[nodes]]`) starts at its
+        // `[`, before the key: point there. Inline values start after their key: point at
+        // the key.
+        let header =
+            matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_)) && span.start < at.start;
         let at = Loc {
             file: fi,
-            span: if at.is_empty() && depth > 0 {
+            span: if (at.is_empty() && depth > 0) || header {
                 span.clone()
             } else {
                 at
