@@ -1344,6 +1344,16 @@ fn no_input_panics() {
         fs::write(&p, &bytes[..i]).unwrap();
         let _ = load(&p);
     }
+    // Every line deleted, and every line doubled: each either loads or errors.
+    let lines: Vec<&str> = VALID.lines().collect();
+    for i in 0..lines.len() {
+        let mut dropped = lines.clone();
+        dropped.remove(i);
+        let _ = load_str(&dropped.join("\n"), &name);
+        let mut doubled = lines.clone();
+        doubled.insert(i, lines[i]);
+        let _ = load_str(&doubled.join("\n"), &name);
+    }
     // Odd but well-formed TOML.
     for odd in [
         "[run]\nname = 1\nfirst_year = 99999999999\nlast_year = -5\n",

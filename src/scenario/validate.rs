@@ -68,15 +68,18 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.issues
 }
 
-/// The closest candidate to `word`, if it is close enough to be a plausible typo.
+/// The closest candidate to `word`, if it is close enough to be a plausible typo: at most
+/// one edit per three characters (at least one edit), counting transpositions as one.
 pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let len = word.chars().count();
     candidates
         .into_iter()
+        .filter(|c| !c.is_empty() && *c != word)
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 3.max(c.chars().count() / 3))
+        .filter(|(d, c)| *d <= 1.max(len.max(c.chars().count()) / 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -1046,5 +1049,10 @@ mod tests {
     fn closest_finds_typos_only() {
         assert_eq!(closest("aktua", ["aktau", "alat", "poti"]), Some("aktau"));
         assert_eq!(closest("zzzzzzzz", ["aktau", "alat"]), None);
+        assert_eq!(closest("zz", ["", "ab"]), None);
+        assert_eq!(
+            closest("triangle", ["constant", "triangular"]),
+            Some("triangular")
+        );
     }
 }
