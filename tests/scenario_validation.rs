@@ -1038,6 +1038,32 @@ fn timeline_disruption_target_rules() {
         "not a closable subject",
     );
 
+    // Changes the model could not act on.
+    let t = replace(
+        VALID,
+        "set = { \"nodes.aktau.cranes\" = 5 }",
+        "set = { \"nodes.alat.cranes\" = 5, \"links.aktau-alat.sea.storms.events_per_year\" = 3 }",
+    );
+    let t = replace(
+        &t,
+        "[links.sea.storms]\nevents_per_year = 6\nduration_hours = { exponential = { mean = 30 } }\n",
+        "",
+    );
+    let d = load_text(&t);
+    assert!(
+        at(&d, "timeline.aktau-cranes.set.nodes.alat.cranes")
+            .message
+            .contains("no handling_minutes")
+    );
+    assert!(
+        at(
+            &d,
+            "timeline.aktau-cranes.set.links.aktau-alat.sea.storms.events_per_year"
+        )
+        .message
+        .contains("no storms table")
+    );
+
     // Unquoted parameter paths are nested tables in TOML: say so.
     let t = replace(
         VALID,

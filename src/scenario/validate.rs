@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::engine::DistSpec;
 
-use super::params::ParamPath;
+use super::params::{NodeParam, ParamPath, SeaParam};
 use super::schema::{ArrivalProcess, LinkMode, ScenarioFile};
 
 /// Metric names a target may use; the model reports each of them.
@@ -932,9 +932,46 @@ impl<'a> Validator<'a> {
             }
             for (path, value) in &c.set {
                 let sp = format!("{p}.set.{path}");
-                match ParamPath::parse(path).and_then(|pp| pp.check(self.s, *value)) {
+                let parsed = ParamPath::parse(path);
+                match parsed.clone().and_then(|pp| pp.check(self.s, *value)) {
                     Ok(()) => {}
-                    Err(e) => self.issue(sp, e.message, Some(e.hint)),
+                    Err(e) => self.issue(sp.clone(), e.message, Some(e.hint)),
+                }
+                // Values `check` accepts but that the model could not act on.
+                match parsed {
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::Cranes,
+                    }) if *value > 0.0 => {
+                        let lacks = self
+                            .s
+                            .nodes
+                            .iter()
+                            .any(|n| n.id == node && n.handling_minutes.is_none());
+                        if lacks {
+                            self.issue(
+                                sp,
+                                format!("node `{node}` has no handling_minutes, so its cranes would have no handling time"),
+                                Some(format!("give nodes.{node} a handling_minutes distribution")),
+                            );
+                        }
+                    }
+                    Ok(ParamPath::Sea {
+                        link,
+                        param: SeaParam::StormEventsPerYear,
+                    }) => {
+                        let lacks = self.s.links.iter().any(|l| {
+                            l.id == link && l.sea.as_ref().is_some_and(|s| s.storms.is_none())
+                        });
+                        if lacks {
+                            self.issue(
+                                sp,
+                                format!("link `{link}` has no storms table, so this change would do nothing"),
+                                Some(format!("add [links.sea.storms] to link `{link}` (events_per_year = 0 for none yet)")),
+                            );
+                        }
+                    }
+                    _ => {}
                 }
             }
             self.year_in_horizon(&format!("{p}.date"), c.date.year, true);
