@@ -1159,6 +1159,17 @@ count = 1
         vec![p.clone(), dir.path().join("variants").join("../base.toml")]
     );
 
+    // Remove and define again: the entry is replaced whole, not merged, and appended.
+    let replace_child =
+        "extends = \"../base.toml\"\nremove = [\"nodes.khorgos\"]\n[[nodes]]\nid = \"khorgos\"\n";
+    let p3 = write(&dir.path().join("variants"), "replace.toml", replace_child);
+    let r = load(&p3).unwrap_or_else(|e| panic!("{e}"));
+    let k = r.file.nodes.last().unwrap();
+    assert_eq!(
+        (k.id.as_str(), k.cranes, k.handling_minutes.is_none()),
+        ("khorgos", 0, true)
+    );
+
     // A bad override is reported in the child file; an inherited bad value in the base.
     let bad_child = child.replace("cranes = 6", "cranes = 6\nyard_capacity_teu = 0");
     let p2 = write(&dir.path().join("variants"), "bad.toml", &bad_child);
@@ -1393,4 +1404,32 @@ fn no_input_panics() {
     ] {
         let _ = load_str(odd, &name);
     }
+}
+
+#[test]
+fn documented_example_and_variant_load() {
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario-format.md"))
+            .unwrap();
+    let section = doc
+        .split("## Complete example")
+        .nth(1)
+        .expect("a Complete example section");
+    let blocks: Vec<&str> = section
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "example.toml", blocks[0]);
+    let variant = write(dir.path(), "variant.toml", blocks[1]);
+    let b = load(&base).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(b.file.targets.len(), 2);
+    let v = load(&variant).unwrap_or_else(|e| panic!("{e}"));
+    let fleet = &v.file.links[1].sea.as_ref().unwrap().fleet;
+    assert_eq!(fleet.len(), 2);
+    assert_eq!(v.file.links[1].from, "aktau");
+    assert!(v.file.disruptions.is_empty());
+    assert_eq!(v.sources.len(), 2);
 }
