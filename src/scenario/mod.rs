@@ -4,8 +4,14 @@
 //! column and field path, and never panics on any input. It must never simulate or write
 //! files; the model receives an already-valid scenario.
 
+pub mod diagnostic;
+pub mod load;
 pub mod params;
 pub mod schema;
+pub mod validate;
 
+pub use diagnostic::{Diagnostic, ScenarioError};
+pub use load::{LoadedScenario, load, load_str};
 pub use params::ParamPath;
 pub use schema::*;
+pub use validate::{Issue, METRICS, validate};

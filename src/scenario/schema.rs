@@ -276,7 +276,7 @@ pub struct FlowSpec {
 
 /// A calendar date (TOML local date `2028-01-01`, or the same as a string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "toml::value::Datetime", into = "String")]
+#[serde(try_from = "DateInput", into = "String")]
 pub struct Date {
     pub year: i32,
     pub month: u8,
@@ -294,6 +294,45 @@ impl TryFrom<toml::value::Datetime> for Date {
             }),
             _ => Err(format!("expected a date like 2028-01-01, got {dt}")),
         }
+    }
+}
+
+/// What a date may be written as: a TOML date, or the same text in a string. Dates reach
+/// serde as a string from `toml::Value` and as a datetime map from toml's own
+/// deserializer, so both forms are accepted.
+pub struct DateInput(toml::value::Datetime);
+
+impl<'de> Deserialize<'de> for DateInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DateInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date like 2028-01-01")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<DateInput, E> {
+                s.parse::<toml::value::Datetime>()
+                    .map(DateInput)
+                    .map_err(|_| E::custom(format!("expected a date like 2028-01-01, got `{s}`")))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<DateInput, A::Error> {
+                toml::value::Datetime::deserialize(serde::de::value::MapAccessDeserializer::new(
+                    map,
+                ))
+                .map(DateInput)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl TryFrom<DateInput> for Date {
+    type Error = String;
+    fn try_from(d: DateInput) -> Result<Self, String> {
+        Date::try_from(d.0)
     }
 }
 

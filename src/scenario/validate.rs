@@ -1,0 +1,1095 @@
+//! Validation of a deserialised scenario: every cross-reference, range and consistency rule
+//! that serde cannot express, reported all at once as `Issue`s with id-based field paths.
+//!
+//! This module is pure: it must never read files, know about spans or stop at the first
+//! problem. The loader maps each issue's path back to a line and column. Paths name array
+//! entries by their id (`nodes.aktau.cranes`, `links.aktau-alat.sea.fleet.feeder-350`) and
+//! fall back to an index (`nodes[3]`) only for an entry whose id is empty or already taken,
+//! exactly as the loader's span index does.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::engine::DistSpec;
+
+use super::params::{NodeParam, ParamPath, SeaParam};
+use super::schema::{ArrivalProcess, LinkMode, ScenarioFile};
+
+/// Metric names a target may use; the model reports each of them.
+pub const METRICS: &[&str] = &[
+    "delivered_teu",
+    "handled_teu",
+    "carried_teu",
+    "transit_days_mean",
+    "transit_days_p95",
+    "wait_hours_mean",
+    "utilization",
+    "backlog_teu",
+    "yard_occupancy_max_teu",
+];
+
+/// Years a scenario may talk about at all.
+pub const YEAR_RANGE: std::ops::RangeInclusive<i32> = 1900..=2200;
+/// Longest horizon, in years (a guard rail against typos such as 2205 for 2025).
+pub const MAX_HORIZON_YEARS: i32 = 100;
+pub const MAX_REPLICATIONS: u32 = 100_000;
+pub const MAX_WARMUP_DAYS: f64 = 3650.0;
+pub const MAX_TRAIN_CAPACITY_TEU: f64 = 10_000.0;
+pub const MAX_VESSEL_CAPACITY_TEU: f64 = 100_000.0;
+pub const MAX_VESSEL_COUNT: u32 = 10_000;
+/// Largest flow, in TEU per year: about five times what the whole corridor could carry by
+/// 2040, so only a typo (an extra zero or two) reaches it.
+pub const MAX_TEU_PER_YEAR: f64 = 1e8;
+/// Tolerance on the sum of a flow's route shares.
+pub const SHARE_SUM_TOLERANCE: f64 = 1e-6;
+
+/// One problem found by validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Field path, e.g. `nodes.aktau.cranes`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// What would be right.
+    pub hint: Option<String>,
+}
+
+/// Checks everything serde does not; returns every problem (empty when valid).
+pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
+    let mut v = Validator::new(s);
+    v.run();
+    v.ids();
+    v.nodes();
+    v.links();
+    v.routes();
+    v.flows();
+    v.timeline();
+    v.disruptions();
+    v.targets();
+    v.issues
+}
+
+/// The closest candidate to `word`, if it is close enough to be a plausible typo: at most
+/// one edit per three characters (at least one edit), counting transpositions as one.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let len = word.chars().count();
+    candidates
+        .into_iter()
+        .filter(|c| !c.is_empty() && *c != word)
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 1.max(len.max(c.chars().count()) / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// The path of entry `i` of `section`: by id, unless the id is empty or was already used
+/// by an earlier entry (then by index, so that the duplicate itself can be pointed at).
+pub(crate) fn entry_paths<'a>(
+    section: &str,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut seen = HashSet::new();
+    ids.into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            if !id.is_empty() && seen.insert(id) {
+                format!("{section}.{id}")
+            } else {
+                format!("{section}[{i}]")
+            }
+        })
+        .collect()
+}
+
+fn fmt_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let v: Vec<String> = ids.into_iter().take(12).map(|s| format!("`{s}`")).collect();
+    if v.is_empty() {
+        "none defined".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+struct Validator<'a> {
+    s: &'a ScenarioFile,
+    issues: Vec<Issue>,
+    node_paths: Vec<String>,
+    link_paths: Vec<String>,
+    route_paths: Vec<String>,
+    flow_paths: Vec<String>,
+    change_paths: Vec<String>,
+    disruption_paths: Vec<String>,
+    target_paths: Vec<String>,
+    node_ids: HashSet<&'a str>,
+    link_ids: HashSet<&'a str>,
+}
+
+impl<'a> Validator<'a> {
+    fn new(s: &'a ScenarioFile) -> Self {
+        Validator {
+            s,
+            issues: Vec::new(),
+            node_paths: entry_paths("nodes", s.nodes.iter().map(|n| n.id.as_str())),
+            link_paths: entry_paths("links", s.links.iter().map(|l| l.id.as_str())),
+            route_paths: entry_paths("routes", s.routes.iter().map(|r| r.id.as_str())),
+            flow_paths: entry_paths("flows", s.flows.iter().map(|f| f.id.as_str())),
+            change_paths: entry_paths("timeline", s.timeline.iter().map(|c| c.id.as_str())),
+            disruption_paths: entry_paths(
+                "disruptions",
+                s.disruptions.iter().map(|d| d.id.as_str()),
+            ),
+            target_paths: entry_paths("targets", s.targets.iter().map(|t| t.id.as_str())),
+            node_ids: s.nodes.iter().map(|n| n.id.as_str()).collect(),
+            link_ids: s.links.iter().map(|l| l.id.as_str()).collect(),
+        }
+    }
+
+    fn issue(&mut self, path: impl Into<String>, message: impl Into<String>, hint: Option<String>) {
+        self.issues.push(Issue {
+            path: path.into(),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    fn hint_closest<'b>(
+        word: &str,
+        candidates: impl IntoIterator<Item = &'b str> + Clone,
+        what: &str,
+    ) -> Option<String> {
+        match closest(word, candidates.clone()) {
+            Some(c) => Some(format!("did you mean `{c}`?")),
+            None => Some(format!("known {what}: {}", fmt_ids(candidates))),
+        }
+    }
+
+    fn unknown_node(&mut self, path: String, id: &str) {
+        let hint = Self::hint_closest(id, self.s.nodes.iter().map(|n| n.id.as_str()), "nodes");
+        self.issue(path, format!("unknown node `{id}`"), hint);
+    }
+
+    fn horizon(&self) -> (i32, i32) {
+        (self.s.run.first_year, self.s.run.last_year)
+    }
+
+    // ---- generic number checks -------------------------------------------------------
+
+    fn finite(&mut self, path: &str, v: f64) -> bool {
+        if v.is_finite() {
+            true
+        } else {
+            self.issue(path, format!("must be a finite number, got {v}"), None);
+            false
+        }
+    }
+
+    fn positive(&mut self, path: &str, v: f64, hint: &str) {
+        if self.finite(path, v) && v <= 0.0 {
+            self.issue(
+                path,
+                format!("must be > 0, got {v}"),
+                Some(hint.to_string()),
+            );
+        }
+    }
+
+    fn non_negative(&mut self, path: &str, v: f64) {
+        if self.finite(path, v) && v < 0.0 {
+            self.issue(path, format!("must be >= 0, got {v}"), None);
+        }
+    }
+
+    fn in_range(&mut self, path: &str, v: f64, lo: f64, hi: f64, hint: &str) {
+        if self.finite(path, v) && !(lo..=hi).contains(&v) {
+            self.issue(
+                path,
+                format!("must be between {lo} and {hi}, got {v}"),
+                Some(hint.to_string()),
+            );
+        }
+    }
+
+    /// A duration distribution: must build, and must never produce a negative time.
+    fn time_dist(&mut self, path: &str, d: &DistSpec) {
+        match d.build() {
+            Err(e) => self.issue(path, e.to_string(), Some(dist_hint())),
+            Ok(dist) => {
+                let min = dist.min_value();
+                if min < 0.0 {
+                    self.issue(
+                        path,
+                        format!("a duration cannot be negative, but this distribution goes down to {min}"),
+                        Some("make its lowest value >= 0".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn twelve_weights(&mut self, path: &str, w: &[f64], what: &str) {
+        if w.len() != 12 {
+            self.issue(
+                path,
+                format!(
+                    "{what} needs exactly 12 values (January to December), got {}",
+                    w.len()
+                ),
+                None,
+            );
+            return;
+        }
+        let mut ok = true;
+        for (i, x) in w.iter().enumerate() {
+            if !x.is_finite() || *x < 0.0 {
+                self.issue(
+                    format!("{path}[{i}]"),
+                    format!("must be a finite number >= 0, got {x}"),
+                    None,
+                );
+                ok = false;
+            }
+        }
+        if ok && w.iter().sum::<f64>() <= 0.0 {
+            self.issue(
+                path,
+                format!("{what} must have a positive sum"),
+                Some("e.g. twelve 1s for flat".into()),
+            );
+        }
+    }
+
+    fn year_in_horizon(&mut self, path: &str, year: i32, allow_year_before: bool) {
+        let (first, last) = self.horizon();
+        let lo = if allow_year_before {
+            first.saturating_sub(1)
+        } else {
+            first
+        };
+        if !(lo..=last).contains(&year) {
+            self.issue(
+                path,
+                format!("year {year} is outside the horizon {first}..={last}"),
+                Some(if allow_year_before {
+                    format!("use a year from {lo} (before the horizon, for changes already in place) to {last}")
+                } else {
+                    format!("use a year from {first} to {last}, or widen [run]")
+                }),
+            );
+        }
+    }
+
+    // ---- sections ----------------------------------------------------------------------
+
+    fn run(&mut self) {
+        let r = &self.s.run;
+        if r.name.trim().is_empty() {
+            self.issue(
+                "run.name",
+                "must not be empty",
+                Some("name the scenario, e.g. name = \"baseline\"".into()),
+            );
+        }
+        let mut years_ok = true;
+        for (key, y) in [
+            ("run.first_year", r.first_year),
+            ("run.last_year", r.last_year),
+        ] {
+            if !YEAR_RANGE.contains(&y) {
+                years_ok = false;
+                self.issue(
+                    key,
+                    format!(
+                        "year {y} is outside {}..={}",
+                        YEAR_RANGE.start(),
+                        YEAR_RANGE.end()
+                    ),
+                    Some("write a four-digit calendar year, e.g. 2025".into()),
+                );
+            }
+        }
+        if years_ok {
+            if r.first_year > r.last_year {
+                self.issue(
+                    "run.last_year",
+                    format!(
+                        "last_year {} is before first_year {}",
+                        r.last_year, r.first_year
+                    ),
+                    Some("last_year must be >= first_year".into()),
+                );
+            } else if r.last_year - r.first_year + 1 > MAX_HORIZON_YEARS {
+                self.issue(
+                    "run.last_year",
+                    format!(
+                        "horizon {}..={} is {} years, more than the limit of {MAX_HORIZON_YEARS}",
+                        r.first_year,
+                        r.last_year,
+                        r.last_year - r.first_year + 1
+                    ),
+                    None,
+                );
+            }
+        }
+        if !(1..=MAX_REPLICATIONS).contains(&r.replications) {
+            self.issue(
+                "run.replications",
+                format!(
+                    "must be between 1 and {MAX_REPLICATIONS}, got {}",
+                    r.replications
+                ),
+                Some("10 to 100 is usual".into()),
+            );
+        }
+        self.in_range(
+            "run.warmup_days",
+            r.warmup_days,
+            0.0,
+            MAX_WARMUP_DAYS,
+            "e.g. 365",
+        );
+    }
+
+    fn ids(&mut self) {
+        let s = self.s;
+        let sections: [(&str, Vec<&str>); 7] = [
+            ("nodes", s.nodes.iter().map(|x| x.id.as_str()).collect()),
+            ("links", s.links.iter().map(|x| x.id.as_str()).collect()),
+            ("routes", s.routes.iter().map(|x| x.id.as_str()).collect()),
+            ("flows", s.flows.iter().map(|x| x.id.as_str()).collect()),
+            (
+                "timeline",
+                s.timeline.iter().map(|x| x.id.as_str()).collect(),
+            ),
+            (
+                "disruptions",
+                s.disruptions.iter().map(|x| x.id.as_str()).collect(),
+            ),
+            ("targets", s.targets.iter().map(|x| x.id.as_str()).collect()),
+        ];
+        for (section, ids) in sections {
+            let paths = entry_paths(section, ids.iter().copied());
+            self.id_list(section, "id", &ids, &paths);
+        }
+        for (l, lp) in s.links.iter().zip(self.link_paths.clone()) {
+            if let Some(sea) = &l.sea {
+                let classes: Vec<&str> = sea.fleet.iter().map(|c| c.class.as_str()).collect();
+                let section = format!("{lp}.sea.fleet");
+                let paths = entry_paths(&section, classes.iter().copied());
+                self.id_list(&section, "class", &classes, &paths);
+            }
+        }
+    }
+
+    fn id_list(&mut self, section: &str, key: &str, ids: &[&str], paths: &[String]) {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, (id, path)) in ids.iter().zip(paths).enumerate() {
+            let at = format!("{path}.{key}");
+            if id.is_empty() {
+                self.issue(
+                    at,
+                    format!("{key} must not be empty"),
+                    Some("e.g. \"aktau\"".into()),
+                );
+            } else if let Some(j) = first.get(id) {
+                self.issue(
+                    at,
+                    format!("duplicate {key} `{id}` (already used by entry {j} of {section})"),
+                    Some(format!("{key}s must be unique within {section}; rename one, or merge the two entries")),
+                );
+            } else {
+                first.insert(id, i);
+                if id.contains('.') || id.chars().any(char::is_whitespace) {
+                    self.issue(
+                        at,
+                        format!("{key} `{id}` contains a dot or whitespace"),
+                        Some(
+                            "use letters, digits, `-` and `_`; dots separate parameter paths"
+                                .into(),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn nodes(&mut self) {
+        // Ends of sea links need berths; collect which nodes are such ends, and by which link.
+        let mut sea_ends: HashMap<&str, &str> = HashMap::new();
+        for l in &self.s.links {
+            if l.mode == LinkMode::Sea {
+                sea_ends.entry(l.from.as_str()).or_insert(l.id.as_str());
+                sea_ends.entry(l.to.as_str()).or_insert(l.id.as_str());
+            }
+        }
+        for (n, p) in self.s.nodes.iter().zip(self.node_paths.clone()) {
+            if n.cranes > 0 && n.handling_minutes.is_none() {
+                self.issue(
+                    format!("{p}.handling_minutes"),
+                    format!("missing handling_minutes: required when cranes > 0 (cranes = {})", n.cranes),
+                    Some("e.g. handling_minutes = { triangular = [2, 3, 6] }, or cranes = 0 for no handling step".into()),
+                );
+            }
+            if let Some(d) = &n.handling_minutes {
+                self.time_dist(&format!("{p}.handling_minutes"), d);
+            }
+            if let Some(d) = &n.dwell_hours {
+                self.time_dist(&format!("{p}.dwell_hours"), d);
+            }
+            if let Some(d) = &n.vessel_handling_hours {
+                self.time_dist(&format!("{p}.vessel_handling_hours"), d);
+            }
+            if let Some(y) = n.yard_capacity_teu {
+                self.positive(
+                    &format!("{p}.yard_capacity_teu"),
+                    y,
+                    "omit yard_capacity_teu for an unlimited yard",
+                );
+            }
+            self.non_negative(&format!("{p}.handling_scale"), n.handling_scale);
+            self.non_negative(&format!("{p}.dwell_scale"), n.dwell_scale);
+            if let Some(lat) = n.lat {
+                self.in_range(
+                    &format!("{p}.lat"),
+                    lat,
+                    -90.0,
+                    90.0,
+                    "degrees north, e.g. 43.65",
+                );
+            }
+            if let Some(lon) = n.lon {
+                self.in_range(
+                    &format!("{p}.lon"),
+                    lon,
+                    -180.0,
+                    180.0,
+                    "degrees east, e.g. 51.17",
+                );
+            }
+            if let Some(link) = sea_ends.get(n.id.as_str()) {
+                if n.berths == 0 {
+                    self.issue(
+                        format!("{p}.berths"),
+                        format!("must be >= 1: this node is an end of sea link `{link}`, got 0"),
+                        Some("e.g. berths = 2".into()),
+                    );
+                }
+                if n.vessel_handling_hours.is_none() {
+                    self.issue(
+                        format!("{p}.vessel_handling_hours"),
+                        format!(
+                            "missing vessel_handling_hours: required at an end of sea link `{link}`"
+                        ),
+                        Some("e.g. vessel_handling_hours = { triangular = [8, 12, 24] }".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn links(&mut self) {
+        for (l, p) in self.s.links.iter().zip(self.link_paths.clone()) {
+            for (key, id) in [("from", &l.from), ("to", &l.to)] {
+                if !self.node_ids.contains(id.as_str()) {
+                    self.unknown_node(format!("{p}.{key}"), id);
+                }
+            }
+            if l.from == l.to {
+                self.issue(
+                    format!("{p}.to"),
+                    format!("a link cannot join node `{}` to itself", l.to),
+                    None,
+                );
+            }
+            if let Some(d) = l.distance_km {
+                self.positive(&format!("{p}.distance_km"), d, "a distance in km, e.g. 420");
+            }
+            match l.mode {
+                LinkMode::Rail => {
+                    if l.sea.is_some() {
+                        self.issue(
+                            format!("{p}.sea"),
+                            "a rail link takes a [links.rail] table, not [links.sea]",
+                            Some("remove the sea table, or set mode = \"sea\"".into()),
+                        );
+                    }
+                    match &l.rail {
+                        None => self.issue(
+                            format!("{p}.rail"),
+                            "missing rail table: required when mode = \"rail\"",
+                            Some("add rail = { train_capacity_teu = 82, extra_hours = { constant = 30 } }".into()),
+                        ),
+                        Some(_) => self.rail(l, &p),
+                    }
+                }
+                LinkMode::Sea => {
+                    if l.rail.is_some() {
+                        self.issue(
+                            format!("{p}.rail"),
+                            "a sea link takes a [links.sea] table, not [links.rail]",
+                            Some("remove the rail table, or set mode = \"rail\"".into()),
+                        );
+                    }
+                    match &l.sea {
+                        None => self.issue(
+                            format!("{p}.sea"),
+                            "missing sea table: required when mode = \"sea\"",
+                            Some("add [links.sea] with sailing_hours and fleet".into()),
+                        ),
+                        Some(_) => self.sea(l, &p),
+                    }
+                }
+            }
+        }
+    }
+
+    fn rail(&mut self, l: &super::schema::LinkSpec, p: &str) {
+        let Some(r) = &l.rail else { return };
+        let rp = format!("{p}.rail");
+        let cap = format!("{rp}.train_capacity_teu");
+        if self.finite(&cap, r.train_capacity_teu)
+            && !(r.train_capacity_teu > 0.0 && r.train_capacity_teu <= MAX_TRAIN_CAPACITY_TEU)
+        {
+            self.issue(
+                cap,
+                format!(
+                    "must be > 0 and <= {MAX_TRAIN_CAPACITY_TEU}, got {}",
+                    r.train_capacity_teu
+                ),
+                Some("a block train of 41-57 FEU carries 82-114 TEU".into()),
+            );
+        }
+        if let Some(w) = r.max_wait_hours {
+            self.non_negative(&format!("{rp}.max_wait_hours"), w);
+        }
+        if let Some(t) = r.timetable_hours {
+            self.positive(
+                &format!("{rp}.timetable_hours"),
+                t,
+                "hours between departures, e.g. 24",
+            );
+        }
+        if let Some(x) = r.paths_per_day {
+            self.positive(
+                &format!("{rp}.paths_per_day"),
+                x,
+                "omit paths_per_day for unlimited paths",
+            );
+        }
+        if r.speed_km_per_day.is_none() && r.extra_hours.is_none() {
+            self.issue(
+                rp.clone(),
+                "no travel time: give speed_km_per_day (with distance_km), extra_hours, or both",
+                Some("e.g. speed_km_per_day = { constant = 800 }".into()),
+            );
+        }
+        if let Some(speed) = &r.speed_km_per_day {
+            let sp = format!("{rp}.speed_km_per_day");
+            if l.distance_km.is_none() {
+                self.issue(
+                    sp.clone(),
+                    "speed_km_per_day needs the link's distance_km",
+                    Some("add distance_km to the link, or give extra_hours instead".into()),
+                );
+            }
+            match speed.build() {
+                Err(e) => self.issue(sp, e.to_string(), Some(dist_hint())),
+                Ok(d) => {
+                    let min = d.min_value();
+                    if min.is_nan() || min <= 0.0 {
+                        self.issue(
+                            sp,
+                            format!("speed must stay above 0 (a speed of 0 is an infinite trip), but this distribution goes down to {min}"),
+                            Some("use a form bounded away from 0: constant, uniform, triangular or empirical with a lowest value > 0".into()),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(x) = &r.extra_hours {
+            self.time_dist(&format!("{rp}.extra_hours"), x);
+        }
+    }
+
+    fn sea(&mut self, l: &super::schema::LinkSpec, p: &str) {
+        let Some(s) = &l.sea else { return };
+        let sp = format!("{p}.sea");
+        self.time_dist(&format!("{sp}.sailing_hours"), &s.sailing_hours);
+        if let Some(r) = &s.return_hours {
+            self.time_dist(&format!("{sp}.return_hours"), r);
+        }
+        let lcs = format!("{sp}.load_cap_share");
+        if self.finite(&lcs, s.load_cap_share)
+            && !(s.load_cap_share > 0.0 && s.load_cap_share <= 1.0)
+        {
+            self.issue(
+                lcs,
+                format!("must be > 0 and <= 1, got {}", s.load_cap_share),
+                Some("the usable share of nominal capacity, e.g. 0.8 for draft limits".into()),
+            );
+        }
+        self.in_range(
+            &format!("{sp}.min_load_share"),
+            s.min_load_share,
+            0.0,
+            1.0,
+            "e.g. 0.7",
+        );
+        if let Some(w) = s.max_wait_hours {
+            self.non_negative(&format!("{sp}.max_wait_hours"), w);
+        }
+        if s.fleet.is_empty() {
+            self.issue(
+                format!("{sp}.fleet"),
+                "a sea link needs at least one vessel class",
+                Some("add [[links.sea.fleet]] with class, capacity_teu and count".into()),
+            );
+        }
+        let class_paths = entry_paths(
+            &format!("{sp}.fleet"),
+            s.fleet.iter().map(|c| c.class.as_str()),
+        );
+        let mut total: u64 = 0;
+        for (c, cp) in s.fleet.iter().zip(class_paths) {
+            let cap = format!("{cp}.capacity_teu");
+            if self.finite(&cap, c.capacity_teu)
+                && !(c.capacity_teu > 0.0 && c.capacity_teu <= MAX_VESSEL_CAPACITY_TEU)
+            {
+                self.issue(
+                    cap,
+                    format!(
+                        "must be > 0 and <= {MAX_VESSEL_CAPACITY_TEU}, got {}",
+                        c.capacity_teu
+                    ),
+                    Some("Caspian feeders carry 100-800 TEU".into()),
+                );
+            }
+            if c.count > MAX_VESSEL_COUNT {
+                self.issue(
+                    format!("{cp}.count"),
+                    format!("must be <= {MAX_VESSEL_COUNT}, got {}", c.count),
+                    None,
+                );
+            }
+            total += u64::from(c.count);
+        }
+        if !s.fleet.is_empty() && total == 0 {
+            self.issue(
+                format!("{sp}.fleet"),
+                "the fleet has no vessel: every count is 0",
+                Some(
+                    "give at least one class a count >= 1 (a timeline change may add more later)"
+                        .into(),
+                ),
+            );
+        }
+        if let Some(st) = &s.storms {
+            let stp = format!("{sp}.storms");
+            self.in_range(
+                &format!("{stp}.events_per_year"),
+                st.events_per_year,
+                0.0,
+                365.0,
+                "e.g. 6",
+            );
+            if let Some(w) = &st.monthly_weights {
+                self.twelve_weights(&format!("{stp}.monthly_weights"), w, "monthly_weights");
+            }
+            self.time_dist(&format!("{stp}.duration_hours"), &st.duration_hours);
+        }
+    }
+
+    fn routes(&mut self) {
+        for (r, p) in self.s.routes.iter().zip(self.route_paths.clone()) {
+            let np = format!("{p}.nodes");
+            if r.nodes.len() < 2 {
+                self.issue(
+                    np.clone(),
+                    format!(
+                        "a route needs at least 2 nodes (origin and destination), got {}",
+                        r.nodes.len()
+                    ),
+                    None,
+                );
+            }
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (i, n) in r.nodes.iter().enumerate() {
+                if !self.node_ids.contains(n.as_str()) {
+                    self.unknown_node(format!("{np}[{i}]"), n);
+                }
+                if let Some(j) = seen.insert(n.as_str(), i) {
+                    self.issue(
+                        format!("{np}[{i}]"),
+                        format!(
+                            "node `{n}` appears twice (also at position {j}): a route may not loop"
+                        ),
+                        None,
+                    );
+                }
+            }
+            let legs = r.nodes.len().saturating_sub(1);
+            match &r.links {
+                Some(links) => {
+                    let lp = format!("{p}.links");
+                    if links.len() != legs {
+                        self.issue(
+                            lp.clone(),
+                            format!(
+                                "needs one link per leg: {legs} legs, got {} links",
+                                links.len()
+                            ),
+                            None,
+                        );
+                    }
+                    for (i, (id, pair)) in links.iter().zip(r.nodes.windows(2)).enumerate() {
+                        let (a, b) = match pair {
+                            [a, b] => (a, b),
+                            _ => continue,
+                        };
+                        match self.s.links.iter().find(|l| &l.id == id) {
+                            None => {
+                                let hint = Self::hint_closest(id, self.s.links.iter().map(|l| l.id.as_str()), "links");
+                                self.issue(format!("{lp}[{i}]"), format!("unknown link `{id}`"), hint);
+                            }
+                            Some(l) if !(&l.from == a && &l.to == b) => self.issue(
+                                format!("{lp}[{i}]"),
+                                format!("link `{id}` joins `{}` to `{}`, but leg {i} goes from `{a}` to `{b}`", l.from, l.to),
+                                None,
+                            ),
+                            Some(_) => {}
+                        }
+                    }
+                }
+                None => {
+                    for (i, pair) in r.nodes.windows(2).enumerate() {
+                        let (a, b) = match pair {
+                            [a, b] => (a, b),
+                            _ => continue,
+                        };
+                        if !(self.node_ids.contains(a.as_str())
+                            && self.node_ids.contains(b.as_str()))
+                        {
+                            continue; // already reported as unknown
+                        }
+                        if !self.s.links.iter().any(|l| &l.from == a && &l.to == b) {
+                            let reverse = self.s.links.iter().find(|l| &l.from == b && &l.to == a);
+                            let hint = match reverse {
+                                Some(l) => format!(
+                                    "links are one-way: `{}` goes from `{b}` to `{a}`; add a link from `{a}` to `{b}`",
+                                    l.id
+                                ),
+                                None => format!(
+                                    "add a [[links]] entry with from = \"{a}\" and to = \"{b}\""
+                                ),
+                            };
+                            self.issue(
+                                format!("{np}[{}]", i + 1),
+                                format!("no link from `{a}` to `{b}`"),
+                                Some(hint),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn flows(&mut self) {
+        let route_origin: HashMap<&str, Option<&str>> = self
+            .s
+            .routes
+            .iter()
+            .map(|r| (r.id.as_str(), r.nodes.first().map(String::as_str)))
+            .collect();
+        for (f, p) in self.s.flows.iter().zip(self.flow_paths.clone()) {
+            let rp = format!("{p}.routes");
+            if f.routes.is_empty() {
+                self.issue(
+                    rp.clone(),
+                    "a flow needs at least one route",
+                    Some("routes = [{ route = \"main\", share = 1.0 }]".into()),
+                );
+            }
+            let mut sum = 0.0;
+            let mut shares_ok = true;
+            let mut origins: Vec<(usize, &str, &str)> = Vec::new();
+            let mut seen: HashSet<&str> = HashSet::new();
+            for (i, rs) in f.routes.iter().enumerate() {
+                let ep = format!("{rp}[{i}]");
+                match route_origin.get(rs.route.as_str()) {
+                    None => {
+                        let hint = Self::hint_closest(
+                            &rs.route,
+                            self.s.routes.iter().map(|r| r.id.as_str()),
+                            "routes",
+                        );
+                        self.issue(
+                            format!("{ep}.route"),
+                            format!("unknown route `{}`", rs.route),
+                            hint,
+                        );
+                    }
+                    Some(Some(origin)) => origins.push((i, rs.route.as_str(), origin)),
+                    Some(None) => {}
+                }
+                if !seen.insert(rs.route.as_str()) {
+                    self.issue(
+                        format!("{ep}.route"),
+                        format!("route `{}` is listed twice in this flow", rs.route),
+                        Some("give each route once, with its total share".into()),
+                    );
+                }
+                if !rs.share.is_finite() || !(0.0..=1.0).contains(&rs.share) {
+                    shares_ok = false;
+                    self.issue(
+                        format!("{ep}.share"),
+                        format!("must be between 0 and 1, got {}", rs.share),
+                        None,
+                    );
+                }
+                sum += rs.share;
+            }
+            if shares_ok && !f.routes.is_empty() && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+                self.issue(
+                    rp.clone(),
+                    format!("route shares must sum to 1, they sum to {sum}"),
+                    Some("shares are fractions of the flow, e.g. 0.7 and 0.3".into()),
+                );
+            }
+            if let Some((_, r0, o0)) = origins.first().copied() {
+                for (i, r, o) in origins.iter().skip(1).copied() {
+                    if o != o0 {
+                        self.issue(
+                            format!("{rp}[{i}].route"),
+                            format!("route `{r}` starts at `{o}`, but route `{r0}` of the same flow starts at `{o0}`"),
+                            Some("all routes of a flow start at the flow's origin; split it into two flows".into()),
+                        );
+                    }
+                }
+            }
+            let tp = format!("{p}.teu_per_year");
+            if f.teu_per_year.is_empty() {
+                self.issue(
+                    tp.clone(),
+                    "needs at least one year",
+                    Some("e.g. teu_per_year = { \"2025\" = 50000 }".into()),
+                );
+            }
+            for (year, teu) in &f.teu_per_year {
+                let yp = format!("{tp}.{year}");
+                match year.trim().parse::<i32>() {
+                    Ok(y) if YEAR_RANGE.contains(&y) => {}
+                    _ => self.issue(
+                        yp.clone(),
+                        format!(
+                            "`{year}` is not a year in {}..={}",
+                            YEAR_RANGE.start(),
+                            YEAR_RANGE.end()
+                        ),
+                        Some("keys are years, e.g. \"2025\" = 50000".into()),
+                    ),
+                }
+                if !teu.is_finite() || *teu < 0.0 || *teu > MAX_TEU_PER_YEAR {
+                    self.issue(
+                        yp,
+                        format!("must be between 0 and {MAX_TEU_PER_YEAR} TEU per year (guard rail), got {teu}"),
+                        None,
+                    );
+                }
+            }
+            if let Some(sz) = &f.seasonality {
+                self.twelve_weights(&format!("{p}.seasonality"), sz, "seasonality");
+            }
+            self.in_range(
+                &format!("{p}.share_40ft"),
+                f.share_40ft,
+                0.0,
+                1.0,
+                "e.g. 0.8 for mostly 40-ft boxes",
+            );
+            if f.arrivals == ArrivalProcess::BlockTrains {
+                match f.block_train_teu {
+                    None => self.issue(
+                        format!("{p}.block_train_teu"),
+                        "missing block_train_teu: required when arrivals = \"block_trains\"",
+                        Some("e.g. block_train_teu = 82".into()),
+                    ),
+                    Some(b) => self.positive(&format!("{p}.block_train_teu"), b, "e.g. 82"),
+                }
+            }
+        }
+    }
+
+    fn timeline(&mut self) {
+        for (c, p) in self.s.timeline.iter().zip(self.change_paths.clone()) {
+            if c.set.is_empty() {
+                self.issue(
+                    format!("{p}.set"),
+                    "sets nothing",
+                    Some("e.g. set = { \"nodes.aktau.cranes\" = 6 }".into()),
+                );
+            }
+            for (path, value) in &c.set {
+                let sp = format!("{p}.set.{path}");
+                let parsed = ParamPath::parse(path);
+                match parsed.clone().and_then(|pp| pp.check(self.s, *value)) {
+                    Ok(()) => {}
+                    Err(e) => self.issue(sp.clone(), e.message, Some(e.hint)),
+                }
+                // Values `check` accepts but that the model could not act on.
+                match parsed {
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::Cranes,
+                    }) if *value > 0.0 => {
+                        let lacks = self
+                            .s
+                            .nodes
+                            .iter()
+                            .any(|n| n.id == node && n.handling_minutes.is_none());
+                        if lacks {
+                            self.issue(
+                                sp,
+                                format!("node `{node}` has no handling_minutes, so its cranes would have no handling time"),
+                                Some(format!("give nodes.{node} a handling_minutes distribution")),
+                            );
+                        }
+                    }
+                    Ok(ParamPath::Sea {
+                        link,
+                        param: SeaParam::StormEventsPerYear,
+                    }) => {
+                        let lacks = self.s.links.iter().any(|l| {
+                            l.id == link && l.sea.as_ref().is_some_and(|s| s.storms.is_none())
+                        });
+                        if lacks {
+                            self.issue(
+                                sp,
+                                format!("link `{link}` has no storms table, so this change would do nothing"),
+                                Some(format!("add [links.sea.storms] to link `{link}` (events_per_year = 0 for none yet)")),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            self.year_in_horizon(&format!("{p}.date"), c.date.year, true);
+            if let Some(x) = c.capex_eur {
+                self.non_negative(&format!("{p}.capex_eur"), x);
+            }
+        }
+    }
+
+    fn disruptions(&mut self) {
+        for (d, p) in self.s.disruptions.iter().zip(self.disruption_paths.clone()) {
+            let sub = format!("{p}.subject");
+            match d.subject.split_once('.') {
+                Some(("nodes", id)) => {
+                    if !self.node_ids.contains(id) {
+                        self.unknown_node(sub.clone(), id);
+                    }
+                }
+                Some(("links", id)) => {
+                    if !self.link_ids.contains(id) {
+                        let hint = Self::hint_closest(
+                            id,
+                            self.s.links.iter().map(|l| l.id.as_str()),
+                            "links",
+                        );
+                        self.issue(sub.clone(), format!("unknown link `{id}`"), hint);
+                    }
+                }
+                _ => self.issue(
+                    sub.clone(),
+                    format!("`{}` is not a closable subject", d.subject),
+                    Some("write \"nodes.<id>\" or \"links.<id>\"".into()),
+                ),
+            }
+            match (&d.start, d.events_per_year) {
+                (Some(_), Some(_)) => self.issue(
+                    p.clone(),
+                    "give either start (a dated closure) or events_per_year (random closures), not both",
+                    None,
+                ),
+                (None, None) => self.issue(
+                    p.clone(),
+                    "give start (a dated closure) or events_per_year (random closures)",
+                    Some("e.g. start = 2027-03-01".into()),
+                ),
+                (Some(start), None) => self.year_in_horizon(&format!("{p}.start"), start.year, true),
+                (None, Some(e)) => {
+                    let ep = format!("{p}.events_per_year");
+                    if self.finite(&ep, e) && !(e > 0.0 && e <= 365.0) {
+                        self.issue(ep, format!("must be > 0 and <= 365, got {e}"), Some("e.g. 2".into()));
+                    }
+                }
+            }
+            self.time_dist(&format!("{p}.duration_hours"), &d.duration_hours);
+        }
+    }
+
+    fn targets(&mut self) {
+        for (t, p) in self.s.targets.iter().zip(self.target_paths.clone()) {
+            if !METRICS.contains(&t.metric.as_str()) {
+                let hint = Self::hint_closest(&t.metric, METRICS.iter().copied(), "metrics");
+                self.issue(
+                    format!("{p}.metric"),
+                    format!("unknown metric `{}`", t.metric),
+                    hint,
+                );
+            }
+            let s = self.s;
+            let known = t.subject == "corridor"
+                || self.node_ids.contains(t.subject.as_str())
+                || self.link_ids.contains(t.subject.as_str())
+                || s.flows.iter().any(|f| f.id == t.subject)
+                || s.routes.iter().any(|r| r.id == t.subject);
+            if !known {
+                let all = std::iter::once("corridor")
+                    .chain(s.nodes.iter().map(|n| n.id.as_str()))
+                    .chain(s.links.iter().map(|l| l.id.as_str()))
+                    .chain(s.flows.iter().map(|f| f.id.as_str()))
+                    .chain(s.routes.iter().map(|r| r.id.as_str()));
+                let hint = match closest(&t.subject, all) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => "use \"corridor\" or the id of a node, link, flow or route".to_string(),
+                };
+                self.issue(
+                    format!("{p}.subject"),
+                    format!("unknown subject `{}`", t.subject),
+                    Some(hint),
+                );
+            }
+            self.year_in_horizon(&format!("{p}.year"), t.year, false);
+            self.finite(&format!("{p}.threshold"), t.threshold);
+        }
+    }
+}
+
+fn dist_hint() -> String {
+    "e.g. { triangular = [min, mode, max] }, { exponential = { mean = 2.5 } }, { constant = 4 }"
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_paths_use_ids_then_indices_for_duplicates() {
+        let p = entry_paths("nodes", ["a", "b", "a", ""]);
+        assert_eq!(p, vec!["nodes.a", "nodes.b", "nodes[2]", "nodes[3]"]);
+    }
+
+    #[test]
+    fn closest_finds_typos_only() {
+        assert_eq!(closest("aktua", ["aktau", "alat", "poti"]), Some("aktau"));
+        assert_eq!(closest("zzzzzzzz", ["aktau", "alat"]), None);
+        assert_eq!(closest("zz", ["", "ab"]), None);
+        assert_eq!(
+            closest("triangle", ["constant", "triangular"]),
+            Some("triangular")
+        );
+    }
+}
