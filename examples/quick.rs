@@ -1,8 +1,16 @@
 fn main() {
     let path = std::env::args().nth(1).expect("scenario");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let s: corridor::scenario::ScenarioFile = toml::from_str(&text).unwrap();
-    let m = corridor::model::Model::build(&s).unwrap();
+    let s = match corridor::scenario::load(std::path::Path::new(&path)) {
+        Ok(s) => s,
+        Err(e) => {
+            for d in e.diagnostics() {
+                eprintln!("{d}");
+            }
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let m = corridor::model::Model::build(&s.file).unwrap();
     let t = std::time::Instant::now();
     let r = m.run(0);
     eprintln!(

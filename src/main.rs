@@ -1,1 +1,455 @@
-fn main() {}
+//! The `corridor` command line: parses arguments, calls the library, prints, and maps
+//! errors to exit codes (0 success, 1 failure while running or writing, 2 bad input:
+//! scenario files, arguments). It must never contain simulation or statistics logic.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use corridor::batch::{self, BatchOptions, BatchResult, Job, MergeOptions, ProgressEvent, Shard};
+use corridor::model::Model;
+use corridor::output::console;
+use corridor::scenario::{self, LoadedScenario, ParamPath, ScenarioError};
+
+#[derive(Parser)]
+#[command(
+    name = "corridor",
+    version,
+    about = "Simulate container flows on the Middle Corridor (China → Kazakhstan → Caspian → Azerbaijan → Georgia)",
+    long_about = "Discrete-event simulation of container flows on the Trans-Caspian International Transport Route.\n\
+                  Scenarios are TOML files (see docs/scenario-format.md); results are tidy CSV and JSON files\n\
+                  (see docs/outputs.md). Exit codes: 0 success, 1 failure while running, 2 bad input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the replications of one scenario and write its results.
+    Run {
+        scenario: PathBuf,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Run several scenarios as one batch (paired against the first).
+    Batch {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Compare two scenarios with common random numbers: paired differences with 95% intervals.
+    Compare {
+        a: PathBuf,
+        b: PathBuf,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Run a full grid of parameter values, e.g. --set nodes.aktau.cranes=2,4,6.
+    Sweep {
+        scenario: PathBuf,
+        /// PATH=V1,V2,... or PATH=START:STOP:STEP; repeat for more dimensions.
+        #[arg(long = "set", required = true, value_name = "PATH=VALUES")]
+        set: Vec<String>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Merge the folders of shards into the files one unsharded run would write.
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace results already in the output folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate scenario files and report every problem found.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct RunOpts {
+    /// Replications (default: the scenario's `run.replications`).
+    #[arg(long, value_name = "N")]
+    reps: Option<u64>,
+    /// Master seed (default: the scenario's `run.seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long, short = 'j', value_name = "J", default_value_t = 0)]
+    jobs: usize,
+    /// Results folder (default: results/<name>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace the results of an earlier run in the folder.
+    #[arg(long, conflicts_with = "resume")]
+    force: bool,
+    /// Continue an interrupted run: keep finished replications, run the rest.
+    #[arg(long)]
+    resume: bool,
+    /// Run only shard K of N (0-based), e.g. 0/3; also read from SLURM_ARRAY_TASK_ID/COUNT,
+    /// JOB_COMPLETION_INDEX + CORRIDOR_SHARD_COUNT, or CORRIDOR_SHARD.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// What went wrong, and so which exit code.
+enum Failure {
+    /// Bad input: scenario files or arguments (exit 2).
+    Input(String),
+    /// Something failed while running or writing (exit 1).
+    Run(String),
+}
+
+impl From<batch::BatchError> for Failure {
+    fn from(e: batch::BatchError) -> Self {
+        match e {
+            batch::BatchError::OutDirHasResults { .. }
+            | batch::BatchError::ForceAndResume
+            | batch::BatchError::DuplicateScenario(_)
+            | batch::BatchError::InvalidOptions(_)
+            | batch::BatchError::Shard(_) => Failure::Input(e.to_string()),
+            other => Failure::Run(other.to_string()),
+        }
+    }
+}
+
+fn scenario_error(e: &ScenarioError) -> String {
+    match e {
+        ScenarioError::Invalid(diags) => {
+            let mut s = String::new();
+            for d in diags {
+                s.push_str(&format!("error: {d}\n"));
+            }
+            s.push_str(&format!(
+                "{} problem{} found",
+                diags.len(),
+                if diags.len() == 1 { "" } else { "s" }
+            ));
+            s
+        }
+        other => format!("error: {other}"),
+    }
+}
+
+fn load(path: &Path) -> Result<LoadedScenario, Failure> {
+    scenario::load(path).map_err(|e| Failure::Input(scenario_error(&e)))
+}
+
+fn build(loaded: &LoadedScenario) -> Result<Model, Failure> {
+    Model::build(&loaded.file)
+        .map_err(|e| Failure::Input(format!("error: {}: {e}", loaded.path.display())))
+}
+
+/// Largest replication count accepted: far beyond any useful interval, small enough that
+/// the per-replication files of a run stay manageable.
+const MAX_REPLICATIONS: u64 = 100_000;
+
+fn job(
+    loaded: &LoadedScenario,
+    name: String,
+    mut model: Model,
+    opts: &RunOpts,
+) -> Result<Job, Failure> {
+    let reps = opts.reps.unwrap_or(u64::from(loaded.file.run.replications));
+    if reps == 0 || reps > MAX_REPLICATIONS {
+        return Err(Failure::Input(format!(
+            "error: --reps must be between 1 and {MAX_REPLICATIONS}, got {reps}"
+        )));
+    }
+    if let Some(seed) = opts.seed {
+        model.set_seed(seed);
+    }
+    Ok(Job {
+        scenario: name,
+        scenario_hash: loaded.hash.clone(),
+        seed: model.seed(),
+        replications: reps,
+        targets: loaded.file.targets.clone(),
+        sim: Arc::new(model),
+    })
+}
+
+fn shard(opts: &RunOpts) -> Result<Option<Shard>, Failure> {
+    match &opts.shard {
+        Some(s) => Shard::parse(s)
+            .map(Some)
+            .map_err(|e| Failure::Input(format!("error: --shard: {e}"))),
+        None => Shard::from_env()
+            .map_err(|e| Failure::Input(format!("error: shard from environment: {e}"))),
+    }
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} replications, {per_sec}, ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn execute(
+    jobs: Vec<Job>,
+    opts: &RunOpts,
+    out: PathBuf,
+    sweep: Vec<Vec<(String, f64)>>,
+) -> Result<BatchResult, Failure> {
+    let batch_opts = BatchOptions {
+        jobs_threads: opts.jobs,
+        out_dir: Some(out.clone()),
+        resume: opts.resume,
+        force: opts.force,
+        shard: shard(opts)?,
+        sweep,
+    };
+    let bar = progress_bar(opts.quiet);
+    let on_progress = |e: ProgressEvent| match e {
+        ProgressEvent::Planned { items } => bar.set_length(items),
+        ProgressEvent::Replication { done, .. } => bar.set_position(done),
+        ProgressEvent::Discarded {
+            scenario,
+            replication,
+            reason,
+            ..
+        } => bar.println(format!(
+            "note: replication {replication} of {scenario} is run again ({reason})"
+        )),
+        _ => {}
+    };
+    let result = batch::run_batch(&jobs, &batch_opts, &on_progress);
+    bar.finish_and_clear();
+    let result = result?;
+    if result.complete {
+        print!("{}", console::summary_text(&result));
+    } else if let Some(s) = result.shard {
+        println!(
+            "shard {s}: {} replications run, {} resumed; merge the shard folders with `corridor merge`",
+            result.replications_run, result.replications_resumed
+        );
+    }
+    println!("\nresults in {}", out.display());
+    let violations: usize = result
+        .jobs
+        .iter()
+        .map(|j| j.conservation_violations.len())
+        .sum();
+    if violations > 0 {
+        return Err(Failure::Run(format!(
+            "error: TEU conservation failed in {violations} replication(s): a model bug, results kept in {}",
+            out.display()
+        )));
+    }
+    Ok(result)
+}
+
+fn default_out(name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    PathBuf::from("results").join(safe)
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run { scenario, opts } => {
+            let loaded = load(&scenario)?;
+            let model = build(&loaded)?;
+            let name = loaded.file.run.name.clone();
+            let out = opts.out.clone().unwrap_or_else(|| default_out(&name));
+            let j = job(&loaded, name, model, &opts)?;
+            execute(vec![j], &opts, out, Vec::new())?;
+        }
+        Command::Batch { scenarios, opts } => {
+            let mut jobs = Vec::new();
+            let mut errors = Vec::new();
+            for path in &scenarios {
+                match load(path).and_then(|l| build(&l).map(|m| (l, m))) {
+                    Ok((l, m)) => {
+                        let name = l.file.run.name.clone();
+                        jobs.push(job(&l, name, m, &opts)?);
+                    }
+                    Err(Failure::Input(e)) => errors.push(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Failure::Input(errors.join("\n")));
+            }
+            let out = opts.out.clone().unwrap_or_else(|| default_out("batch"));
+            execute(jobs, &opts, out, Vec::new())?;
+        }
+        Command::Compare { a, b, opts } => {
+            let la = load(&a)?;
+            let lb = load(&b)?;
+            let (ma, mb) = (build(&la)?, build(&lb)?);
+            // Common random numbers: both scenarios use the same master seed (A's unless
+            // --seed is given), so every random source they share draws the same numbers.
+            let mut opts = opts;
+            opts.seed = Some(opts.seed.unwrap_or(ma.seed()));
+            let (na, mut nb) = (la.file.run.name.clone(), lb.file.run.name.clone());
+            if na == nb {
+                nb = format!("{nb} (b)");
+            }
+            let out = opts
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out(&format!("compare-{na}-vs-{nb}")));
+            let jobs = vec![job(&la, na, ma, &opts)?, job(&lb, nb, mb, &opts)?];
+            let result = execute(jobs, &opts, out, Vec::new())?;
+            print_comparison(&result);
+        }
+        Command::Sweep {
+            scenario,
+            set,
+            opts,
+        } => {
+            let loaded = load(&scenario)?;
+            let mut axes = Vec::new();
+            for s in &set {
+                let (path, values) = batch::parse_set(s)
+                    .map_err(|e| Failure::Input(format!("error: --set {s}: {e}")))?;
+                let pp = ParamPath::parse(&path).map_err(|e| {
+                    Failure::Input(format!("error: --set {s}: {} ({})", e.message, e.hint))
+                })?;
+                for v in &values {
+                    pp.check(&loaded.file, *v).map_err(|e| {
+                        Failure::Input(format!("error: --set {s}: {} ({})", e.message, e.hint))
+                    })?;
+                }
+                axes.push((path, values));
+            }
+            batch::check_axes(&axes).map_err(|e| Failure::Input(format!("error: {e}")))?;
+            let base = loaded.file.run.name.clone();
+            let grid = batch::grid(&axes);
+            let mut jobs = Vec::with_capacity(grid.len());
+            for point in &grid {
+                let mut file = loaded.file.clone();
+                for (path, value) in point {
+                    if let Ok(pp) = ParamPath::parse(path) {
+                        pp.apply(&mut file, *value);
+                    }
+                }
+                let issues = scenario::validate(&file);
+                if let Some(i) = issues.first() {
+                    return Err(Failure::Input(format!(
+                        "error: sweep point {}: {}: {}",
+                        batch::sweep_name(&base, point),
+                        i.path,
+                        i.message
+                    )));
+                }
+                let model =
+                    Model::build(&file).map_err(|e| Failure::Input(format!("error: {e}")))?;
+                let variant = LoadedScenario {
+                    file,
+                    ..loaded.clone()
+                };
+                jobs.push(job(
+                    &variant,
+                    batch::sweep_name(&base, point),
+                    model,
+                    &opts,
+                )?);
+            }
+            let out = opts
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out(&format!("sweep-{base}")));
+            execute(jobs, &opts, out, grid)?;
+        }
+        Command::Merge { dirs, out, force } => {
+            let result = batch::merge(&dirs, &out, &MergeOptions { force })?;
+            if result.complete {
+                print!("{}", console::summary_text(&result));
+            }
+            println!("\nmerged {} folders into {}", dirs.len(), out.display());
+        }
+        Command::Check { files } => {
+            let mut failed = Vec::new();
+            for f in &files {
+                match scenario::load(f) {
+                    Ok(l) => match Model::build(&l.file) {
+                        Ok(_) => println!("ok: {}", f.display()),
+                        Err(e) => failed.push(format!("error: {}: {e}", f.display())),
+                    },
+                    Err(e) => failed.push(scenario_error(&e)),
+                }
+            }
+            if !failed.is_empty() {
+                return Err(Failure::Input(failed.join("\n")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_comparison(result: &BatchResult) {
+    for c in &result.comparisons {
+        println!(
+            "\n{} − {} (paired, common random numbers):",
+            c.scenario_b, c.scenario_a
+        );
+        for r in c.rows.iter().filter(|r| {
+            r.subject == "corridor"
+                && (r.metric == "delivered_teu" || r.metric == "transit_days_mean")
+        }) {
+            let big = r.metric == "delivered_teu";
+            let f = |x: f64| {
+                if big {
+                    console::thousands(x)
+                } else {
+                    format!("{x:.2}")
+                }
+            };
+            println!(
+                "  {} {:<18} {:>12} [{} – {}]",
+                r.year,
+                r.metric,
+                f(r.mean_diff),
+                f(r.ci95_low),
+                f(r.ci95_high)
+            );
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}

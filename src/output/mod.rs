@@ -7,6 +7,7 @@
 //! round-trip `Display` (never exponent notation, never locale-dependent); NaN is an empty
 //! CSV cell and a JSON `null`. Wall-clock time appears only in `provenance.json`.
 
+pub mod console;
 pub mod csv;
 pub mod json;
 
