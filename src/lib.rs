@@ -9,4 +9,5 @@
 
 pub mod engine;
 pub mod model;
+pub mod queueing;
 pub mod scenario;
