@@ -206,6 +206,7 @@ impl<E> Calendar<E> {
     }
 
     /// Time of the next live event, if any.
+    #[inline]
     pub fn peek_time(&mut self) -> Option<Ticks> {
         self.drop_cancelled_top();
         self.heap.first().map(|e| e.time)
@@ -239,8 +240,14 @@ impl<E> Calendar<E> {
     /// advances the clock to `limit` (if later than now) and returns `None`.
     #[inline]
     pub fn pop_until(&mut self, limit: Ticks) -> Option<(Ticks, E)> {
+        // peek_time has dropped any cancelled entries on top, so the root is live.
         match self.peek_time() {
-            Some(t) if t <= limit => self.pop(),
+            Some(t) if t <= limit => {
+                let e = self.pop_entry()?;
+                self.now = e.time;
+                self.fired += 1;
+                Some((e.time, e.event))
+            }
             _ => {
                 if limit > self.now {
                     self.now = limit;
