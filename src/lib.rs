@@ -12,4 +12,5 @@ pub mod batch;
 pub mod engine;
 pub mod model;
 pub mod output;
+pub mod queueing;
 pub mod scenario;
