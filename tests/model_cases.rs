@@ -304,3 +304,62 @@ fn mmc_station_matches_erlang_c() {
     let u = corridor::engine::stats::Summary::with_level(&util, 0.99);
     assert!(u.contains(0.8), "utilization interval {u:?}");
 }
+
+/// Thirty one-TEU boxes arrive together at hour 6,570 (three quarters of 2030) at a node
+/// with one crane taking exactly one hour per box; `extra` adds a closure or a change.
+fn crane_case(extra: &str) -> f64 {
+    let text = two_nodes(
+        "train_capacity_teu = 1\nextra_hours = { constant = 1 }",
+        "teu_per_year = { \"2030\" = 40, \"2031\" = 0 }\narrivals = \"block_trains\"\nblock_train_teu = 30",
+    )
+    .replace(
+        "[[nodes]]\nid = \"a\"",
+        "[[nodes]]\nid = \"a\"\ncranes = 1\nhandling_minutes = { constant = 60 }",
+    ) + extra;
+    let r = model(&text).run(0);
+    assert_eq!(value(&r, 2030, "handled_teu", "a"), 30.0);
+    assert!(r.conservation.holds());
+    value(&r, 2030, "wait_hours_mean", "a")
+}
+
+#[test]
+fn crane_queue_is_fifo_and_exact() {
+    // Box k (1..30) starts at 6,570 + (k − 1) h: mean wait (0 + 1 + ... + 29) / 30 = 14.5 h.
+    let wait = crane_case("");
+    assert!((wait - 14.5).abs() < 1e-9, "{wait}");
+}
+
+#[test]
+fn a_node_closure_holds_handling_that_has_not_started() {
+    // Closed from 2 October (hour 6,576) for 24 h. Boxes 1–7 have started by then (box 7
+    // at 6,576 itself); boxes 8–30 start from 6,600 on, one an hour. Waits: k − 1 for
+    // k ≤ 7, then 6,600 + (k − 8) − 6,570 = k + 22: total 21 + 943 = 964 h, mean 32.133 h.
+    let wait = crane_case(
+        "[[disruptions]]\nid = \"strike\"\nsubject = \"nodes.a\"\nstart = 2030-10-02\nduration_hours = { constant = 24 }\n",
+    );
+    assert!((wait - 964.0 / 30.0).abs() < 1e-9, "{wait}");
+}
+
+#[test]
+fn more_cranes_replan_the_queue() {
+    // On 2 October (hour 6,576) the node gets 3 cranes. Box 7 is in handling until 6,577;
+    // the two new cranes are free at once. The 23 boxes not started go, in order, to the
+    // crane free first.
+    let wait = crane_case(
+        "[[timeline]]\nid = \"more\"\ndate = 2030-10-02\nset = { \"nodes.a.cranes\" = 3 }\n",
+    );
+    let mut free: [f64; 3] = [6577.0, 6576.0, 6576.0];
+    let mut total: f64 = (0..7).map(f64::from).sum(); // boxes 1–7 as before
+    for _ in 8..=30 {
+        let s = (0..3).min_by(|a, b| free[*a].total_cmp(&free[*b])).unwrap();
+        let start = free[s];
+        total += start - 6570.0;
+        free[s] = start + 1.0;
+    }
+    assert!(
+        (wait - total / 30.0).abs() < 1e-9,
+        "{wait} vs {}",
+        total / 30.0
+    );
+    assert!(wait < 14.5, "more cranes must cut the wait");
+}

@@ -30,7 +30,7 @@ pub fn to_ticks(value: f64, ticks_per_unit: Ticks) -> Ticks {
     } else if t >= MAX_DURATION_TICKS as f64 {
         MAX_DURATION_TICKS
     } else {
-        t.round() as Ticks
+        (t + 0.5) as Ticks
     }
 }
 

@@ -10,7 +10,9 @@
 use std::collections::VecDeque;
 
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
-use crate::engine::{Calendar, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted};
+use crate::engine::{
+    Calendar, EventKey, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
+};
 
 use super::network::{LinkKind, Model};
 use super::results::{Conservation, Record, RunResult};
@@ -19,10 +21,6 @@ use super::results::{Conservation, Record, RunResult};
 pub(crate) enum Ev {
     FlowArrival {
         flow: u32,
-    },
-    HandlingDone {
-        node: u32,
-        container: u32,
     },
     Ready {
         node: u32,
@@ -90,12 +88,43 @@ pub(crate) enum Waiting {
     Vessel(u32),
 }
 
+/// A container admitted to a node with cranes whose handling is not over. Start and end of
+/// handling are computed on admission (FIFO over the cranes' free times), which is exact
+/// for a first-come-first-served multi-server queue and saves an event per container; a
+/// change of cranes or a closure re-plans the containers not yet started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Planned {
+    pub c: u32,
+    pub admitted: Ticks,
+    pub start: Ticks,
+    pub done: Ticks,
+    pub service: Ticks,
+    pub dwell: Ticks,
+    pub key: EventKey,
+}
+
+/// A container waiting at a node that has no crane at all for the moment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stalled {
+    pub c: u32,
+    pub admitted: Ticks,
+    pub service: Ticks,
+    pub dwell: Ticks,
+}
+
 pub(crate) struct NodeState {
     pub cranes: u32,
-    pub busy: u32,
     pub handling_scale: f64,
     pub dwell_scale: f64,
-    pub queue: VecDeque<u32>,
+    /// When each crane can start its next container.
+    pub free_at: Vec<Ticks>,
+    /// Admitted containers in admission order whose handling may not be over.
+    pub planned: VecDeque<Planned>,
+    /// Index in `planned` of the first entry not started at the last look.
+    pub unstarted_from: usize,
+    pub stalled: VecDeque<Stalled>,
+    /// End of the latest closure: no handling starts before it.
+    pub closed_until: Ticks,
     pub yard_teu: f64,
     pub yard_capacity_teu: f64,
     pub blocked: VecDeque<Waiting>,
@@ -107,9 +136,7 @@ pub(crate) struct NodeState {
     pub admit_pending: bool,
     /// Outgoing links, to retry departures when the node reopens.
     pub out_links: Vec<u32>,
-    pub tw_busy: TimeWeighted,
     pub tw_cranes: TimeWeighted,
-    pub tw_queue: TimeWeighted,
     pub tw_yard: TimeWeighted,
     pub tw_berths_busy: TimeWeighted,
     pub tw_berths: TimeWeighted,
@@ -186,6 +213,9 @@ pub(crate) struct LinkState {
 #[derive(Clone, Default)]
 pub(crate) struct NodeYear {
     pub handled_teu: f64,
+    /// Crane-ticks spent handling, and container-ticks spent queueing for a crane.
+    pub busy_ticks: f64,
+    pub queue_ticks: f64,
     pub wait_hours: Tally,
     pub wait_teu_hours: f64,
     pub utilization: f64,
@@ -257,10 +287,13 @@ impl<'m> Sim<'m> {
             .enumerate()
             .map(|(i, n)| NodeState {
                 cranes: n.cranes,
-                busy: 0,
                 handling_scale: n.handling_scale,
                 dwell_scale: n.dwell_scale,
-                queue: VecDeque::new(),
+                free_at: vec![t0; n.cranes as usize],
+                planned: VecDeque::new(),
+                unstarted_from: 0,
+                stalled: VecDeque::new(),
+                closed_until: 0,
                 yard_teu: 0.0,
                 yard_capacity_teu: n.yard_capacity_teu,
                 blocked: VecDeque::new(),
@@ -277,9 +310,7 @@ impl<'m> Sim<'m> {
                     .filter(|(_, l)| l.from == i)
                     .map(|(j, _)| j as u32)
                     .collect(),
-                tw_busy: TimeWeighted::new(t0, 0.0),
                 tw_cranes: TimeWeighted::new(t0, f64::from(n.cranes)),
-                tw_queue: TimeWeighted::new(t0, 0.0),
                 tw_yard: TimeWeighted::new(t0, 0.0),
                 tw_berths_busy: TimeWeighted::new(t0, 0.0),
                 tw_berths: TimeWeighted::new(t0, f64::from(n.berths)),
@@ -492,7 +523,6 @@ impl<'m> Sim<'m> {
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::FlowArrival { flow } => self.on_flow_arrival(flow as usize),
-            Ev::HandlingDone { node, container } => self.on_handling_done(node as usize, container),
             Ev::Ready { node, container } => self.on_ready(node as usize, container),
             Ev::RailTimer { link } => self.on_rail_timer(link as usize),
             Ev::TrainSlot { link } => self.on_train_slot(link as usize),
@@ -525,22 +555,30 @@ impl<'m> Sim<'m> {
         let backlog: f64 = self.nodes.iter().map(|n| n.blocked_teu).sum();
         let in_system = self.alive_teu;
         for (i, n) in self.nodes.iter_mut().enumerate() {
-            let busy = n.tw_busy.area_until(now);
             let cap = n.tw_cranes.area_until(now);
             let bb = n.tw_berths_busy.area_until(now);
             let bc = n.tw_berths.area_until(now);
-            let (q_mean, q_max) = n.tw_queue.roll(now);
             let (y_mean, y_max) = n.tw_yard.roll(now);
-            n.tw_busy.roll(now);
             n.tw_cranes.roll(now);
             n.tw_berths_busy.roll(now);
             n.tw_berths.roll(now);
             if let Some(y) = closing {
                 let ny = &mut self.years[y].nodes[i];
-                ny.utilization = if cap > 0.0 { busy / cap } else { f64::NAN };
+                let has_cranes = self.m.nodes[i].cranes > 0 || cap > 0.0;
+                ny.utilization = if cap > 0.0 {
+                    ny.busy_ticks / cap
+                } else {
+                    f64::NAN
+                };
                 ny.berth_utilization = if bc > 0.0 { bb / bc } else { f64::NAN };
-                ny.queue_mean = q_mean;
-                ny.queue_max = q_max;
+                ny.queue_mean = if has_cranes {
+                    ny.queue_ticks / TICKS_PER_YEAR as f64
+                } else {
+                    f64::NAN
+                };
+                if !has_cranes {
+                    ny.queue_max = f64::NAN;
+                }
                 ny.yard_mean = y_mean;
                 ny.yard_max = y_max;
             }

@@ -9,7 +9,9 @@
 
 use crate::engine::Ticks;
 
-use super::sim::{Ev, Sim, Waiting};
+use crate::engine::time::TICKS_PER_YEAR;
+
+use super::sim::{Ev, Planned, Sim, Stalled, Waiting};
 
 impl Sim<'_> {
     /// A single container (from a flow) arrives at `n`.
@@ -187,64 +189,190 @@ impl Sim<'_> {
         }
         if self.m.nodes[n].cranes == 0 {
             // A node defined without cranes has no handling step at all.
-
             self.after_handling(n, c);
-        } else if self.nodes[n].closed == 0
-            && self.nodes[n].busy < self.nodes[n].cranes
-            && self.nodes[n].queue.is_empty()
-        {
-            self.start_handling(n, c);
-        } else {
-            let node = &mut self.nodes[n];
-            node.queue.push_back(c);
-            node.tw_queue.set(now, node.queue.len() as f64);
+            return;
         }
-    }
-
-    fn start_handling(&mut self, n: usize, c: u32) {
-        let now = self.now();
-        let ct = &mut self.containers[c as usize];
-        ct.node_wait += now - ct.mark;
-        ct.mark = now;
-        let node = &mut self.nodes[n];
-        node.busy += 1;
-        node.tw_busy.set(now, f64::from(node.busy));
-        let scale = node.handling_scale;
+        // Handling time, then dwell, drawn on admission from the node's stream.
         let minutes = match &self.m.nodes[n].handling_minutes {
-            Some(d) => d.sample(&mut self.node_rng[n]) * scale,
+            Some(d) => d.sample(&mut self.node_rng[n]) * self.nodes[n].handling_scale,
             None => 0.0,
         };
-        let dt = Sim::hours(minutes / 60.0);
-        self.schedule_in(
-            dt,
-            Ev::HandlingDone {
-                node: n as u32,
-                container: c,
-            },
-        );
+        let service = Sim::hours(minutes / 60.0);
+        let dwell = match &self.m.nodes[n].dwell_hours {
+            Some(d) => Sim::hours(d.sample(&mut self.node_rng[n]) * self.nodes[n].dwell_scale),
+            None => 0,
+        };
+        self.drop_finished(n);
+        if self.nodes[n].free_at.is_empty() || !self.nodes[n].stalled.is_empty() {
+            self.nodes[n].stalled.push_back(Stalled {
+                c,
+                admitted: now,
+                service,
+                dwell,
+            });
+        } else {
+            self.plan(n, c, now, service, dwell);
+        }
+        self.note_queue_length(n);
     }
 
-    /// Starts queued handling while cranes are free and the node is open.
-    pub(crate) fn start_queued_handling(&mut self, n: usize) {
-        while self.nodes[n].closed == 0 && self.nodes[n].busy < self.nodes[n].cranes {
-            let Some(c) = self.nodes[n].queue.pop_front() else {
-                break;
-            };
-            let now = self.now();
-            let q = self.nodes[n].queue.len() as f64;
-            self.nodes[n].tw_queue.set(now, q);
-            self.start_handling(n, c);
+    /// Forgets planned entries at the front whose handling is over.
+    fn drop_finished(&mut self, n: usize) {
+        let now = self.now();
+        let node = &mut self.nodes[n];
+        while node.planned.front().is_some_and(|p| p.done <= now) {
+            node.planned.pop_front();
+            node.unstarted_from = node.unstarted_from.saturating_sub(1);
         }
     }
 
-    pub(crate) fn on_handling_done(&mut self, n: usize, c: u32) {
+    /// Records the crane queue length now (containers admitted, not yet started).
+    fn note_queue_length(&mut self, n: usize) {
         let now = self.now();
         let node = &mut self.nodes[n];
-        node.busy -= 1;
-        node.tw_busy.set(now, f64::from(node.busy));
-        self.containers[c as usize].mark = now;
-        self.start_queued_handling(n);
-        self.after_handling(n, c);
+        // Starts are non-decreasing in admission order (FIFO), so the started entries are
+        // a prefix and one pointer tracks its end.
+        while node.unstarted_from < node.planned.len()
+            && node.planned[node.unstarted_from].start <= now
+        {
+            node.unstarted_from += 1;
+        }
+        let q = (node.planned.len() - node.unstarted_from + node.stalled.len()) as f64;
+        if let Some(y) = self.year_index(now) {
+            let ny = &mut self.years[y].nodes[n];
+            if q > ny.queue_max {
+                ny.queue_max = q;
+            }
+        }
+    }
+
+    /// Adds `sign` × the part of [a, b) falling in each reported year to a node statistic.
+    fn add_span(&mut self, n: usize, a: Ticks, b: Ticks, sign: f64, busy: bool) {
+        let mut t = a.max(self.m.stats_start);
+        while t < b {
+            let Some(y) = self.year_index(t) else { return };
+            let year_end = self.m.stats_start + (y as u64 + 1) * TICKS_PER_YEAR;
+            let upto = b.min(year_end);
+            let ny = &mut self.years[y].nodes[n];
+            let v = sign * (upto - t) as f64;
+            if busy {
+                ny.busy_ticks += v;
+            } else {
+                ny.queue_ticks += v;
+            }
+            t = upto;
+        }
+    }
+
+    /// Assigns the container to the crane free first (FIFO over cranes) and schedules the
+    /// moment it is ready to leave: end of handling plus dwell.
+    fn plan(&mut self, n: usize, c: u32, admitted: Ticks, service: Ticks, dwell: Ticks) {
+        let node = &mut self.nodes[n];
+        let (s, free) = node
+            .free_at
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by_key(|(_, t)| *t)
+            .unwrap_or((0, admitted));
+        let start = admitted.max(free).max(node.closed_until);
+        let done = start.saturating_add(service);
+        if let Some(f) = node.free_at.get_mut(s) {
+            *f = done;
+        }
+        let ready_at = done.saturating_add(dwell);
+        let key = self
+            .cal
+            .schedule_at(
+                ready_at.max(self.cal.now()),
+                Ev::Ready {
+                    node: n as u32,
+                    container: c,
+                },
+            )
+            .unwrap_or_else(|_| {
+                self.cal.schedule_in(
+                    0,
+                    Ev::Ready {
+                        node: n as u32,
+                        container: c,
+                    },
+                )
+            });
+        self.nodes[n].planned.push_back(Planned {
+            c,
+            admitted,
+            start,
+            done,
+            service,
+            dwell,
+            key,
+        });
+        self.containers[c as usize].node_wait += (start - admitted) + dwell;
+        self.add_span(n, admitted, start, 1.0, false);
+        self.add_span(n, start, done, 1.0, true);
+    }
+
+    /// The cranes changed or the node closed: containers whose handling has not started
+    /// are planned again, in their admission order, on the cranes available from now.
+    pub(crate) fn replan_handling(&mut self, n: usize) {
+        if self.m.nodes[n].cranes == 0 {
+            return;
+        }
+        let now = self.now();
+        self.drop_finished(n);
+        let node = &mut self.nodes[n];
+        let mut in_service: Vec<Ticks> = node
+            .planned
+            .iter()
+            .filter(|p| p.start <= now && p.done > now)
+            .map(|p| p.done)
+            .collect();
+        in_service.sort_unstable();
+        let first_unstarted = node
+            .planned
+            .iter()
+            .position(|p| p.start > now)
+            .unwrap_or(node.planned.len());
+        let unstarted: Vec<Planned> = node.planned.drain(first_unstarted..).collect();
+        node.unstarted_from = node.unstarted_from.min(node.planned.len());
+        let k = node.cranes as usize;
+        node.free_at.clear();
+        if k >= in_service.len() {
+            node.free_at.extend_from_slice(&in_service);
+            node.free_at.resize(k, now);
+        } else {
+            // More boxes in handling than cranes now: a new start needs the excess to finish.
+            node.free_at
+                .extend_from_slice(&in_service[in_service.len() - k..]);
+        }
+        let closed_until = node.closed_until;
+        for f in node.free_at.iter_mut() {
+            *f = (*f).max(closed_until);
+        }
+        let stalled: Vec<Stalled> = node.stalled.drain(..).collect();
+        for p in &unstarted {
+            self.cal.cancel(p.key);
+            self.containers[p.c as usize].node_wait -= (p.start - p.admitted) + p.dwell;
+            self.add_span(n, p.admitted, p.start, -1.0, false);
+            self.add_span(n, p.start, p.done, -1.0, true);
+        }
+        let again = unstarted
+            .iter()
+            .map(|p| Stalled {
+                c: p.c,
+                admitted: p.admitted,
+                service: p.service,
+                dwell: p.dwell,
+            })
+            .chain(stalled);
+        for st in again {
+            if self.nodes[n].free_at.is_empty() {
+                self.nodes[n].stalled.push_back(st);
+            } else {
+                self.plan(n, st.c, st.admitted, st.service, st.dwell);
+            }
+        }
     }
 
     fn after_handling(&mut self, n: usize, c: u32) {

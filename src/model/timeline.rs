@@ -27,7 +27,7 @@ impl Sim<'_> {
                         NodeParam::Cranes => {
                             node.cranes = value as u32;
                             node.tw_cranes.set(now, value);
-                            self.start_queued_handling(n);
+                            self.replan_handling(n);
                         }
                         NodeParam::Berths => {
                             node.berths = value as u32;
@@ -127,12 +127,18 @@ impl Sim<'_> {
         self.disruption_epoch[d] = epoch.wrapping_add(1);
         let def = &self.m.disruptions[d];
         let hours = def.duration_hours.sample(&mut self.disruption_rng[d]);
+        let until = self.now().saturating_add(Sim::hours(hours));
         match def.subject {
-            Subject::Node(n) => self.nodes[n].closed += 1,
+            Subject::Node(n) => {
+                self.nodes[n].closed += 1;
+                // Handling stops until the closure ends: what has not started waits.
+                self.nodes[n].closed_until = self.nodes[n].closed_until.max(until);
+                self.replan_handling(n);
+            }
             Subject::Link(l) => self.links[l].closed += 1,
         }
-        self.schedule_in(
-            Sim::hours(hours),
+        self.schedule_at(
+            until,
             Ev::ClosureEnd {
                 disruption: d as u32,
             },
@@ -147,7 +153,6 @@ impl Sim<'_> {
             Subject::Node(n) => {
                 self.nodes[n].closed -= 1;
                 if self.nodes[n].closed == 0 {
-                    self.start_queued_handling(n);
                     self.serve_berth_queue(n);
                     for i in 0..self.nodes[n].out_links.len() {
                         let l = self.nodes[n].out_links[i] as usize;
