@@ -89,7 +89,20 @@ impl<E> Calendar<E> {
         self.now = t;
     }
 
-    /// Number of events fired so far.
+    /// Moves the clock to `t` for an event kept outside the calendar (a source whose next
+    /// time the caller tracks itself, such as arrivals, saving a heap operation each).
+    /// `t` must be no earlier than now and no later than the next pending event, so that
+    /// time never runs backwards; otherwise the clock is left unchanged and false returned.
+    pub fn advance_to(&mut self, t: Ticks) -> bool {
+        if t < self.now || self.peek_time().is_some_and(|next| next < t) {
+            return false;
+        }
+        self.now = t;
+        self.fired += 1;
+        true
+    }
+
+    /// Number of events fired so far (including those passed to `advance_to`).
     pub fn fired(&self) -> u64 {
         self.fired
     }

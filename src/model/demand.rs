@@ -15,7 +15,7 @@ use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR};
 use crate::scenario::ArrivalProcess;
 
 use super::network::CUM_DAYS;
-use super::sim::{Container, Ev, Sim};
+use super::sim::{Container, Sim};
 
 /// Start tick of the month containing `t`, its end, and (year offset, month index).
 #[inline]
@@ -75,9 +75,9 @@ impl Sim<'_> {
         };
         let now = self.now();
         let at = spend_mass(now, mass, self.m.end, |y, mo| self.flow_teu_rate(f, y, mo));
-        if let Some(at) = at {
-            self.schedule_at(at, Ev::FlowArrival { flow: f as u32 });
-        }
+        // Arrivals are kept out of the calendar: the run loop compares the earliest one
+        // with the calendar's next event.
+        self.next_arrival[f] = at.unwrap_or(Ticks::MAX);
     }
 
     pub(crate) fn on_flow_arrival(&mut self, f: usize) {
