@@ -300,7 +300,7 @@ impl Results {
     }
 
     /// A readable name for a node or link: the node's name from `nodes.csv`, a link as
-    /// "From – To (mode)", or the id itself.
+    /// "From → To, mode", or the id itself.
     pub fn place_name(&self, scenario: &str, subject: &str) -> String {
         if let Some(n) = self.nodes_of(scenario).into_iter().find(|n| n.id == subject) {
             return n.name.clone();
@@ -313,7 +313,7 @@ impl Results {
                     .map(|n| n.name.clone())
                     .unwrap_or_else(|| id.to_string())
             };
-            return format!("{} – {} ({})", name(&l.from), name(&l.to), l.mode);
+            return format!("{} → {}, {}", name(&l.from), name(&l.to), l.mode);
         }
         subject.to_string()
     }

@@ -363,7 +363,7 @@ pub(crate) fn draw_colour_bar<DB: DrawingBackend>(
 ) -> DResult {
     root.draw(&Text::new(
         caption.to_string(),
-        (x, y - 12),
+        (x, y - 22),
         text(LEGEND_SIZE, INK, HPos::Left, VPos::Bottom),
     ))
     .m()?;
@@ -427,6 +427,20 @@ impl LabelPlacer {
         self.taken
             .iter()
             .all(|t| b[2] <= t[0] || b[0] >= t[2] || b[3] <= t[1] || b[1] >= t[3])
+    }
+
+    /// The first free candidate, taken; `None` when every candidate collides.
+    pub(crate) fn try_place(
+        &mut self,
+        (w, h): (i32, i32),
+        candidates: &[(i32, i32)],
+    ) -> Option<(i32, i32)> {
+        let pick = candidates
+            .iter()
+            .copied()
+            .find(|&(x, y)| self.free(&[x, y, x + w, y + h]))?;
+        self.taken.push([pick.0, pick.1, pick.0 + w, pick.1 + h]);
+        Some(pick)
     }
 
     /// Tries the candidate top-left corners in order for a label of size (w, h); takes the

@@ -153,11 +153,14 @@ const BLACK_SEA: [(f64, f64); 11] = [
     (27.5, 41.0),
 ];
 
+/// The most latitude is stretched relative to longitude.
+const MAX_STRETCH: f64 = 2.5;
+
 const SEA: RGBColor = RGBColor(0xDD, 0xEC, 0xF6);
 
 fn width_of(v: f64, max: f64) -> u32 {
     if v.is_finite() && v > 0.0 && max > 0.0 {
-        (3.0 + 19.0 * (v / max).sqrt()).round() as u32
+        (2.0 + 12.0 * (v / max).sqrt()).round() as u32
     } else {
         2
     }
@@ -174,15 +177,6 @@ fn round2(x: f64) -> f64 {
 
 impl ChartTrait for MapData {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult {
-        draw_title(
-            root,
-            &format!("The corridor in {} — {}", self.year, self.scenario),
-            &format!(
-                "Links: width by TEU carried in {}, colour by utilization (mean over \
-                 replications). Coastlines schematic.",
-                self.year
-            ),
-        )?;
         let (plot, legend) = body(root);
         let lons: Vec<f64> = self.nodes.iter().map(|n| n.lon).collect();
         let lats: Vec<f64> = self.nodes.iter().map(|n| n.lat).collect();
@@ -194,11 +188,34 @@ impl ChartTrait for MapData {
         lo1 += pad_lo;
         la0 -= pad_la;
         la1 += pad_la;
-        // Equal distances east and north: stretch the shorter side to the area's shape.
+        // Fill the area's shape: equal distances east and north where the nodes allow,
+        // otherwise latitude stretched up to MAX_STRETCH times (a corridor running east
+        // to west would else be a thin line).
         let (pw, ph) = plot.dim_in_pixel();
         let (pw, ph) = (pw as f64 - 140.0, ph as f64 - 100.0);
         let k = ((la0 + la1) / 2.0).to_radians().cos().max(0.2);
-        let want = pw / ph; // = (dlon * k) / dlat
+        let natural = pw / ph; // = (dlon * k) / dlat at equal distances
+        let want = if (lo1 - lo0) * k / (la1 - la0) > natural {
+            // Too wide for the area: stretch latitude, within limits.
+            ((lo1 - lo0) * k / (la1 - la0)).min(natural * MAX_STRETCH)
+        } else {
+            natural
+        };
+        let want = want.max(natural); // never squash latitude
+        let stretch = want / natural;
+        let mut subtitle = format!(
+            "Links: width by TEU carried in {}, colour by utilization (means over \
+             replications). Coastlines schematic",
+            self.year
+        );
+        if stretch > 1.05 {
+            subtitle.push_str(&format!("; north–south stretched ×{stretch:.1}"));
+        }
+        draw_title(
+            root,
+            &format!("The corridor in {} — {}", self.year, self.scenario),
+            &subtitle,
+        )?;
         let (dlon, dlat) = (lo1 - lo0, la1 - la0);
         if dlon * k / dlat < want {
             let add = (want * dlat / k - dlon) / 2.0;
@@ -306,7 +323,7 @@ impl ChartTrait for MapData {
             };
             root.draw(&PathElement::new(
                 vec![a, b],
-                RGBColor(0x33, 0x33, 0x33).stroke_width(w + 4),
+                RGBColor(0x33, 0x33, 0x33).stroke_width(w + 3),
             ))
             .m()?;
             root.draw(&PathElement::new(vec![a, b], colour.stroke_width(w)))
@@ -340,21 +357,50 @@ impl ChartTrait for MapData {
                 root.draw(&Circle::new(p, 9, INK.stroke_width(3))).m()?;
             }
         }
+        // Labels avoid the links: reserve each link's band, sampled every few pixels.
+        for (x0, y0, x1, y1, w, _) in &drawn {
+            let len = ((((x1 - x0).pow(2) + (y1 - y0).pow(2)) as f64).sqrt()).max(1.0);
+            let steps = (len / 6.0).ceil() as i32;
+            let r = *w as i32 / 2 + 2;
+            for k in 0..=steps {
+                let x = x0 + (x1 - x0) * k / steps;
+                let y = y0 + (y1 - y0) * k / steps;
+                placer.reserve([x - r, y - r, x + r, y + r]);
+            }
+        }
         // Node names first (they matter most), then link values.
         let nf = bold(LABEL_SIZE + 2.0);
         for n in &self.nodes {
             let p = chart.backend_coord(&(n.lon, n.lat));
             let sz = text_size(root, &n.name, &nf);
-            let pos = placer.place(sz, &LabelPlacer::around(p, sz, 16));
-            boxed_label(root, pos, sz, &n.name, &nf, INK)?;
+            let padded = (sz.0 + 8, sz.1 + 6);
+            let pos = placer.place(padded, &LabelPlacer::around(p, padded, 16));
+            boxed_label(root, (pos.0 + 4, pos.1 + 3), sz, &n.name, &nf, INK)?;
         }
         let lf = font(LABEL_SIZE - 2.0);
         for (x0, y0, x1, y1, w, label) in &drawn {
-            let mid = ((x0 + x1) / 2, (y0 + y1) / 2);
             let sz = text_size(root, label, &lf);
-            let gap = *w as i32 / 2 + 6;
-            let pos = placer.place(sz, &LabelPlacer::around(mid, sz, gap));
-            boxed_label(root, pos, sz, label, &lf, MUTED)?;
+            let padded = (sz.0 + 8, sz.1 + 6);
+            let (dx, dy) = ((x1 - x0) as f64, (y1 - y0) as f64);
+            let len = (dx * dx + dy * dy).sqrt().max(1.0);
+            let (nx, ny) = (-dy / len, dx / len);
+            let reach = nx.abs() * padded.0 as f64 / 2.0 + ny.abs() * padded.1 as f64 / 2.0;
+            let off = *w as f64 / 2.0 + 5.0 + reach;
+            let mut cands = Vec::new();
+            for t in [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78] {
+                let cx = *x0 as f64 + dx * t;
+                let cy = *y0 as f64 + dy * t;
+                for side in [1.0, -1.0] {
+                    cands.push((
+                        (cx + side * nx * off - padded.0 as f64 / 2.0).round() as i32,
+                        (cy + side * ny * off - padded.1 as f64 / 2.0).round() as i32,
+                    ));
+                }
+            }
+            // Link values are secondary: left out where they would cover a name or a link.
+            if let Some(pos) = placer.try_place(padded, &cands) {
+                boxed_label(root, (pos.0 + 4, pos.1 + 3), sz, label, &lf, MUTED)?;
+            }
         }
 
         // Legend: widths, colours, node shapes.

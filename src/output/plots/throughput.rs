@@ -335,6 +335,27 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         let at = chart.backend_coord(&(m.year as f64, m.threshold));
         placer.reserve([at.0 - 10, at.1 - 10, at.0 + 10, at.1 + 10]);
     }
+    // Labels should not hide the data: reserve the lines, sampled every few pixels.
+    if !p.marks.is_empty() {
+        for s in p.series {
+            let px: Vec<(i32, i32)> = s
+                .points
+                .iter()
+                .filter(|q| q.1.is_finite())
+                .map(|q| chart.backend_coord(&(q.0, q.1)))
+                .collect();
+            for w in px.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let len = (((b.0 - a.0).pow(2) + (b.1 - a.1).pow(2)) as f64).sqrt();
+                let steps = (len / 6.0).ceil().max(1.0) as i32;
+                for k in 0..=steps {
+                    let x = a.0 + (b.0 - a.0) * k / steps;
+                    let y = a.1 + (b.1 - a.1) * k / steps;
+                    placer.reserve([x - 5, y - 5, x + 5, y + 5]);
+                }
+            }
+        }
+    }
     for m in p.marks {
         chart
             .draw_series(DashedLineSeries::new(
@@ -356,6 +377,11 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
             (at.0 - sz.0 - 16, at.1 - sz.1 / 2),
             (at.0 - sz.0 - 14, at.1 - 2 * sz.1 - 16),
             (at.0 - sz.0 - 14, at.1 + sz.1 + 16),
+            (at.0 - sz.0 / 2, at.1 - sz.1 - 16),
+            (at.0 - sz.0 / 2, at.1 - 2 * sz.1 - 20),
+            (at.0 - sz.0 / 2, at.1 - 3 * sz.1 - 24),
+            (at.0 - sz.0 / 2, at.1 + 16),
+            (at.0 - sz.0 / 2, at.1 + sz.1 + 20),
         ];
         let pos = placer.place(sz, &cands);
         boxed_label(root, pos, sz, &m.label, &f, INK)?;

@@ -21,6 +21,8 @@ pub struct HeatmapRow {
     pub label: String,
     pub subject: String,
     pub metric: String,
+    /// A link's row (nodes come first).
+    pub link: bool,
     pub values: Vec<f64>,
 }
 
@@ -50,6 +52,7 @@ pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap>
         .into_iter()
         .map(|(_, _, metric, subject)| {
             let name = results.place_name(scenario, &subject);
+            let link = results.place_kind(scenario, &subject) == Some(PlaceKind::Link);
             let label = match (results.place_kind(scenario, &subject), metric.as_str()) {
                 (_, "berth_utilization") => format!("{name}: berths"),
                 (Some(PlaceKind::Link), _) => name,
@@ -67,6 +70,7 @@ pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap>
                 label,
                 subject,
                 metric,
+                link,
                 values,
             }
         })
@@ -162,6 +166,15 @@ impl ChartTrait for Heatmap {
                     .m()?;
                 }
             }
+        }
+        // A rule between the node rows and the link rows.
+        if let Some(i) = self.rows.iter().position(|r| r.link).filter(|&i| i > 0) {
+            let y = top + i as i32 * cell_h;
+            root.draw(&PathElement::new(
+                vec![(left - 200.min(left - 10), y), (left + grid_w, y)],
+                INK.stroke_width(3),
+            ))
+            .m()?;
         }
         // Year ticks: every year if they fit, else every second or fifth.
         let every = [1, 2, 5, 10]
