@@ -36,19 +36,56 @@ const LINKS: [(&str, &str, &str, &str, f64, f64); 10] = [
     ("china-dostyk", "china", "dostyk", "rail", 480.0, 0.45),
     ("khorgos-aktau", "khorgos", "aktau", "rail", 3100.0, 0.40),
     ("dostyk-aktau", "dostyk", "aktau", "rail", 3300.0, 0.45),
-    ("khorgos-turkmenbashi", "khorgos", "turkmenbashi", "rail", 3400.0, 0.15),
+    (
+        "khorgos-turkmenbashi",
+        "khorgos",
+        "turkmenbashi",
+        "rail",
+        3400.0,
+        0.15,
+    ),
     ("aktau-alat", "aktau", "alat", "sea", 450.0, 0.85),
-    ("turkmenbashi-alat", "turkmenbashi", "alat", "sea", 300.0, 0.15),
-    ("alat-beyuk-kesik", "alat", "beyuk-kesik", "rail", 480.0, 1.0),
-    ("beyuk-kesik-poti", "beyuk-kesik", "poti", "rail", 360.0, 0.6),
-    ("beyuk-kesik-kars", "beyuk-kesik", "kars", "rail", 300.0, 0.4),
+    (
+        "turkmenbashi-alat",
+        "turkmenbashi",
+        "alat",
+        "sea",
+        300.0,
+        0.15,
+    ),
+    (
+        "alat-beyuk-kesik",
+        "alat",
+        "beyuk-kesik",
+        "rail",
+        480.0,
+        1.0,
+    ),
+    (
+        "beyuk-kesik-poti",
+        "beyuk-kesik",
+        "poti",
+        "rail",
+        360.0,
+        0.6,
+    ),
+    (
+        "beyuk-kesik-kars",
+        "beyuk-kesik",
+        "kars",
+        "rail",
+        300.0,
+        0.4,
+    ),
 ];
 
 const SCENARIOS: [&str; 2] = ["baseline", "ebrd-investment"];
 
 fn jitter(k: u64) -> f64 {
     // Deterministic noise in [-1, 1].
-    let x = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let x = k
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
 }
 
@@ -84,7 +121,11 @@ fn realistic_folder(dir: &Path) {
             let t = (y - 2025) as f64 / 15.0;
             sum.row(s, y, "delivered_teu", "corridor", d, 0.03);
             sum.row(s, y, "created_teu", "corridor", (d * 1.04).round(), 0.03);
-            let congestion = if si == 0 { 1.0 + 0.5 * t * t } else { 1.0 + 0.1 * t };
+            let congestion = if si == 0 {
+                1.0 + 0.5 * t * t
+            } else {
+                1.0 + 0.1 * t
+            };
             let mean = 17.0 * congestion + jitter(k);
             sum.row(s, y, "transit_days_mean", "corridor", mean, 0.06);
             sum.row(s, y, "transit_days_p50", "corridor", mean * 0.88, 0.05);
@@ -109,14 +150,16 @@ fn realistic_folder(dir: &Path) {
                 if n.2 == "port" {
                     sum.row(s, y, "berth_utilization", n.0, (u * 0.9).min(0.98), 0.04);
                 }
-                let wait = d * share * (2.0 + 60.0 * u.powi(6)) * if n.0 == "aktau" { 3.0 } else { 1.0 };
+                let wait =
+                    d * share * (2.0 + 60.0 * u.powi(6)) * if n.0 == "aktau" { 3.0 } else { 1.0 };
                 sum.row(s, y, "wait_teu_hours", n.0, wait.round(), 0.1);
             }
             for (i, l) in LINKS.iter().enumerate() {
                 sum.row(s, y, "carried_teu", l.0, (d * l.5).round(), 0.03);
                 let u = (0.2 + 0.04 * i as f64 + 0.6 * t * l.5).min(0.96);
                 sum.row(s, y, "utilization", l.0, u, 0.05);
-                let wait = d * l.5 * (4.0 + 30.0 * u.powi(4)) * if l.3 == "sea" { 2.5 } else { 1.0 };
+                let wait =
+                    d * l.5 * (4.0 + 30.0 * u.powi(4)) * if l.3 == "sea" { 2.5 } else { 1.0 };
                 sum.row(s, y, "wait_teu_hours", l.0, wait.round(), 0.1);
             }
         }
@@ -144,7 +187,7 @@ fn realistic_folder(dir: &Path) {
         let a = delivered(si, 2028) * 0.85;
         writeln!(
             tg,
-            "{s},aktau-3x-2028,2028,handled_teu,aktau,150000,{a},{},{},0.6,2028.4,2028,2029,at_least,20,18",
+            "{s},aktau-3x-2028,2028,handled_teu,aktau,100000,{a},{},{},0.6,2028.4,2028,2029,at_least,20,18",
             a - 4000.0,
             a + 4000.0
         )
@@ -329,13 +372,19 @@ fn chart_data_matches_the_csv() {
     assert_eq!(th[0].points[15].1, 800_000.0);
     assert!(p.2 < p.1 && p.3 > p.1);
     let marks = throughput_targets(&r, &sc);
-    assert_eq!(marks.len(), 2, "targets shared by both scenarios appear once");
+    assert_eq!(
+        marks.len(),
+        2,
+        "targets shared by both scenarios appear once"
+    );
     assert_eq!(marks[0].threshold, 865_000.0);
     assert_eq!(marks[0].label, "ebrd-2040 (2040): 865,000 TEU");
-    assert_eq!(marks[1].label, "aktau-3x-2028 (2028): 150,000 TEU at Aktau");
+    assert_eq!(marks[1].label, "aktau-3x-2028 (2028): 100,000 TEU at Aktau");
 
     let tr = transit_series(&r, &sc);
-    let row = r.get("baseline", "transit_days_p95", "corridor", 2030).unwrap();
+    let row = r
+        .get("baseline", "transit_days_p95", "corridor", 2030)
+        .unwrap();
     let tp = tr[0].points.iter().find(|p| p.year == 2030).unwrap();
     assert_eq!(tp.p95, row.mean);
 
@@ -351,7 +400,9 @@ fn chart_data_matches_the_csv() {
     assert_eq!(aktau.label, "Aktau: berths");
     assert_eq!(
         aktau.values[3],
-        r.get("baseline", "berth_utilization", "aktau", 2028).unwrap().mean
+        r.get("baseline", "berth_utilization", "aktau", 2028)
+            .unwrap()
+            .mean
     );
 
     let b = bottleneck_series(&r, "baseline", None).unwrap();
@@ -363,15 +414,28 @@ fn chart_data_matches_the_csv() {
         assert!((sum - b.totals[k]).abs() < 1e-6 * b.totals[k]);
     }
     assert!(b.bars.len() <= plots::MAX_BARS);
-    assert!(b.bars.windows(2).take(b.bars.len() - 2).all(|w| w[0].shares[1] >= w[1].shares[1]));
-    let direct = r.get("baseline", "wait_teu_hours", &b.bars[0].subject, 2040).unwrap().mean;
+    assert!(
+        b.bars
+            .windows(2)
+            .take(b.bars.len() - 2)
+            .all(|w| w[0].shares[1] >= w[1].shares[1])
+    );
+    let direct = r
+        .get("baseline", "wait_teu_hours", &b.bars[0].subject, 2040)
+        .unwrap()
+        .mean;
     assert_eq!(b.bars[0].teu_hours[1], direct);
 
     let m = map_series(&r, "baseline", None).unwrap();
     assert_eq!(m.year, 2040);
     assert_eq!(m.nodes.len(), 9);
     let aa = m.links.iter().find(|l| l.id == "aktau-alat").unwrap();
-    assert_eq!(aa.carried_teu, r.get("baseline", "carried_teu", "aktau-alat", 2040).unwrap().mean);
+    assert_eq!(
+        aa.carried_teu,
+        r.get("baseline", "carried_teu", "aktau-alat", 2040)
+            .unwrap()
+            .mean
+    );
     let m28 = map_series(&r, "baseline", Some(2028)).unwrap();
     assert_eq!(m28.year, 2028);
 
@@ -388,7 +452,10 @@ fn chart_data_matches_the_csv() {
     assert_eq!(c[0].metric, "delivered_teu");
     assert_eq!(c[0].baseline, "baseline");
     assert_eq!(c[0].series[0].label, "ebrd-investment");
-    assert_eq!(c[0].series[0].points[15].1, delivered(1, 2040) - delivered(0, 2040));
+    assert_eq!(
+        c[0].series[0].points[15].1,
+        delivered(1, 2040) - delivered(0, 2040)
+    );
 }
 
 #[test]
@@ -407,8 +474,20 @@ fn report_has_targets_findings_and_embedded_charts() {
         md.contains("Target ebrd-2040 (corridor delivered_teu ≥ 865,000 TEU in 2040), scenario baseline: unlikely to be met (met in 15% of 20 replications"),
         "{md}"
     );
-    assert!(md.contains("In baseline, the main bottleneck in 2040 is Aktau"), "{md}");
-    assert!(md.contains("the most heavily used resource in 2040 is"), "{md}");
+    assert!(
+        md.contains("In baseline, the main bottleneck in 2040 is Aktau"),
+        "{md}"
+    );
+    assert!(
+        md.contains("the most heavily used resource in 2040 is"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "Against baseline, ebrd-investment changes corridor deliveries in 2040 by +80,000 TEU"
+        ),
+        "{md}"
+    );
     assert!(md.contains("![Throughput](plots/throughput.png)"));
     assert!(md.contains("Wall-clock seconds: 438.2"));
     assert!(md.contains("| baseline | 1 | 20 | abc123 | none |"));
@@ -421,7 +500,11 @@ fn report_has_targets_findings_and_embedded_charts() {
 #[test]
 fn absent_data_skips_charts() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(draw_all(dir.path(), &PlotOptions::default()).unwrap().is_empty());
+    assert!(
+        draw_all(dir.path(), &PlotOptions::default())
+            .unwrap()
+            .is_empty()
+    );
     // Only a summary with corridor throughput: throughput chart only, no map, no sweep.
     fs::write(
         dir.path().join("summary.csv"),
@@ -454,7 +537,10 @@ fn malformed_csv_names_file_and_line() {
     )
     .unwrap();
     let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
-    assert!(matches!(e, PlotError::Read(ref r) if r.line == Some(3)), "{e}");
+    assert!(
+        matches!(e, PlotError::Read(ref r) if r.line == Some(3)),
+        "{e}"
+    );
     assert!(e.to_string().contains("summary.csv:3"), "{e}");
 
     fs::write(dir.path().join("summary.csv"), "scenario,year\ns,2025\n").unwrap();
@@ -472,11 +558,19 @@ fn malformed_csv_names_file_and_line() {
     let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
     assert!(e.to_string().contains("summary.csv:2"), "{e}");
 
-    fs::write(dir.path().join("summary.csv"), b"scenario,year\n\xff\xfe,1\n").unwrap();
+    fs::write(
+        dir.path().join("summary.csv"),
+        b"scenario,year\n\xff\xfe,1\n",
+    )
+    .unwrap();
     assert!(draw_all(dir.path(), &PlotOptions::default()).is_err());
 
     fs::remove_file(dir.path().join("summary.csv")).unwrap();
-    fs::write(dir.path().join("nodes.csv"), "scenario,id,name,kind,country,lat,lon\ns,a,A,port,KZ,north,1\n").unwrap();
+    fs::write(
+        dir.path().join("nodes.csv"),
+        "scenario,id,name,kind,country,lat,lon\ns,a,A,port,KZ,north,1\n",
+    )
+    .unwrap();
     let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
     assert!(e.to_string().contains("nodes.csv:2: column `lat`"), "{e}");
 }
@@ -517,14 +611,22 @@ fn network_tables_round_trip() {
          a,alat,,terminal,,,\n\
          \"b[x=1,y=2]\",aktau,\"Aktau, port\",port,KZ,43.6,51.2\n"
     );
-    let nodes = read_nodes_csv(&dir.path().join("nodes.csv")).unwrap().unwrap();
+    let nodes = read_nodes_csv(&dir.path().join("nodes.csv"))
+        .unwrap()
+        .unwrap();
     assert_eq!(nodes.len(), 3);
     assert_eq!(nodes[1].name, "alat", "an empty name reads back as the id");
     assert!(nodes[1].lat.is_nan());
     assert_eq!(nodes[2].scenario, "b[x=1,y=2]");
-    let links = read_links_csv(&dir.path().join("links.csv")).unwrap().unwrap();
+    let links = read_links_csv(&dir.path().join("links.csv"))
+        .unwrap()
+        .unwrap();
     assert_eq!(links.len(), 2);
     assert_eq!(links[0].distance_km, 450.5);
     assert_eq!(links[1].mode, "sea");
-    assert!(read_nodes_csv(&dir.path().join("none.csv")).unwrap().is_none());
+    assert!(
+        read_nodes_csv(&dir.path().join("none.csv"))
+            .unwrap()
+            .is_none()
+    );
 }

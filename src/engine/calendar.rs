@@ -239,7 +239,10 @@ mod tests {
         assert!(!c.cancel(k));
         assert_eq!(c.len(), 2);
         assert_eq!(c.pop(), Some((20, 'b')));
-        assert_eq!(c.schedule_at(19, 'z'), Err(PastEventError { at: 19, now: 20 }));
+        assert_eq!(
+            c.schedule_at(19, 'z'),
+            Err(PastEventError { at: 19, now: 20 })
+        );
         assert_eq!(c.pop_until(25), None);
         assert_eq!(c.now(), 25);
         assert_eq!(c.pop_until(30), Some((30, 'c')));

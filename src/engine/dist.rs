@@ -68,7 +68,11 @@ fn finite(dist: &'static str, param: &'static str, v: f64) -> Result<f64, DistEr
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(err(dist, param, format!("must be a finite number, got {v}")))
+        Err(err(
+            dist,
+            param,
+            format!("must be a finite number, got {v}"),
+        ))
     }
 }
 
@@ -114,21 +118,29 @@ impl DistSpec {
                     (Some(m), None) => positive("exponential", "mean", *m)?,
                     (None, Some(r)) => 1.0 / positive("exponential", "rate", *r)?,
                     (Some(_), Some(_)) => {
-                        return Err(err("exponential", "mean/rate", "give either mean or rate, not both"));
+                        return Err(err(
+                            "exponential",
+                            "mean/rate",
+                            "give either mean or rate, not both",
+                        ));
                     }
                     (None, None) => {
                         return Err(err("exponential", "mean", "is required (or give rate)"));
                     }
                 };
-                let d = Exp::new(1.0 / mean)
-                    .map_err(|e| err("exponential", "mean", e.to_string()))?;
+                let d =
+                    Exp::new(1.0 / mean).map_err(|e| err("exponential", "mean", e.to_string()))?;
                 Ok(Dist::Exponential(d, mean))
             }
             DistSpec::Uniform([lo, hi]) => {
                 finite("uniform", "low", *lo)?;
                 finite("uniform", "high", *hi)?;
                 if hi < lo {
-                    return Err(err("uniform", "high", format!("must be >= low ({lo}), got {hi}")));
+                    return Err(err(
+                        "uniform",
+                        "high",
+                        format!("must be >= low ({lo}), got {hi}"),
+                    ));
                 }
                 Ok(Dist::Uniform {
                     low: *lo,
@@ -173,8 +185,8 @@ impl DistSpec {
             DistSpec::Gamma { shape, scale } => {
                 positive("gamma", "shape", *shape)?;
                 positive("gamma", "scale", *scale)?;
-                let d = Gamma::new(*shape, *scale)
-                    .map_err(|e| err("gamma", "shape", e.to_string()))?;
+                let d =
+                    Gamma::new(*shape, *scale).map_err(|e| err("gamma", "shape", e.to_string()))?;
                 Ok(Dist::Gamma(d, *shape, *scale))
             }
             DistSpec::Erlang { k, mean } => {
@@ -200,7 +212,11 @@ impl DistSpec {
                             return Err(err(
                                 "empirical",
                                 "weights",
-                                format!("must have one weight per value ({}), got {}", values.len(), w.len()),
+                                format!(
+                                    "must have one weight per value ({}), got {}",
+                                    values.len(),
+                                    w.len()
+                                ),
                             ));
                         }
                         for x in w {
@@ -212,10 +228,15 @@ impl DistSpec {
                 };
                 let total: f64 = w.iter().sum();
                 if !(total > 0.0 && total.is_finite()) {
-                    return Err(err("empirical", "weights", "must have a positive, finite sum"));
+                    return Err(err(
+                        "empirical",
+                        "weights",
+                        "must have a positive, finite sum",
+                    ));
                 }
                 let mean = values.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / total;
-                let idx = WeightedIndex::new(&w).map_err(|e| err("empirical", "weights", e.to_string()))?;
+                let idx = WeightedIndex::new(&w)
+                    .map_err(|e| err("empirical", "weights", e.to_string()))?;
                 Ok(Dist::Empirical(idx, values.clone(), mean))
             }
         }
@@ -319,15 +340,30 @@ mod tests {
     fn sample_means_match_theory() {
         let cases = vec![
             DistSpec::Constant(3.0),
-            DistSpec::Exponential(ExponentialSpec { mean: Some(2.5), rate: None }),
-            DistSpec::Exponential(ExponentialSpec { mean: None, rate: Some(4.0) }),
+            DistSpec::Exponential(ExponentialSpec {
+                mean: Some(2.5),
+                rate: None,
+            }),
+            DistSpec::Exponential(ExponentialSpec {
+                mean: None,
+                rate: Some(4.0),
+            }),
             DistSpec::Uniform([2.0, 7.0]),
             DistSpec::Triangular([12.0, 18.0, 36.0]),
             DistSpec::Normal { mean: 1.0, sd: 1.0 },
-            DistSpec::Lognormal { mean: 24.0, sd: 12.0 },
-            DistSpec::Gamma { shape: 2.0, scale: 3.0 },
+            DistSpec::Lognormal {
+                mean: 24.0,
+                sd: 12.0,
+            },
+            DistSpec::Gamma {
+                shape: 2.0,
+                scale: 3.0,
+            },
             DistSpec::Erlang { k: 4, mean: 10.0 },
-            DistSpec::Empirical { values: vec![1.0, 2.0, 10.0], weights: Some(vec![1.0, 1.0, 2.0]) },
+            DistSpec::Empirical {
+                values: vec![1.0, 2.0, 10.0],
+                weights: Some(vec![1.0, 1.0, 2.0]),
+            },
         ];
         for spec in cases {
             let (got, want) = sample_mean(spec.clone(), 200_000);
@@ -350,18 +386,60 @@ mod tests {
     #[test]
     fn invalid_parameters_are_named_errors() {
         let bad = vec![
-            (DistSpec::Exponential(ExponentialSpec { mean: Some(-1.0), rate: None }), "mean"),
-            (DistSpec::Exponential(ExponentialSpec { mean: Some(f64::NAN), rate: None }), "mean"),
-            (DistSpec::Exponential(ExponentialSpec { mean: None, rate: None }), "mean"),
+            (
+                DistSpec::Exponential(ExponentialSpec {
+                    mean: Some(-1.0),
+                    rate: None,
+                }),
+                "mean",
+            ),
+            (
+                DistSpec::Exponential(ExponentialSpec {
+                    mean: Some(f64::NAN),
+                    rate: None,
+                }),
+                "mean",
+            ),
+            (
+                DistSpec::Exponential(ExponentialSpec {
+                    mean: None,
+                    rate: None,
+                }),
+                "mean",
+            ),
             (DistSpec::Uniform([5.0, 1.0]), "high"),
             (DistSpec::Triangular([1.0, 9.0, 5.0]), "mode"),
             (DistSpec::Triangular([1.0, 2.0, f64::INFINITY]), "max"),
-            (DistSpec::Normal { mean: -1.0, sd: 1.0 }, "mean"),
+            (
+                DistSpec::Normal {
+                    mean: -1.0,
+                    sd: 1.0,
+                },
+                "mean",
+            ),
             (DistSpec::Lognormal { mean: 0.0, sd: 1.0 }, "mean"),
-            (DistSpec::Gamma { shape: 0.0, scale: 1.0 }, "shape"),
+            (
+                DistSpec::Gamma {
+                    shape: 0.0,
+                    scale: 1.0,
+                },
+                "shape",
+            ),
             (DistSpec::Erlang { k: 0, mean: 1.0 }, "k"),
-            (DistSpec::Empirical { values: vec![], weights: None }, "values"),
-            (DistSpec::Empirical { values: vec![1.0], weights: Some(vec![0.0]) }, "weights"),
+            (
+                DistSpec::Empirical {
+                    values: vec![],
+                    weights: None,
+                },
+                "values",
+            ),
+            (
+                DistSpec::Empirical {
+                    values: vec![1.0],
+                    weights: Some(vec![0.0]),
+                },
+                "weights",
+            ),
             (DistSpec::Constant(f64::NAN), "value"),
         ];
         for (spec, param) in bad {

@@ -305,7 +305,12 @@ pub struct CsvRow<'a> {
 
 impl CsvRow<'_> {
     fn error(&self, col: usize, what: &str) -> ReadError {
-        let name = self.table.header.get(col).map(String::as_str).unwrap_or("?");
+        let name = self
+            .table
+            .header
+            .get(col)
+            .map(String::as_str)
+            .unwrap_or("?");
         ReadError {
             path: self.table.path.clone(),
             line: Some(self.line),

@@ -131,6 +131,14 @@ fn op(direction: &str) -> &'static str {
     if direction == "at_most" { "≤" } else { "≥" }
 }
 
+fn signed(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", thousands(v, 0))
+    } else {
+        thousands(v, 0)
+    }
+}
+
 fn first_year(t: &TargetRecord) -> String {
     match (t.first_year_met_min, t.first_year_met_max) {
         (Some(a), Some(b)) if a == b => format!("{a}"),
@@ -157,11 +165,19 @@ fn verdict(share: f64) -> &'static str {
 pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
     let mut out = Vec::new();
     let scenarios = results.scenarios_for(opts);
-    for t in results.targets.iter().filter(|t| scenarios.contains(&t.scenario)) {
+    for t in results
+        .targets
+        .iter()
+        .filter(|t| scenarios.contains(&t.scenario))
+    {
         let what = if t.subject == "corridor" {
             format!("corridor {}", t.metric)
         } else {
-            format!("{} of {}", t.metric, results.place_name(&t.scenario, &t.subject))
+            format!(
+                "{} of {}",
+                t.metric,
+                results.place_name(&t.scenario, &t.subject)
+            )
         };
         let mut s = format!(
             "Target {} ({what} {} {} in {}), scenario {}: {}",
@@ -216,7 +232,11 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
             }
         }
         if let Some(h) = utilization_heatmap(results, s) {
-            let col = h.years.iter().position(|&y| y == last).or(h.years.len().checked_sub(1));
+            let col = h
+                .years
+                .iter()
+                .position(|&y| y == last)
+                .or(h.years.len().checked_sub(1));
             if let Some(c) = col {
                 let best = h
                     .rows
@@ -241,8 +261,40 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
             }
         }
     }
+    // Paired comparisons: the effect on corridor throughput in the last compared year.
+    let last_cmp = results
+        .comparison
+        .iter()
+        .filter(|c| c.metric == "delivered_teu" && c.subject == "corridor")
+        .map(|c| c.year)
+        .max();
+    if let Some(y) = last_cmp {
+        for c in results
+            .comparison
+            .iter()
+            .filter(|c| c.metric == "delivered_teu" && c.subject == "corridor" && c.year == y)
+        {
+            let clear = c.ci95_low > 0.0 || c.ci95_high < 0.0;
+            out.push(format!(
+                "Against {}, {} changes corridor deliveries in {y} by {} TEU (paired 95% CI {} \
+                 to {}){}.",
+                c.scenario_a,
+                c.scenario_b,
+                signed(c.mean_diff),
+                signed(c.ci95_low),
+                signed(c.ci95_high),
+                if clear {
+                    ""
+                } else {
+                    ": not distinguishable from zero with these replications"
+                }
+            ));
+        }
+    }
     if out.is_empty() {
-        out.push("The results folder holds no targets, waiting or utilization to report on.".into());
+        out.push(
+            "The results folder holds no targets, waiting or utilization to report on.".into(),
+        );
     }
     out
 }
@@ -254,7 +306,10 @@ fn build(
     provenance: Option<&Value>,
     charts: &[PathBuf],
 ) -> Vec<Block> {
-    let mut doc = vec![Block::Heading(1, "Middle Corridor container flows: simulation report".into())];
+    let mut doc = vec![Block::Heading(
+        1,
+        "Middle Corridor container flows: simulation report".into(),
+    )];
     let folder = results
         .dir
         .file_name()
@@ -292,7 +347,11 @@ fn build(
                 vec![
                     t.scenario.clone(),
                     t.target.clone(),
-                    format!("{} of {}", t.metric, results.place_name(&t.scenario, &t.subject)),
+                    format!(
+                        "{} of {}",
+                        t.metric,
+                        results.place_name(&t.scenario, &t.subject)
+                    ),
                     t.year.to_string(),
                     format!("{} {}", op(&t.direction), value(&t.metric, t.threshold)),
                     value(&t.metric, t.mean),
@@ -316,7 +375,9 @@ fn build(
         .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .collect();
     if pngs.is_empty() {
-        doc.push(Block::Para("The results folder holds no data to chart.".into()));
+        doc.push(Block::Para(
+            "The results folder holds no data to chart.".into(),
+        ));
     }
     for p in pngs {
         let name = p
@@ -325,7 +386,11 @@ fn build(
             .unwrap_or_default();
         let (title, caption) = caption(results, &name);
         doc.push(Block::Heading(3, title.clone()));
-        doc.push(Block::Image(format!("{PLOTS_DIR}/{name}.png"), title, caption));
+        doc.push(Block::Image(
+            format!("{PLOTS_DIR}/{name}.png"),
+            title,
+            caption,
+        ));
     }
 
     doc.push(Block::Heading(2, "Provenance".into()));
@@ -451,7 +516,9 @@ fn provenance_blocks(summary: Option<&Value>, provenance: Option<&Value>) -> Vec
 }
 
 fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ")
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 fn render_md(doc: &[Block]) -> String {
@@ -471,9 +538,8 @@ fn render_md(doc: &[Block]) -> String {
                 s.push('\n');
             }
             Block::Table(h, rows) => {
-                let cells = |r: &[String]| {
-                    r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
-                };
+                let cells =
+                    |r: &[String]| r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ");
                 let _ = writeln!(s, "| {} |", cells(h));
                 let _ = writeln!(s, "|{}", "---|".repeat(h.len()));
                 for r in rows {

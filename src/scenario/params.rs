@@ -40,15 +40,44 @@ pub enum FleetParam {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamPath {
-    Node { node: String, param: NodeParam },
-    Rail { link: String, param: RailParam },
-    Sea { link: String, param: SeaParam },
-    Fleet { link: String, class: String, param: FleetParam },
+    Node {
+        node: String,
+        param: NodeParam,
+    },
+    Rail {
+        link: String,
+        param: RailParam,
+    },
+    Sea {
+        link: String,
+        param: SeaParam,
+    },
+    Fleet {
+        link: String,
+        class: String,
+        param: FleetParam,
+    },
 }
 
-pub const NODE_PARAMS: &[&str] = &["cranes", "berths", "yard_capacity_teu", "handling_scale", "dwell_scale"];
-pub const RAIL_PARAMS: &[&str] = &["train_capacity_teu", "paths_per_day", "max_wait_hours", "timetable_hours"];
-pub const SEA_PARAMS: &[&str] = &["load_cap_share", "min_load_share", "max_wait_hours", "storms.events_per_year"];
+pub const NODE_PARAMS: &[&str] = &[
+    "cranes",
+    "berths",
+    "yard_capacity_teu",
+    "handling_scale",
+    "dwell_scale",
+];
+pub const RAIL_PARAMS: &[&str] = &[
+    "train_capacity_teu",
+    "paths_per_day",
+    "max_wait_hours",
+    "timetable_hours",
+];
+pub const SEA_PARAMS: &[&str] = &[
+    "load_cap_share",
+    "min_load_share",
+    "max_wait_hours",
+    "storms.events_per_year",
+];
 pub const FLEET_PARAMS: &[&str] = &["count", "capacity_teu"];
 
 /// Why a parameter path or value is not acceptable, with what would be right.
@@ -97,7 +126,10 @@ impl ParamPath {
                     "dwell_scale" => NodeParam::DwellScale,
                     other => return Err(unknown_field(other, NODE_PARAMS)),
                 };
-                Ok(ParamPath::Node { node: node.to_string(), param })
+                Ok(ParamPath::Node {
+                    node: node.to_string(),
+                    param,
+                })
             }
             ["links", link, "rail", field] => {
                 let param = match *field {
@@ -107,7 +139,10 @@ impl ParamPath {
                     "timetable_hours" => RailParam::TimetableHours,
                     other => return Err(unknown_field(other, RAIL_PARAMS)),
                 };
-                Ok(ParamPath::Rail { link: link.to_string(), param })
+                Ok(ParamPath::Rail {
+                    link: link.to_string(),
+                    param,
+                })
             }
             ["links", link, "sea", "fleet", class, field] => {
                 let param = match *field {
@@ -115,7 +150,11 @@ impl ParamPath {
                     "capacity_teu" => FleetParam::CapacityTeu,
                     other => return Err(unknown_field(other, FLEET_PARAMS)),
                 };
-                Ok(ParamPath::Fleet { link: link.to_string(), class: class.to_string(), param })
+                Ok(ParamPath::Fleet {
+                    link: link.to_string(),
+                    class: class.to_string(),
+                    param,
+                })
             }
             ["links", link, "sea", rest @ ..] => {
                 let field = rest.join(".");
@@ -126,16 +165,25 @@ impl ParamPath {
                     "storms.events_per_year" => SeaParam::StormEventsPerYear,
                     other => return Err(unknown_field(other, SEA_PARAMS)),
                 };
-                Ok(ParamPath::Sea { link: link.to_string(), param })
+                Ok(ParamPath::Sea {
+                    link: link.to_string(),
+                    param,
+                })
             }
-            _ => Err(perr(format!("`{path}` is not a parameter path"), format!("expected {shape}"))),
+            _ => Err(perr(
+                format!("`{path}` is not a parameter path"),
+                format!("expected {shape}"),
+            )),
         }
     }
 
     /// Checks that the ids exist in `scenario` and that `value` is in range.
     pub fn check(&self, scenario: &ScenarioFile, value: f64) -> Result<(), ParamError> {
         if !value.is_finite() {
-            return Err(perr(format!("value {value} is not a finite number"), "give a finite number"));
+            return Err(perr(
+                format!("value {value} is not a finite number"),
+                "give a finite number",
+            ));
         }
         let node_ids = || scenario.nodes.iter().map(|n| n.id.as_str());
         let link_ids = || scenario.links.iter().map(|l| l.id.as_str());
@@ -150,14 +198,24 @@ impl ParamPath {
                 )),
                 Some(l) if l.mode != mode => Err(perr(
                     format!("link `{id}` is a {:?} link", l.mode).to_lowercase(),
-                    format!("use links.{id}.{}.<field>", if l.mode == LinkMode::Rail { "rail" } else { "sea" }),
+                    format!(
+                        "use links.{id}.{}.<field>",
+                        if l.mode == LinkMode::Rail {
+                            "rail"
+                        } else {
+                            "sea"
+                        }
+                    ),
                 )),
                 Some(_) => Ok(()),
             }
         };
         let non_negative_int = |what: &str| {
             if value < 0.0 || value.fract() != 0.0 || value > 1e6 {
-                Err(perr(format!("{what} must be a whole number between 0 and 1,000,000, got {value}"), "e.g. 4"))
+                Err(perr(
+                    format!("{what} must be a whole number between 0 and 1,000,000, got {value}"),
+                    "e.g. 4",
+                ))
             } else {
                 Ok(())
             }
@@ -166,21 +224,30 @@ impl ParamPath {
             if value > 0.0 {
                 Ok(())
             } else {
-                Err(perr(format!("{what} must be > 0, got {value}"), "give a positive number"))
+                Err(perr(
+                    format!("{what} must be > 0, got {value}"),
+                    "give a positive number",
+                ))
             }
         };
         let non_negative = |what: &str| {
             if value >= 0.0 {
                 Ok(())
             } else {
-                Err(perr(format!("{what} must be >= 0, got {value}"), "give zero or a positive number"))
+                Err(perr(
+                    format!("{what} must be >= 0, got {value}"),
+                    "give zero or a positive number",
+                ))
             }
         };
         let share = |what: &str| {
             if (0.0..=1.0).contains(&value) {
                 Ok(())
             } else {
-                Err(perr(format!("{what} must be between 0 and 1, got {value}"), "e.g. 0.8"))
+                Err(perr(
+                    format!("{what} must be between 0 and 1, got {value}"),
+                    "e.g. 0.8",
+                ))
             }
         };
         match self {
@@ -230,7 +297,9 @@ impl ParamPath {
                     .iter()
                     .find(|l| &l.id == link)
                     .and_then(|l| l.sea.as_ref());
-                let classes: Vec<&str> = sea.map(|s| s.fleet.iter().map(|c| c.class.as_str()).collect()).unwrap_or_default();
+                let classes: Vec<&str> = sea
+                    .map(|s| s.fleet.iter().map(|c| c.class.as_str()).collect())
+                    .unwrap_or_default();
                 if !classes.contains(&class.as_str()) {
                     return Err(perr(
                         format!("link `{link}` has no vessel class `{class}`"),
@@ -264,7 +333,12 @@ impl ParamPath {
                 }
             }
             ParamPath::Rail { link, param } => {
-                if let Some(r) = scenario.links.iter_mut().find(|l| &l.id == link).and_then(|l| l.rail.as_mut()) {
+                if let Some(r) = scenario
+                    .links
+                    .iter_mut()
+                    .find(|l| &l.id == link)
+                    .and_then(|l| l.rail.as_mut())
+                {
                     match param {
                         RailParam::TrainCapacityTeu => r.train_capacity_teu = value,
                         RailParam::PathsPerDay => r.paths_per_day = Some(value),
@@ -274,7 +348,12 @@ impl ParamPath {
                 }
             }
             ParamPath::Sea { link, param } => {
-                if let Some(s) = scenario.links.iter_mut().find(|l| &l.id == link).and_then(|l| l.sea.as_mut()) {
+                if let Some(s) = scenario
+                    .links
+                    .iter_mut()
+                    .find(|l| &l.id == link)
+                    .and_then(|l| l.sea.as_mut())
+                {
                     match param {
                         SeaParam::LoadCapShare => s.load_cap_share = value,
                         SeaParam::MinLoadShare => s.min_load_share = value,
@@ -313,15 +392,25 @@ mod tests {
     fn parses_known_shapes() {
         assert_eq!(
             ParamPath::parse("nodes.aktau.cranes").unwrap(),
-            ParamPath::Node { node: "aktau".into(), param: NodeParam::Cranes }
+            ParamPath::Node {
+                node: "aktau".into(),
+                param: NodeParam::Cranes
+            }
         );
         assert_eq!(
             ParamPath::parse("links.aktau-alat.sea.fleet.feeder-350.count").unwrap(),
-            ParamPath::Fleet { link: "aktau-alat".into(), class: "feeder-350".into(), param: FleetParam::Count }
+            ParamPath::Fleet {
+                link: "aktau-alat".into(),
+                class: "feeder-350".into(),
+                param: FleetParam::Count
+            }
         );
         assert_eq!(
             ParamPath::parse("links.aktau-alat.sea.storms.events_per_year").unwrap(),
-            ParamPath::Sea { link: "aktau-alat".into(), param: SeaParam::StormEventsPerYear }
+            ParamPath::Sea {
+                link: "aktau-alat".into(),
+                param: SeaParam::StormEventsPerYear
+            }
         );
     }
 

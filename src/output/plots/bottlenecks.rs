@@ -44,7 +44,9 @@ fn waiting_years(results: &Results, scenario: &str) -> Vec<i32> {
     let mut ys: Vec<i32> = results
         .summary
         .iter()
-        .filter(|r| r.scenario == scenario && r.metric == "wait_teu_hours" && r.subject != "corridor")
+        .filter(|r| {
+            r.scenario == scenario && r.metric == "wait_teu_hours" && r.subject != "corridor"
+        })
         .map(|r| r.year)
         .collect();
     ys.sort_unstable();
@@ -190,7 +192,14 @@ impl ChartTrait for BottleneckChart {
             ))
             .m()?;
             root.draw(&Text::new(
-                percent(*t, if ticks.len() > 1 && ticks[1] - ticks[0] < 0.01 { 1 } else { 0 }),
+                percent(
+                    *t,
+                    if ticks.len() > 1 && ticks[1] - ticks[0] < 0.01 {
+                        1
+                    } else {
+                        0
+                    },
+                ),
                 (x, grid_bottom + 10),
                 text(TICK_SIZE, INK, HPos::Center, VPos::Top),
             ))
@@ -218,7 +227,9 @@ impl ChartTrait for BottleneckChart {
             root.draw(&Text::new(
                 label,
                 (left - 12, y + row_h / 2),
-                lf.clone().color(&INK).pos(Pos::new(HPos::Right, VPos::Center)),
+                lf.clone()
+                    .color(&INK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
             ))
             .m()?;
             for (k, s) in b.shares.iter().enumerate() {
@@ -234,7 +245,9 @@ impl ChartTrait for BottleneckChart {
                     root.draw(&Text::new(
                         percent(*s, if *s < 0.1 { 1 } else { 0 }),
                         (w + 8, by + bar_h / 2),
-                        vf.clone().color(&INK).pos(Pos::new(HPos::Left, VPos::Center)),
+                        vf.clone()
+                            .color(&INK)
+                            .pos(Pos::new(HPos::Left, VPos::Center)),
                     ))
                     .m()?;
                 }
@@ -250,10 +263,7 @@ impl ChartTrait for BottleneckChart {
         let y = draw_legend(root, (x, TITLE_BAND + 30), LEGEND_W - 30, &entries)?;
         let mut totals = vec![(Swatch::Heading, "Total waiting".to_string())];
         for (y, t) in self.years.iter().zip(&self.totals) {
-            totals.push((
-                Swatch::Text,
-                format!("{y}: {} TEU-h", thousands(*t, 0)),
-            ));
+            totals.push((Swatch::Text, format!("{y}: {} TEU-h", thousands(*t, 0))));
         }
         draw_legend(root, (x, y + 20), LEGEND_W - 30, &totals)?;
         legend_note(

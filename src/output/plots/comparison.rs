@@ -6,7 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::Results;
-use super::draw::{Chart as ChartTrait, DResult, INK, Swatch, draw_legend, draw_title, line_colour};
+use super::draw::{
+    Chart as ChartTrait, DResult, INK, Swatch, draw_legend, draw_title, line_colour,
+};
 use super::throughput::{LEGEND_W, Panel, Series, body, draw_panel, legend_note};
 
 /// One panel: the differences of one metric, one series per compared scenario
@@ -44,7 +46,10 @@ pub fn comparison_series(results: &Results) -> Vec<ComparisonPanel> {
             let i = match series.iter().position(|s| s.label == label) {
                 Some(i) => i,
                 None => {
-                    series.push(Series { label, points: Vec::new() });
+                    series.push(Series {
+                        label,
+                        points: Vec::new(),
+                    });
                     series.len() - 1
                 }
             };
@@ -75,18 +80,19 @@ impl ChartTrait for Chart {
         let baseline = self.panels.first().map_or("", |p| p.baseline.as_str());
         draw_title(
             root,
-            &format!("Difference from the baseline “{baseline}”"),
+            &format!("Scenarios compared with the baseline “{baseline}”"),
             "Scenario minus baseline, replication by replication (common random numbers): mean \
              difference and its 95% confidence interval",
         )?;
         let (plot, legend) = body(root);
         let parts = plot.split_evenly((self.panels.len().max(1), 1));
-        for (p, area) in self.panels.iter().zip(&parts) {
+        let last = self.panels.len().saturating_sub(1);
+        for (i, (p, area)) in self.panels.iter().zip(&parts).enumerate() {
             draw_panel(
                 root,
                 area,
                 &Panel {
-                    x_desc: "Year",
+                    x_desc: if i == last { "Year" } else { "" },
                     y_desc: &p.y_desc,
                     series: &p.series,
                     years: true,

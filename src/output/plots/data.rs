@@ -153,7 +153,8 @@ impl Results {
         nodes: Vec<NodeRow>,
         links: Vec<LinkRow>,
     ) -> Results {
-        let summary: Vec<SummaryRecord> = summary.into_iter().filter(|r| r.mean.is_finite()).collect();
+        let summary: Vec<SummaryRecord> =
+            summary.into_iter().filter(|r| r.mean.is_finite()).collect();
         let mut scenarios: Vec<String> = Vec::new();
         let mut seen = BTreeSet::new();
         let names = summary
@@ -192,9 +193,19 @@ impl Results {
     }
 
     /// The summary row of (scenario, metric, subject, year), if recorded.
-    pub fn get(&self, scenario: &str, metric: &str, subject: &str, year: i32) -> Option<&SummaryRecord> {
+    pub fn get(
+        &self,
+        scenario: &str,
+        metric: &str,
+        subject: &str,
+        year: i32,
+    ) -> Option<&SummaryRecord> {
         self.index
-            .get(&(scenario.to_string(), metric.to_string(), subject.to_string()))
+            .get(&(
+                scenario.to_string(),
+                metric.to_string(),
+                subject.to_string(),
+            ))
             .and_then(|m| m.get(&year))
             .map(|&i| &self.summary[i])
     }
@@ -202,7 +213,11 @@ impl Results {
     /// The rows of (scenario, metric, subject), years ascending.
     pub fn series(&self, scenario: &str, metric: &str, subject: &str) -> Vec<&SummaryRecord> {
         self.index
-            .get(&(scenario.to_string(), metric.to_string(), subject.to_string()))
+            .get(&(
+                scenario.to_string(),
+                metric.to_string(),
+                subject.to_string(),
+            ))
             .map(|m| m.values().map(|&i| &self.summary[i]).collect())
             .unwrap_or_default()
     }
@@ -255,24 +270,40 @@ impl Results {
     /// The nodes of `scenario` from `nodes.csv`: its own rows, or else those of the first
     /// scenario listed (a batch whose scenarios share one network may list it once).
     pub fn nodes_of(&self, scenario: &str) -> Vec<&NodeRow> {
-        let own: Vec<&NodeRow> = self.nodes.iter().filter(|n| n.scenario == scenario).collect();
+        let own: Vec<&NodeRow> = self
+            .nodes
+            .iter()
+            .filter(|n| n.scenario == scenario)
+            .collect();
         if !own.is_empty() {
             return own;
         }
         match self.nodes.first() {
-            Some(f) => self.nodes.iter().filter(|n| n.scenario == f.scenario).collect(),
+            Some(f) => self
+                .nodes
+                .iter()
+                .filter(|n| n.scenario == f.scenario)
+                .collect(),
             None => Vec::new(),
         }
     }
 
     /// The links of `scenario` from `links.csv` (same fallback as `nodes_of`).
     pub fn links_of(&self, scenario: &str) -> Vec<&LinkRow> {
-        let own: Vec<&LinkRow> = self.links.iter().filter(|n| n.scenario == scenario).collect();
+        let own: Vec<&LinkRow> = self
+            .links
+            .iter()
+            .filter(|n| n.scenario == scenario)
+            .collect();
         if !own.is_empty() {
             return own;
         }
         match self.links.first() {
-            Some(f) => self.links.iter().filter(|n| n.scenario == f.scenario).collect(),
+            Some(f) => self
+                .links
+                .iter()
+                .filter(|n| n.scenario == f.scenario)
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -302,10 +333,18 @@ impl Results {
     /// A readable name for a node or link: the node's name from `nodes.csv`, a link as
     /// "From → To, mode", or the id itself.
     pub fn place_name(&self, scenario: &str, subject: &str) -> String {
-        if let Some(n) = self.nodes_of(scenario).into_iter().find(|n| n.id == subject) {
+        if let Some(n) = self
+            .nodes_of(scenario)
+            .into_iter()
+            .find(|n| n.id == subject)
+        {
             return n.name.clone();
         }
-        if let Some(l) = self.links_of(scenario).into_iter().find(|l| l.id == subject) {
+        if let Some(l) = self
+            .links_of(scenario)
+            .into_iter()
+            .find(|l| l.id == subject)
+        {
             let name = |id: &str| {
                 self.nodes_of(scenario)
                     .into_iter()
@@ -370,7 +409,15 @@ fn read_summary(path: &Path) -> Result<Option<Vec<SummaryRecord>>, ReadError> {
     let [s, y, m, sub, mean, sd, lo, hi, n] = cols(
         &t,
         [
-            "scenario", "year", "metric", "subject", "mean", "sd", "ci95_low", "ci95_high", "n",
+            "scenario",
+            "year",
+            "metric",
+            "subject",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "n",
         ],
     )?;
     let mut out = Vec::with_capacity(t.rows.len());
@@ -402,7 +449,21 @@ fn read_targets(path: &Path) -> Result<Option<Vec<TargetRecord>>, ReadError> {
     let Some(t) = CsvTable::read(path)? else {
         return Ok(None);
     };
-    let [s, tg, y, m, sub, thr, mean, lo, hi, share, fmean, fmin, fmax] = cols(
+    let [
+        s,
+        tg,
+        y,
+        m,
+        sub,
+        thr,
+        mean,
+        lo,
+        hi,
+        share,
+        fmean,
+        fmin,
+        fmax,
+    ] = cols(
         &t,
         [
             "scenario",
@@ -497,7 +558,15 @@ fn read_sweep(path: &Path) -> Result<Option<SweepTable>, ReadError> {
     let axes: Vec<String> = t.header[..s].to_vec();
     let [y, m, sub, mean, lo, hi, n] = cols(
         &t,
-        ["year", "metric", "subject", "mean", "ci95_low", "ci95_high", "n"],
+        [
+            "year",
+            "metric",
+            "subject",
+            "mean",
+            "ci95_low",
+            "ci95_high",
+            "n",
+        ],
     )?;
     let mut rows = Vec::with_capacity(t.rows.len());
     for r in t.rows() {

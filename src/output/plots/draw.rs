@@ -262,7 +262,11 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     let row = (LEGEND_SIZE * 1.6) as i32;
     for (sw, label) in entries {
         let cy = y + row / 2;
-        let lx = if matches!(sw, Swatch::Text) { x } else { x + 56 };
+        let lx = if matches!(sw, Swatch::Text) {
+            x
+        } else {
+            x + 56
+        };
         match *sw {
             Swatch::Text => {}
             Swatch::Heading => {
@@ -342,8 +346,18 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
             return Ok(());
         }
         1 => vec![(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)],
-        2 => vec![(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)],
-        _ => vec![(x, y - r - 2), (x + r + 2, y), (x, y + r + 2), (x - r - 2, y)],
+        2 => vec![
+            (x - r, y - r),
+            (x + r, y - r),
+            (x + r, y + r),
+            (x - r, y + r),
+        ],
+        _ => vec![
+            (x, y - r - 2),
+            (x + r + 2, y),
+            (x, y + r + 2),
+            (x - r - 2, y),
+        ],
     };
     root.draw(&Polygon::new(pts.clone(), c.filled())).m()?;
     let mut closed = pts;
@@ -375,8 +389,11 @@ pub(crate) fn draw_colour_bar<DB: DrawingBackend>(
         ))
         .m()?;
     }
-    root.draw(&Rectangle::new([(x, y), (x + w, y + h)], INK.stroke_width(1)))
-        .m()?;
+    root.draw(&Rectangle::new(
+        [(x, y), (x + w, y + h)],
+        INK.stroke_width(1),
+    ))
+    .m()?;
     for k in 0..=5 {
         let t = k as f64 / 5.0;
         let ty = y + ((1.0 - t) * (h - 1) as f64).round() as i32;
@@ -503,7 +520,9 @@ pub(crate) fn boxed_label<DB: DrawingBackend>(
     root.draw(&Text::new(
         s.to_string(),
         (x, y + h / 2),
-        f.clone().color(&colour).pos(Pos::new(HPos::Left, VPos::Center)),
+        f.clone()
+            .color(&colour)
+            .pos(Pos::new(HPos::Left, VPos::Center)),
     ))
     .m()?;
     Ok(())
@@ -555,7 +574,10 @@ mod tests {
 
     #[test]
     fn ticks_are_nice() {
-        assert_eq!(nice_ticks(0.0, 100.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+        assert_eq!(
+            nice_ticks(0.0, 100.0, 5),
+            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
         assert_eq!(nice_max(812_000.0), 1_000_000.0);
         assert_eq!(viridis(0.0), RGBColor(0x44, 0x01, 0x54));
         assert_eq!(viridis(1.0), RGBColor(0xFD, 0xE7, 0x25));

@@ -424,9 +424,15 @@ impl ChartTrait for MapData {
             (lx, y),
             LEGEND_W - 30,
             &[
-                (Swatch::Width(NO_DATA, 10), "no utilization data".to_string()),
+                (
+                    Swatch::Width(NO_DATA, 10),
+                    "no utilization data".to_string(),
+                ),
                 (Swatch::Marker(INK, 2), "port".to_string()),
-                (Swatch::Marker(INK, 0), "terminal, border, gateway".to_string()),
+                (
+                    Swatch::Marker(INK, 0),
+                    "terminal, border, gateway".to_string(),
+                ),
             ],
         )?;
         Ok(())

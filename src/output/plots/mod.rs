@@ -181,7 +181,10 @@ pub fn draw_results(
     }
     let cmp = comparison_series(results);
     if !cmp.is_empty() {
-        charts.push(("comparison".into(), Box::new(comparison::Chart { panels: cmp })));
+        charts.push((
+            "comparison".into(),
+            Box::new(comparison::Chart { panels: cmp }),
+        ));
     }
 
     if charts.is_empty() {

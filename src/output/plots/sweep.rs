@@ -7,7 +7,9 @@ use plotters::prelude::*;
 
 use super::PlotOptions;
 use super::data::Results;
-use super::draw::{Chart as ChartTrait, DResult, MUTED, Swatch, draw_legend, draw_title, line_colour};
+use super::draw::{
+    Chart as ChartTrait, DResult, MUTED, Swatch, draw_legend, draw_title, line_colour,
+};
 use super::format::tick;
 use super::throughput::{LEGEND_W, Panel, Series, body, draw_panel};
 
@@ -65,15 +67,29 @@ pub fn sweep_series(results: &Results, opts: &PlotOptions) -> Option<SweepChart>
                         .zip(&r.values)
                         .enumerate()
                         .filter(|(i, _)| *i != ax)
-                        .map(|(_, (a, v))| format!("{a}={}", tick(*v, 1e-6).trim_end_matches('0').trim_end_matches('.')))
+                        .map(|(_, (a, v))| {
+                            format!(
+                                "{a}={}",
+                                tick(*v, 1e-6).trim_end_matches('0').trim_end_matches('.')
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                groups.push((key, Series { label, points: Vec::new() }));
+                groups.push((
+                    key,
+                    Series {
+                        label,
+                        points: Vec::new(),
+                    },
+                ));
                 groups.len() - 1
             }
         };
-        groups[idx].1.points.push((x, r.mean, r.ci95_low, r.ci95_high));
+        groups[idx]
+            .1
+            .points
+            .push((x, r.mean, r.ci95_low, r.ci95_high));
     }
     if groups.is_empty() {
         return None;
@@ -92,6 +108,23 @@ pub fn sweep_series(results: &Results, opts: &PlotOptions) -> Option<SweepChart>
         year,
         series,
     })
+}
+
+/// A readable name for the metrics planners ask about most; the id otherwise.
+fn metric_label(metric: &str) -> String {
+    match metric {
+        "delivered_teu" => "Delivered TEU".into(),
+        "created_teu" => "TEU entering the corridor".into(),
+        "handled_teu" => "Handled TEU".into(),
+        "carried_teu" => "Carried TEU".into(),
+        "transit_days_mean" => "Mean transit time".into(),
+        "transit_days_p50" => "Median transit time".into(),
+        "transit_days_p95" => "95th percentile transit time".into(),
+        "backlog_teu" => "Backlog, TEU".into(),
+        "utilization" => "Utilization".into(),
+        "wait_teu_hours" => "TEU-hours waited".into(),
+        other => other.to_string(),
+    }
 }
 
 fn unit(metric: &str) -> &'static str {
@@ -118,10 +151,11 @@ impl ChartTrait for SweepChart {
         )?;
         let (plot, legend) = body(root);
         let u = unit(&self.metric);
-        let y_desc = if u.is_empty() {
-            format!("{} ({})", self.metric, self.year)
+        let name = metric_label(&self.metric);
+        let y_desc = if u.is_empty() || name.ends_with(u) {
+            format!("{name} in {}", self.year)
         } else {
-            format!("{} ({}), {u}", self.metric, self.year)
+            format!("{name} in {}, {u}", self.year)
         };
         draw_panel(
             root,

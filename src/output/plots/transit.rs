@@ -147,8 +147,7 @@ impl ChartTrait for Chart {
                     let b = chart.backend_coord(&(x + half, p.p50));
                     root.draw(&Rectangle::new([a, b], c.mix(0.25).filled()))
                         .m()?;
-                    root.draw(&Rectangle::new([a, b], c.stroke_width(2)))
-                        .m()?;
+                    root.draw(&Rectangle::new([a, b], c.stroke_width(2))).m()?;
                 }
                 if p.p50.is_finite() {
                     let a = chart.backend_coord(&(x - half, p.p50));

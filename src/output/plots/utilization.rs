@@ -100,7 +100,10 @@ impl ChartTrait for Heatmap {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult {
         draw_title(
             root,
-            &format!("Utilization of handling, berths and lines — {}", self.scenario),
+            &format!(
+                "Utilization of handling, berths and lines — {}",
+                self.scenario
+            ),
             "Mean over replications of the share of capacity in use (handling: cranes and \
              tracks; berths; rail: train paths used; sea: fleet time not idle)",
         )?;
@@ -171,7 +174,7 @@ impl ChartTrait for Heatmap {
         if let Some(i) = self.rows.iter().position(|r| r.link).filter(|&i| i > 0) {
             let y = top + i as i32 * cell_h;
             root.draw(&PathElement::new(
-                vec![(left - 200.min(left - 10), y), (left + grid_w, y)],
+                vec![(20, y), (left + grid_w, y)],
                 INK.stroke_width(3),
             ))
             .m()?;
@@ -182,7 +185,7 @@ impl ChartTrait for Heatmap {
             .find(|k| cell_w * k >= 64)
             .unwrap_or(10);
         for (ci, y) in self.years.iter().enumerate() {
-            if (y % every as i32) != 0 && every > 1 {
+            if every > 1 && y % every != 0 {
                 continue;
             }
             let x = left + ci as i32 * cell_w + cell_w / 2;
