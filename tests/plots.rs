@@ -630,3 +630,16 @@ fn network_tables_round_trip() {
             .is_none()
     );
 }
+
+/// Redraws the charts and report of any results folder: `CORRIDOR_PLOTS_DIR=/path cargo
+/// test --test plots -- --ignored redraw`.
+#[test]
+#[ignore]
+fn redraw_folder_from_env() {
+    let Some(dir) = std::env::var_os("CORRIDOR_PLOTS_DIR") else {
+        return;
+    };
+    let files = draw_all(Path::new(&dir), &PlotOptions::default()).unwrap();
+    write_report(Path::new(&dir)).unwrap();
+    eprintln!("{} chart files", files.len());
+}

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::Results;
+use super::data::{Results, short_scenario_name};
 use super::draw::{
     AXIS_DESC_SIZE, Chart as ChartTrait, DResult, GRID, INK, LABEL_SIZE, OrMsg, Swatch, TICK_SIZE,
     TITLE_BAND, draw_legend, draw_title, fit_text, font, nice_ticks, text, text_size,
@@ -155,7 +155,10 @@ impl ChartTrait for BottleneckChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult {
         draw_title(
             root,
-            &format!("Where containers wait — {}", self.scenario),
+            &format!(
+                "Where containers wait — {}",
+                short_scenario_name(&self.scenario)
+            ),
             "Share of all TEU-hours waited in the corridor, by place: outside full yards, for \
              cranes, in customs dwell, and for a train or vessel",
         )?;
@@ -243,7 +246,7 @@ impl ChartTrait for BottleneckChart {
                 .m()?;
                 if bar_h >= 12 {
                     root.draw(&Text::new(
-                        percent(*s, if *s < 0.1 { 1 } else { 0 }),
+                        percent(*s, if *s < 0.0995 { 1 } else { 0 }),
                         (w + 8, by + bar_h / 2),
                         vf.clone()
                             .color(&INK)

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::Results;
+use super::data::{Results, short_scenario_name};
 use super::draw::{
     Chart as ChartTrait, DResult, INK, Swatch, draw_legend, draw_title, line_colour,
 };
@@ -118,7 +118,7 @@ impl ChartTrait for Chart {
             labels
                 .iter()
                 .enumerate()
-                .map(|(i, l)| (Swatch::Line(line_colour(i), i), l.clone())),
+                .map(|(i, l)| (Swatch::Line(line_colour(i), i), short_scenario_name(l))),
         );
         entries.push((Swatch::Width(INK, 2), "zero: no difference".to_string()));
         let (x, y) = legend.get_base_pixel();

@@ -375,6 +375,34 @@ impl Results {
     }
 }
 
+/// A shorter name for charts: a sweep point `base[nodes.aktau.cranes=4,links.x.fleet=6]`
+/// becomes `base[cranes=4, fleet=6]` (each path cut to its last segment, unless two
+/// paths would then read the same). Other names are returned as they are.
+pub fn short_scenario_name(name: &str) -> String {
+    let Some(open) = name.find('[') else {
+        return name.to_string();
+    };
+    let Some(inner) = name[open + 1..].strip_suffix(']') else {
+        return name.to_string();
+    };
+    let pairs: Vec<(&str, &str)> = inner
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    if pairs.is_empty() || pairs.len() != inner.split(',').count() {
+        return name.to_string();
+    }
+    let last = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    let lasts: Vec<String> = pairs.iter().map(|(k, _)| last(k)).collect();
+    let unique = lasts.iter().collect::<BTreeSet<_>>().len() == lasts.len();
+    let body: Vec<String> = pairs
+        .iter()
+        .zip(&lasts)
+        .map(|((k, v), l)| format!("{}={v}", if unique { l.as_str() } else { k }))
+        .collect();
+    format!("{}[{}]", &name[..open], body.join(", "))
+}
+
 /// A file name stem for a scenario: its name when it is made of letters, digits and
 /// `._-`; otherwise the other characters become `_` and a short hash of the full name is
 /// appended, so that two names never share a file.
@@ -589,6 +617,20 @@ fn read_sweep(path: &Path) -> Result<Option<SweepTable>, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_names() {
+        assert_eq!(
+            short_scenario_name("base[nodes.aktau.cranes=4,links.aktau-alat.fleet=6]"),
+            "base[cranes=4, fleet=6]"
+        );
+        assert_eq!(
+            short_scenario_name("b[nodes.a.cranes=1,nodes.b.cranes=2]"),
+            "b[nodes.a.cranes=1, nodes.b.cranes=2]"
+        );
+        assert_eq!(short_scenario_name("baseline"), "baseline");
+        assert_eq!(short_scenario_name("odd[x]"), "odd[x]");
+    }
 
     #[test]
     fn stems_are_safe_and_distinct() {

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::Results;
+use super::data::{Results, short_scenario_name};
 use super::draw::{
     AXIS_DESC_SIZE, Chart as ChartTrait, DResult, INK, LABEL_SIZE, LabelPlacer, MUTED, NO_DATA,
     OrMsg, Swatch, TICK_SIZE, bold, boxed_label, draw_colour_bar, draw_legend, draw_title, font,
@@ -213,7 +213,11 @@ impl ChartTrait for MapData {
         }
         draw_title(
             root,
-            &format!("The corridor in {} — {}", self.year, self.scenario),
+            &format!(
+                "The corridor in {} — {}",
+                self.year,
+                short_scenario_name(&self.scenario)
+            ),
             &subtitle,
         )?;
         let (dlon, dlat) = (lo1 - lo0, la1 - la0);

@@ -33,6 +33,7 @@ pub use self::bottlenecks::{BottleneckBar, BottleneckChart, MAX_BARS, bottleneck
 pub use self::comparison::{ComparisonPanel, comparison_series};
 pub use self::data::{
     ComparisonRow, Results, SummaryRecord, SweepRecord, SweepTable, TargetRecord, chart_file_stem,
+    short_scenario_name,
 };
 pub use self::map::{MapData, MapLink, MapNode, map_series};
 pub use self::sweep::{SweepChart, sweep_series};

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::Results;
+use super::data::{Results, short_scenario_name};
 use super::draw::{
     AXIS_DESC_SIZE, Chart as ChartTrait, DResult, GRID, INK, LABEL_SIZE, LEGEND_SIZE, LabelPlacer,
     MUTED, OrMsg, Swatch, TICK_SIZE, TITLE_BAND, bold, boxed_label, draw_legend, draw_marker,
@@ -125,12 +125,12 @@ impl ChartTrait for Chart {
         };
         draw_panel(root, &plot, &panel)?;
         let mut entries = vec![(Swatch::Heading, "Scenario".to_string())];
-        entries.extend(
-            self.series
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (Swatch::Line(line_colour(i), i), s.label.clone())),
-        );
+        entries.extend(self.series.iter().enumerate().map(|(i, s)| {
+            (
+                Swatch::Line(line_colour(i), i),
+                short_scenario_name(&s.label),
+            )
+        }));
         entries.push((Swatch::Band(MUTED), "95% CI of the mean".to_string()));
         if !self.targets.is_empty() {
             entries.push((Swatch::Marker(INK, 3), "target".to_string()));

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::Results;
+use super::data::{Results, short_scenario_name};
 use super::draw::{
     AXIS_DESC_SIZE, Chart as ChartTrait, DResult, GRID, INK, OrMsg, Swatch, TICK_SIZE, draw_legend,
     draw_marker, draw_title, font, line_colour, nice_max, nice_ticks,
@@ -176,12 +176,12 @@ impl ChartTrait for Chart {
         }
 
         let mut entries = vec![(Swatch::Heading, "Scenario".to_string())];
-        entries.extend(
-            self.series
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (Swatch::Box(line_colour(i)), s.scenario.clone())),
-        );
+        entries.extend(self.series.iter().enumerate().map(|(i, s)| {
+            (
+                Swatch::Box(line_colour(i)),
+                short_scenario_name(&s.scenario),
+            )
+        }));
         let (x, y) = legend.get_base_pixel();
         let y = draw_legend(root, (x + 10, y + 20), LEGEND_W - 30, &entries)?;
         draw_legend(

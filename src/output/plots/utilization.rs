@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::{PlaceKind, Results};
+use super::data::{PlaceKind, Results, short_scenario_name};
 use super::draw::{
     AXIS_DESC_SIZE, Chart as ChartTrait, DResult, INK, NO_DATA, OrMsg, TICK_SIZE, TITLE_BAND,
     draw_colour_bar, draw_title, fit_text, font, text, text_on, text_size, viridis,
@@ -102,7 +102,7 @@ impl ChartTrait for Heatmap {
             root,
             &format!(
                 "Utilization of handling, berths and lines — {}",
-                self.scenario
+                short_scenario_name(&self.scenario)
             ),
             "Mean over replications of the share of capacity in use (handling: cranes and \
              tracks; berths; rail: train paths used; sea: fleet time not idle)",
