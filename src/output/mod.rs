@@ -10,6 +10,9 @@
 pub mod console;
 pub mod csv;
 pub mod json;
+pub mod network;
+pub mod plots;
+pub mod report;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};

@@ -1,0 +1,92 @@
+//! Number formatting for axes, labels and the report: thousands separators, percentages,
+//! compact TEU. Deterministic and locale-independent; it must never depend on the machine.
+
+/// `x` rounded to `decimals` with a comma between groups of three digits: 865000 →
+/// "865,000", -1234.5 (1 decimal) → "-1,234.5". NaN → "n/a"; infinities → "∞" / "-∞".
+pub fn thousands(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        return "n/a".to_string();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "∞" } else { "-∞" }.to_string();
+    }
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (s.clone(), None),
+    };
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let negative = x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
+    out.push_str(&grouped);
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(&f);
+    }
+    out
+}
+
+/// An axis tick: thousands separators, decimals only when the step needs them.
+pub fn tick(x: f64, step: f64) -> String {
+    let decimals = if step.is_finite() && step > 0.0 && step < 1.0 {
+        ((-step.log10()).ceil() as usize).min(6)
+    } else {
+        0
+    };
+    thousands(x, decimals)
+}
+
+/// A share (0–1) as a percentage: 0.8712 → "87%", with `decimals` decimals.
+pub fn percent(share: f64, decimals: usize) -> String {
+    if share.is_nan() {
+        "n/a".to_string()
+    } else {
+        format!("{:.*}%", decimals, share * 100.0)
+    }
+}
+
+/// Compact TEU: 412,345 → "412k", 1,234,567 → "1.23M", 950 → "950".
+pub fn compact(x: f64) -> String {
+    let a = x.abs();
+    if x.is_nan() {
+        "n/a".to_string()
+    } else if a >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", x / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators() {
+        assert_eq!(thousands(865_000.0, 0), "865,000");
+        assert_eq!(thousands(1_234_567.891, 1), "1,234,567.9");
+        assert_eq!(thousands(-1234.0, 0), "-1,234");
+        assert_eq!(thousands(-0.2, 0), "0");
+        assert_eq!(thousands(999.0, 0), "999");
+        assert_eq!(thousands(0.0, 0), "0");
+        assert_eq!(thousands(f64::NAN, 0), "n/a");
+        assert_eq!(tick(2.5, 0.5), "2.5");
+        assert_eq!(tick(200_000.0, 100_000.0), "200,000");
+        assert_eq!(percent(0.8712, 0), "87%");
+        assert_eq!(compact(412_345.0), "412k");
+        assert_eq!(compact(1_234_567.0), "1.23M");
+    }
+}

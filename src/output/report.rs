@@ -1,0 +1,677 @@
+//! The report of a results folder: `report.md` and a self-contained `report.html` (charts
+//! embedded as base64 PNG), for a planner to put in front of a ministry.
+//!
+//! It holds the provenance (from `summary.json` and `provenance.json` when present), the
+//! target table (mean, 95% CI, share of replications meeting each target, first year
+//! met), the charts, and findings written from the numbers: which targets are met and
+//! with what probability, the main bottleneck, the most utilised resource. Like the
+//! plots, it reads only the folder's files; it must never run the simulation, and it
+//! writes only `report.md`, `report.html` and the charts under `plots/`, atomically.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use super::network::ReadError;
+use super::plots::data::{Results, TargetRecord};
+use super::plots::format::{percent, thousands};
+use super::plots::{
+    PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem, draw_results,
+    utilization_heatmap,
+};
+use super::{PROVENANCE_JSON, SUMMARY_JSON, write_bytes_atomic};
+
+pub const REPORT_MD: &str = "report.md";
+pub const REPORT_HTML: &str = "report.html";
+
+/// Draws the charts (default options) and writes `report.md` and `report.html` into
+/// `results_dir`; returns their paths.
+pub fn write_report(results_dir: &Path) -> Result<(PathBuf, PathBuf), PlotError> {
+    write_report_with(results_dir, &PlotOptions::default())
+}
+
+/// As `write_report`, drawing the charts with `opts`.
+pub fn write_report_with(
+    results_dir: &Path,
+    opts: &PlotOptions,
+) -> Result<(PathBuf, PathBuf), PlotError> {
+    let results = Results::load(results_dir)?;
+    let charts = draw_results(&results, &results_dir.join(PLOTS_DIR), opts)?;
+    let summary_json = read_json(&results_dir.join(SUMMARY_JSON))?;
+    let provenance_json = read_json(&results_dir.join(PROVENANCE_JSON))?;
+    let doc = build(
+        &results,
+        opts,
+        summary_json.as_ref(),
+        provenance_json.as_ref(),
+        &charts,
+    );
+    let md = render_md(&doc);
+    let html = render_html(&doc, results_dir)?;
+    let md_path = results_dir.join(REPORT_MD);
+    let html_path = results_dir.join(REPORT_HTML);
+    write_bytes_atomic(&md_path, md.as_bytes())?;
+    write_bytes_atomic(&html_path, html.as_bytes())?;
+    Ok((md_path, html_path))
+}
+
+fn read_json(path: &Path) -> Result<Option<Value>, PlotError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ReadError {
+                path: path.to_path_buf(),
+                line: None,
+                message: e.to_string(),
+            }
+            .into());
+        }
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        ReadError {
+            path: path.to_path_buf(),
+            line: Some(e.line() as u64),
+            message: format!("invalid JSON: {e}"),
+        }
+        .into()
+    })
+}
+
+/// A report as blocks, rendered to Markdown and to HTML.
+#[derive(Debug, Clone, PartialEq)]
+enum Block {
+    Heading(u8, String),
+    Para(String),
+    Bullets(Vec<String>),
+    Table(Vec<String>, Vec<Vec<String>>),
+    /// Relative path from the results folder, alt text, caption.
+    Image(String, String, String),
+}
+
+fn unit(metric: &str) -> &'static str {
+    if metric.ends_with("_teu") {
+        " TEU"
+    } else if metric.starts_with("transit_days") {
+        " days"
+    } else if metric.ends_with("_hours") || metric.contains("hours_") {
+        " h"
+    } else {
+        ""
+    }
+}
+
+fn is_share(metric: &str) -> bool {
+    metric.contains("utilization") || metric.contains("load_factor")
+}
+
+/// A value in a metric's unit, for prose and tables.
+fn value(metric: &str, v: f64) -> String {
+    if v.is_nan() {
+        return "n/a".to_string();
+    }
+    if is_share(metric) {
+        return percent(v, 1);
+    }
+    let decimals = if v.abs() >= 100.0 { 0 } else { 1 };
+    format!("{}{}", thousands(v, decimals), unit(metric))
+}
+
+fn interval(metric: &str, lo: f64, hi: f64) -> String {
+    if lo.is_nan() || hi.is_nan() {
+        "n/a".to_string()
+    } else {
+        format!("{} – {}", value(metric, lo), value(metric, hi))
+    }
+}
+
+fn op(direction: &str) -> &'static str {
+    if direction == "at_most" { "≤" } else { "≥" }
+}
+
+fn signed(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", thousands(v, 0))
+    } else {
+        thousands(v, 0)
+    }
+}
+
+fn first_year(t: &TargetRecord) -> String {
+    match (t.first_year_met_min, t.first_year_met_max) {
+        (Some(a), Some(b)) if a == b => format!("{a}"),
+        (Some(a), Some(b)) => format!("{:.1} ({a}–{b})", t.first_year_met_mean),
+        _ => "not met".to_string(),
+    }
+}
+
+fn verdict(share: f64) -> &'static str {
+    if share.is_nan() {
+        "not measured"
+    } else if share >= 0.95 {
+        "met with high confidence"
+    } else if share >= 0.5 {
+        "more likely met than not"
+    } else if share > 0.0 {
+        "unlikely to be met"
+    } else {
+        "not met in any replication"
+    }
+}
+
+/// The findings sentences, from the numbers.
+pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    let scenarios = results.scenarios_for(opts);
+    for t in results
+        .targets
+        .iter()
+        .filter(|t| scenarios.contains(&t.scenario))
+    {
+        let what = if t.subject == "corridor" {
+            format!("corridor {}", t.metric)
+        } else {
+            format!(
+                "{} of {}",
+                t.metric,
+                results.place_name(&t.scenario, &t.subject)
+            )
+        };
+        let mut s = format!(
+            "Target {} ({what} {} {} in {}), scenario {}: {}",
+            t.target,
+            op(&t.direction),
+            value(&t.metric, t.threshold),
+            t.year,
+            t.scenario,
+            verdict(t.share_met),
+        );
+        if t.share_met.is_finite() {
+            let n = t.n.map(|n| format!(" of {n}")).unwrap_or_default();
+            let _ = write!(
+                s,
+                " (met in {}{n} replications; mean {}, 95% CI {})",
+                percent(t.share_met, 0),
+                value(&t.metric, t.mean),
+                interval(&t.metric, t.ci95_low, t.ci95_high)
+            );
+        }
+        if let (Some(a), Some(_)) = (t.first_year_met_min, t.first_year_met_max) {
+            let _ = write!(
+                s,
+                "; first reached in {:.0} on average (earliest {a})",
+                t.first_year_met_mean
+            );
+        }
+        s.push('.');
+        out.push(s);
+    }
+    for s in &scenarios {
+        let Some(&last) = results.years(s).last() else {
+            continue;
+        };
+        let wait_year = results
+            .summary
+            .iter()
+            .filter(|r| r.scenario == *s && r.metric == "wait_teu_hours")
+            .map(|r| r.year)
+            .max();
+        if let Some(y) = wait_year {
+            if let Some(b) = bottleneck_series(results, s, Some((y, y))) {
+                if let Some(top) = b.bars.first() {
+                    out.push(format!(
+                        "In {s}, the main bottleneck in {y} is {}: {} of all TEU-hours waited \
+                         in the corridor ({} TEU-hours).",
+                        top.label,
+                        percent(top.shares[0], 0),
+                        thousands(top.teu_hours[0], 0)
+                    ));
+                }
+            }
+        }
+        if let Some(h) = utilization_heatmap(results, s) {
+            let col = h
+                .years
+                .iter()
+                .position(|&y| y == last)
+                .or(h.years.len().checked_sub(1));
+            if let Some(c) = col {
+                let best = h
+                    .rows
+                    .iter()
+                    .filter(|r| r.values[c].is_finite())
+                    .max_by(|a, b| a.values[c].total_cmp(&b.values[c]));
+                if let Some(r) = best {
+                    let year = h.years[c];
+                    let ci = results
+                        .get(s, &r.metric, &r.subject, year)
+                        .map(|x| (x.ci95_low, x.ci95_high))
+                        .filter(|(a, b)| a.is_finite() && b.is_finite())
+                        .map(|(a, b)| format!(" (95% CI {})", interval("utilization", a, b)))
+                        .unwrap_or_default();
+                    out.push(format!(
+                        "In {s}, the most heavily used resource in {year} is {} at {} of its \
+                         capacity{ci}.",
+                        r.label,
+                        percent(r.values[c], 0)
+                    ));
+                }
+            }
+        }
+    }
+    // Paired comparisons: the effect on corridor throughput in the last compared year.
+    let last_cmp = results
+        .comparison
+        .iter()
+        .filter(|c| c.metric == "delivered_teu" && c.subject == "corridor")
+        .map(|c| c.year)
+        .max();
+    if let Some(y) = last_cmp {
+        for c in results
+            .comparison
+            .iter()
+            .filter(|c| c.metric == "delivered_teu" && c.subject == "corridor" && c.year == y)
+        {
+            let clear = c.ci95_low > 0.0 || c.ci95_high < 0.0;
+            out.push(format!(
+                "Against {}, {} changes corridor deliveries in {y} by {} TEU (paired 95% CI {} \
+                 to {}){}.",
+                c.scenario_a,
+                c.scenario_b,
+                signed(c.mean_diff),
+                signed(c.ci95_low),
+                signed(c.ci95_high),
+                if clear {
+                    ""
+                } else {
+                    ": not distinguishable from zero with these replications"
+                }
+            ));
+        }
+    }
+    if out.is_empty() {
+        out.push(
+            "The results folder holds no targets, waiting or utilization to report on.".into(),
+        );
+    }
+    out
+}
+
+fn build(
+    results: &Results,
+    opts: &PlotOptions,
+    summary: Option<&Value>,
+    provenance: Option<&Value>,
+    charts: &[PathBuf],
+) -> Vec<Block> {
+    let mut doc = vec![Block::Heading(
+        1,
+        "Middle Corridor container flows: simulation report".into(),
+    )];
+    let folder = results
+        .dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    doc.push(Block::Para(format!(
+        "Results folder `{folder}`. Every number is a mean over independent replications of \
+         the simulation; intervals are Student-t 95% confidence intervals of that mean."
+    )));
+
+    doc.push(Block::Heading(2, "Findings".into()));
+    doc.push(Block::Bullets(findings(results, opts)));
+
+    doc.push(Block::Heading(2, "Targets".into()));
+    let targets: Vec<&TargetRecord> = results.targets.iter().collect();
+    if targets.is_empty() {
+        doc.push(Block::Para("No scenario of this run has targets.".into()));
+    } else {
+        let header = [
+            "Scenario",
+            "Target",
+            "Measure",
+            "Year",
+            "Threshold",
+            "Mean",
+            "95% CI",
+            "Replications meeting it",
+            "First year met",
+        ]
+        .map(String::from)
+        .to_vec();
+        let rows = targets
+            .iter()
+            .map(|t| {
+                vec![
+                    t.scenario.clone(),
+                    t.target.clone(),
+                    format!(
+                        "{} of {}",
+                        t.metric,
+                        results.place_name(&t.scenario, &t.subject)
+                    ),
+                    t.year.to_string(),
+                    format!("{} {}", op(&t.direction), value(&t.metric, t.threshold)),
+                    value(&t.metric, t.mean),
+                    interval(&t.metric, t.ci95_low, t.ci95_high),
+                    match t.n {
+                        Some(n) if t.share_met.is_finite() => {
+                            format!("{} of {n}", percent(t.share_met, 0))
+                        }
+                        _ => percent(t.share_met, 0),
+                    },
+                    first_year(t),
+                ]
+            })
+            .collect();
+        doc.push(Block::Table(header, rows));
+    }
+
+    doc.push(Block::Heading(2, "Charts".into()));
+    let pngs: Vec<&PathBuf> = charts
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    if pngs.is_empty() {
+        doc.push(Block::Para(
+            "The results folder holds no data to chart.".into(),
+        ));
+    }
+    for p in pngs {
+        let name = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (title, caption) = caption(results, &name);
+        doc.push(Block::Heading(3, title.clone()));
+        doc.push(Block::Image(
+            format!("{PLOTS_DIR}/{name}.png"),
+            title,
+            caption,
+        ));
+    }
+
+    doc.push(Block::Heading(2, "Provenance".into()));
+    doc.extend(provenance_blocks(summary, provenance));
+    doc
+}
+
+fn caption(results: &Results, name: &str) -> (String, String) {
+    let scenario = |prefix: &str| {
+        let stem = name.strip_prefix(prefix).unwrap_or("");
+        results
+            .scenarios
+            .iter()
+            .find(|s| chart_file_stem(s) == stem)
+            .cloned()
+            .unwrap_or_else(|| stem.to_string())
+    };
+    match name {
+        "throughput" => (
+            "Throughput".into(),
+            "Corridor TEU delivered per year, mean and 95% band per scenario; diamonds mark the \
+             TEU targets."
+                .into(),
+        ),
+        "transit-time" => (
+            "Transit time".into(),
+            "Days from creation to delivery: box from median to 95th percentile, diamond the \
+             mean with its 95% interval."
+                .into(),
+        ),
+        "sweep" => (
+            "Sensitivity".into(),
+            "The metric against the swept parameter, with 95% bands.".into(),
+        ),
+        "comparison" => (
+            "Difference from the baseline".into(),
+            "Paired differences (scenario − baseline) with 95% intervals; an interval clear of \
+             zero is an effect beyond simulation noise."
+                .into(),
+        ),
+        n if n.starts_with("utilization-") => (
+            format!("Utilization — {}", scenario("utilization-")),
+            "Share of capacity in use per resource and year.".into(),
+        ),
+        n if n.starts_with("bottlenecks-") => (
+            format!("Where containers wait — {}", scenario("bottlenecks-")),
+            "Each place's share of all TEU-hours waited.".into(),
+        ),
+        n if n.starts_with("map-") => (
+            format!("Map — {}", scenario("map-")),
+            "Links by TEU carried (width) and utilization (colour).".into(),
+        ),
+        n => (n.to_string(), String::new()),
+    }
+}
+
+fn json_str(v: &Value) -> String {
+    match v {
+        Value::Null => "n/a".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "none".into(),
+        other => other.to_string(),
+    }
+}
+
+fn provenance_blocks(summary: Option<&Value>, provenance: Option<&Value>) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut facts = Vec::new();
+    if let Some(p) = provenance {
+        for (k, label) in [
+            ("program_version", "Program version"),
+            ("operation", "Operation"),
+            ("started_at", "Started (UTC)"),
+            ("finished_at", "Finished (UTC)"),
+            ("wall_seconds", "Wall-clock seconds"),
+            ("threads", "Threads"),
+            ("shard", "Shard"),
+            ("complete", "Complete"),
+        ] {
+            if let Some(v) = p.get(k) {
+                facts.push(format!("{label}: {}", json_str(v)));
+            }
+        }
+    } else if let Some(v) = summary.and_then(|s| s.get("program_version")) {
+        facts.push(format!("Program version: {}", json_str(v)));
+    }
+    if facts.is_empty() {
+        out.push(Block::Para(
+            "No summary.json or provenance.json in the folder: provenance unknown.".into(),
+        ));
+    } else {
+        out.push(Block::Bullets(facts));
+    }
+    let scen = summary
+        .and_then(|s| s.get("scenarios"))
+        .and_then(Value::as_array);
+    if let Some(list) = scen {
+        let header = [
+            "Scenario",
+            "Seed",
+            "Replications",
+            "Scenario hash",
+            "Conservation violations",
+        ]
+        .map(String::from)
+        .to_vec();
+        let rows = list
+            .iter()
+            .map(|s| {
+                let g = |k: &str| s.get(k).map(json_str).unwrap_or_else(|| "n/a".into());
+                vec![
+                    g("scenario"),
+                    g("seed"),
+                    g("replications"),
+                    g("scenario_hash"),
+                    g("conservation_violations"),
+                ]
+            })
+            .collect();
+        out.push(Block::Table(header, rows));
+    }
+    out
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+fn render_md(doc: &[Block]) -> String {
+    let mut s = String::new();
+    for b in doc {
+        match b {
+            Block::Heading(l, t) => {
+                let _ = writeln!(s, "{} {t}\n", "#".repeat(*l as usize));
+            }
+            Block::Para(t) => {
+                let _ = writeln!(s, "{t}\n");
+            }
+            Block::Bullets(items) => {
+                for i in items {
+                    let _ = writeln!(s, "- {i}");
+                }
+                s.push('\n');
+            }
+            Block::Table(h, rows) => {
+                let cells =
+                    |r: &[String]| r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ");
+                let _ = writeln!(s, "| {} |", cells(h));
+                let _ = writeln!(s, "|{}", "---|".repeat(h.len()));
+                for r in rows {
+                    let _ = writeln!(s, "| {} |", cells(r));
+                }
+                s.push('\n');
+            }
+            Block::Image(path, alt, caption) => {
+                let _ = writeln!(s, "![{alt}]({path})\n");
+                if !caption.is_empty() {
+                    let _ = writeln!(s, "*{caption}*\n");
+                }
+            }
+        }
+    }
+    s
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Escapes text and turns `code` spans into <code>.
+fn inline(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", esc(part));
+        } else {
+            out.push_str(&esc(part));
+        }
+    }
+    out
+}
+
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1200px;\
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{font-size:1.8em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}\
+table{border-collapse:collapse;margin:1em 0;font-size:.92em}\
+th,td{border:1px solid #ccc;padding:.35em .6em;text-align:left;vertical-align:top}\
+th{background:#eef4f9}tr:nth-child(even) td{background:#fafafa}\
+figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #ddd}\
+figcaption{color:#555;font-style:italic;margin-top:.3em}\
+@media print{body{max-width:none}figure{page-break-inside:avoid}}";
+
+fn render_html(doc: &[Block], dir: &Path) -> Result<String, PlotError> {
+    let title = doc
+        .iter()
+        .find_map(|b| match b {
+            Block::Heading(1, t) => Some(t.as_str()),
+            _ => None,
+        })
+        .unwrap_or("Report");
+    let mut s = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        esc(title)
+    );
+    for b in doc {
+        match b {
+            Block::Heading(l, t) => {
+                let _ = writeln!(s, "<h{l}>{}</h{l}>", inline(t));
+            }
+            Block::Para(t) => {
+                let _ = writeln!(s, "<p>{}</p>", inline(t));
+            }
+            Block::Bullets(items) => {
+                s.push_str("<ul>\n");
+                for i in items {
+                    let _ = writeln!(s, "<li>{}</li>", inline(i));
+                }
+                s.push_str("</ul>\n");
+            }
+            Block::Table(h, rows) => {
+                s.push_str("<table>\n<thead><tr>");
+                for c in h {
+                    let _ = write!(s, "<th>{}</th>", inline(c));
+                }
+                s.push_str("</tr></thead>\n<tbody>\n");
+                for r in rows {
+                    s.push_str("<tr>");
+                    for c in r {
+                        let _ = write!(s, "<td>{}</td>", inline(c));
+                    }
+                    s.push_str("</tr>\n");
+                }
+                s.push_str("</tbody>\n</table>\n");
+            }
+            Block::Image(path, alt, caption) => {
+                let full = dir.join(path);
+                let bytes = std::fs::read(&full).map_err(|e| ReadError {
+                    path: full.clone(),
+                    line: None,
+                    message: e.to_string(),
+                })?;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+                let _ = writeln!(
+                    s,
+                    "<figure><img alt=\"{}\" src=\"data:image/png;base64,{b64}\">\
+                     <figcaption>{}</figcaption></figure>",
+                    esc(alt),
+                    inline(caption)
+                );
+            }
+        }
+    }
+    s.push_str("</body>\n</html>\n");
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(esc("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
+        assert_eq!(inline("folder `x<y`"), "folder <code>x&lt;y</code>");
+        assert_eq!(md_cell("base[a=1|2]"), "base[a=1\\|2]");
+        assert_eq!(value("delivered_teu", 865_000.0), "865,000 TEU");
+        assert_eq!(value("utilization", 0.871), "87.1%");
+    }
+}

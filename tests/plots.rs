@@ -1,0 +1,645 @@
+//! Charts and report from a hand-made results folder: files exist, PNGs are 1600×900 and
+//! not blank, SVGs carry their titles and axis labels, each chart's data matches the CSV
+//! numbers, the report holds the target table, the findings and embedded images, and bad
+//! input is an error naming file and line, never a panic.
+//!
+//! Set CORRIDOR_PLOTS_DEMO=/some/dir to also write the realistic folder and its charts
+//! there, for looking at them.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use corridor::output::network::{read_links_csv, read_nodes_csv, write_network_csv};
+use corridor::output::plots::{
+    self, PlotError, PlotOptions, Results, bottleneck_series, comparison_series, draw_all,
+    map_series, sweep_series, throughput_series, throughput_targets, transit_series,
+    utilization_heatmap,
+};
+use corridor::output::report::write_report;
+
+const NODES: [(&str, &str, &str, &str, f64, f64); 9] = [
+    ("china", "Urumqi (China)", "gateway", "CN", 43.8, 87.6),
+    ("khorgos", "Khorgos", "border", "KZ", 44.2, 80.4),
+    ("dostyk", "Dostyk", "border", "KZ", 45.3, 82.5),
+    ("aktau", "Aktau", "port", "KZ", 43.6, 51.2),
+    ("turkmenbashi", "Turkmenbashi", "port", "TM", 40.0, 53.0),
+    ("alat", "Alat (Baku)", "port", "AZ", 40.1, 49.4),
+    ("beyuk-kesik", "Beyuk-Kesik", "border", "AZ", 41.3, 45.3),
+    ("poti", "Poti", "port", "GE", 42.2, 41.7),
+    ("kars", "Kars", "terminal", "TR", 40.6, 43.1),
+];
+
+/// (id, from, to, mode, km, share of corridor flow)
+const LINKS: [(&str, &str, &str, &str, f64, f64); 10] = [
+    ("china-khorgos", "china", "khorgos", "rail", 670.0, 0.55),
+    ("china-dostyk", "china", "dostyk", "rail", 480.0, 0.45),
+    ("khorgos-aktau", "khorgos", "aktau", "rail", 3100.0, 0.40),
+    ("dostyk-aktau", "dostyk", "aktau", "rail", 3300.0, 0.45),
+    (
+        "khorgos-turkmenbashi",
+        "khorgos",
+        "turkmenbashi",
+        "rail",
+        3400.0,
+        0.15,
+    ),
+    ("aktau-alat", "aktau", "alat", "sea", 450.0, 0.85),
+    (
+        "turkmenbashi-alat",
+        "turkmenbashi",
+        "alat",
+        "sea",
+        300.0,
+        0.15,
+    ),
+    (
+        "alat-beyuk-kesik",
+        "alat",
+        "beyuk-kesik",
+        "rail",
+        480.0,
+        1.0,
+    ),
+    (
+        "beyuk-kesik-poti",
+        "beyuk-kesik",
+        "poti",
+        "rail",
+        360.0,
+        0.6,
+    ),
+    (
+        "beyuk-kesik-kars",
+        "beyuk-kesik",
+        "kars",
+        "rail",
+        300.0,
+        0.4,
+    ),
+];
+
+const SCENARIOS: [&str; 2] = ["baseline", "ebrd-investment"];
+
+fn jitter(k: u64) -> f64 {
+    // Deterministic noise in [-1, 1].
+    let x = k
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+}
+
+fn delivered(s: usize, y: i32) -> f64 {
+    let end = if s == 0 { 800_000.0 } else { 880_000.0 };
+    let t = (y - 2025) as f64 / 15.0;
+    (77_000.0 * (end / 77_000.0f64).powf(t)).round()
+}
+
+struct Csv(String);
+impl Csv {
+    fn row(&mut self, scenario: &str, year: i32, metric: &str, subject: &str, mean: f64, rel: f64) {
+        let sd = (mean * rel).abs();
+        let h = sd * 2.093 / (20f64).sqrt();
+        writeln!(
+            self.0,
+            "{scenario},{year},{metric},{subject},{mean},{sd},{},{},20",
+            mean - h,
+            mean + h
+        )
+        .unwrap();
+    }
+}
+
+/// A realistic results folder: two scenarios 2025–2040 on the real corridor.
+fn realistic_folder(dir: &Path) {
+    let mut sum = Csv("scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n".into());
+    let mut k = 0u64;
+    for (si, s) in SCENARIOS.iter().enumerate() {
+        for y in 2025..=2040 {
+            k += 1;
+            let d = delivered(si, y);
+            let t = (y - 2025) as f64 / 15.0;
+            sum.row(s, y, "delivered_teu", "corridor", d, 0.03);
+            sum.row(s, y, "created_teu", "corridor", (d * 1.04).round(), 0.03);
+            let congestion = if si == 0 {
+                1.0 + 0.5 * t * t
+            } else {
+                1.0 + 0.1 * t
+            };
+            let mean = 17.0 * congestion + jitter(k);
+            sum.row(s, y, "transit_days_mean", "corridor", mean, 0.06);
+            sum.row(s, y, "transit_days_p50", "corridor", mean * 0.88, 0.05);
+            sum.row(s, y, "transit_days_p95", "corridor", mean * 1.7, 0.08);
+            for (i, n) in NODES.iter().enumerate() {
+                let share = match n.0 {
+                    "china" | "alat" | "beyuk-kesik" => 1.0,
+                    "khorgos" => 0.55,
+                    "dostyk" => 0.45,
+                    "aktau" => 0.85,
+                    "turkmenbashi" => 0.15,
+                    "poti" => 0.6,
+                    _ => 0.4,
+                };
+                sum.row(s, y, "handled_teu", n.0, (d * share).round(), 0.03);
+                let base = 0.25 + 0.05 * i as f64;
+                let mut u = (base + 0.55 * t * share).min(0.97);
+                if si == 1 && n.0 == "aktau" && y >= 2028 {
+                    u *= 0.75;
+                }
+                sum.row(s, y, "utilization", n.0, u, 0.04);
+                if n.2 == "port" {
+                    sum.row(s, y, "berth_utilization", n.0, (u * 0.9).min(0.98), 0.04);
+                }
+                let wait =
+                    d * share * (2.0 + 60.0 * u.powi(6)) * if n.0 == "aktau" { 3.0 } else { 1.0 };
+                sum.row(s, y, "wait_teu_hours", n.0, wait.round(), 0.1);
+            }
+            for (i, l) in LINKS.iter().enumerate() {
+                sum.row(s, y, "carried_teu", l.0, (d * l.5).round(), 0.03);
+                let u = (0.2 + 0.04 * i as f64 + 0.6 * t * l.5).min(0.96);
+                sum.row(s, y, "utilization", l.0, u, 0.05);
+                let wait =
+                    d * l.5 * (4.0 + 30.0 * u.powi(4)) * if l.3 == "sea" { 2.5 } else { 1.0 };
+                sum.row(s, y, "wait_teu_hours", l.0, wait.round(), 0.1);
+            }
+        }
+    }
+    fs::write(dir.join("summary.csv"), sum.0).unwrap();
+
+    let mut tg = String::from(
+        "scenario,target,year,metric,subject,threshold,mean,ci95_low,ci95_high,share_met,\
+         first_year_met_mean,first_year_met_min,first_year_met_max,direction,n,first_year_met_n\n",
+    );
+    for (si, s) in SCENARIOS.iter().enumerate() {
+        let d = delivered(si, 2040);
+        let (share, fy) = if si == 0 {
+            ("0.15", "2040,2040,2040,at_least,20,3")
+        } else {
+            ("1", "2039.2,2039,2040,at_least,20,20")
+        };
+        writeln!(
+            tg,
+            "{s},ebrd-2040,2040,delivered_teu,corridor,865000,{d},{},{},{share},{fy}",
+            d - 9000.0,
+            d + 9000.0
+        )
+        .unwrap();
+        let a = delivered(si, 2028) * 0.85;
+        writeln!(
+            tg,
+            "{s},aktau-3x-2028,2028,handled_teu,aktau,100000,{a},{},{},0.6,2028.4,2028,2029,at_least,20,18",
+            a - 4000.0,
+            a + 4000.0
+        )
+        .unwrap();
+    }
+    fs::write(dir.join("targets.csv"), tg).unwrap();
+
+    let mut cmp = String::from(
+        "scenario_a,scenario_b,year,metric,subject,mean_a,mean_b,mean_diff,ci95_low,ci95_high,n\n",
+    );
+    for y in 2025..=2040 {
+        let (a, b) = (delivered(0, y), delivered(1, y));
+        let d = b - a;
+        writeln!(
+            cmp,
+            "baseline,ebrd-investment,{y},delivered_teu,corridor,{a},{b},{d},{},{},20",
+            d - 2500.0 - d * 0.05,
+            d + 2500.0 + d * 0.05
+        )
+        .unwrap();
+        let t = (y - 2025) as f64 / 15.0;
+        let dd = -17.0 * 0.4 * t * t;
+        writeln!(
+            cmp,
+            "baseline,ebrd-investment,{y},transit_days_mean,corridor,20,18,{dd},{},{},20",
+            dd - 0.6,
+            dd + 0.6
+        )
+        .unwrap();
+    }
+    fs::write(dir.join("comparison.csv"), cmp).unwrap();
+
+    let mut sw = String::from(
+        "nodes.aktau.cranes,links.aktau-alat.fleet,scenario,year,metric,subject,mean,ci95_low,ci95_high,n\n",
+    );
+    for fleet in [4.0, 6.0, 8.0] {
+        for cranes in [2.0, 4.0, 6.0, 8.0, 10.0] {
+            let cap = (cranes * 90_000.0f64).min(fleet * 110_000.0);
+            let m = cap.min(800_000.0) * 0.97;
+            writeln!(
+                sw,
+                "{cranes},{fleet},\"base[nodes.aktau.cranes={cranes},links.aktau-alat.fleet={fleet}]\",2040,delivered_teu,corridor,{m},{},{},10",
+                m * 0.96,
+                m * 1.04
+            )
+            .unwrap();
+        }
+    }
+    fs::write(dir.join("sweep.csv"), sw).unwrap();
+
+    let mut nodes = String::from("scenario,id,name,kind,country,lat,lon\n");
+    let mut links = String::from("scenario,id,from,to,mode,distance_km\n");
+    for s in SCENARIOS {
+        for n in NODES {
+            writeln!(nodes, "{s},{},{},{},{},{},{}", n.0, n.1, n.2, n.3, n.4, n.5).unwrap();
+        }
+        for l in LINKS {
+            writeln!(links, "{s},{},{},{},{},{}", l.0, l.1, l.2, l.3, l.4).unwrap();
+        }
+    }
+    fs::write(dir.join("nodes.csv"), nodes).unwrap();
+    fs::write(dir.join("links.csv"), links).unwrap();
+
+    fs::write(
+        dir.join("summary.json"),
+        r#"{"format":"corridor-summary/1","program_version":"0.1.0","scenarios":[
+{"scenario":"baseline","scenario_hash":"abc123","seed":1,"replications":20,"sweep":[],"conservation_violations":[]},
+{"scenario":"ebrd-investment","scenario_hash":"def456","seed":1,"replications":20,"sweep":[],"conservation_violations":[]}]}"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.join("provenance.json"),
+        r#"{"program":"corridor","program_version":"0.1.0","operation":"run","started_at":"2025-06-01T09:12:44Z","finished_at":"2025-06-01T09:20:02Z","wall_seconds":438.2,"threads":8,"shard":null,"complete":true}"#,
+    )
+    .unwrap();
+}
+
+fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
+    let dec = png::Decoder::new(fs::File::open(path).unwrap());
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    (info.width, info.height, buf)
+}
+
+fn variance(rgb: &[u8]) -> f64 {
+    let lum: Vec<f64> = rgb
+        .chunks(3)
+        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
+        .collect();
+    let m = lum.iter().sum::<f64>() / lum.len() as f64;
+    lum.iter().map(|v| (v - m).powi(2)).sum::<f64>() / lum.len() as f64
+}
+
+fn names(files: &[PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn draws_every_chart_as_png_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let files = draw_all(dir.path(), &PlotOptions::default()).unwrap();
+    let n = names(&files);
+    for stem in [
+        "throughput",
+        "transit-time",
+        "utilization-baseline",
+        "utilization-ebrd-investment",
+        "bottlenecks-baseline",
+        "map-baseline",
+        "map-ebrd-investment",
+        "sweep",
+        "comparison",
+    ] {
+        for ext in ["png", "svg"] {
+            let f = format!("{stem}.{ext}");
+            assert!(n.contains(&f), "{f} missing from {n:?}");
+            assert!(dir.path().join("plots").join(&f).is_file());
+        }
+    }
+    for f in files.iter().filter(|p| p.extension().unwrap() == "png") {
+        let (w, h, rgb) = decode(f);
+        assert_eq!((w, h), (1600, 900), "{}", f.display());
+        let v = variance(&rgb);
+        assert!(v > 300.0, "{} looks blank (variance {v})", f.display());
+        // Text is drawn: dark pixels exist in the title band.
+        let dark_in_title = rgb[..1600 * 90 * 3]
+            .chunks(3)
+            .filter(|p| p[0] < 80 && p[1] < 80 && p[2] < 80)
+            .count();
+        assert!(dark_in_title > 2000, "{}: no title text", f.display());
+    }
+    let svg = |name: &str| fs::read_to_string(dir.path().join("plots").join(name)).unwrap();
+    let t = svg("throughput.svg");
+    for s in [
+        "Container throughput of the corridor",
+        "Delivered TEU per year",
+        "Year",
+        "ebrd-2040 (2040): 865,000 TEU",
+        "baseline",
+        "800,000",
+    ] {
+        assert!(t.contains(s), "throughput.svg lacks {s:?}");
+    }
+    assert!(svg("transit-time.svg").contains("Transit time, days"));
+    assert!(svg("utilization-baseline.svg").contains("Utilization of handling, berths and lines"));
+    assert!(svg("utilization-baseline.svg").contains("Aktau: berths"));
+    assert!(svg("bottlenecks-baseline.svg").contains("Share of all waiting, % of TEU-hours"));
+    assert!(svg("map-baseline.svg").contains("Longitude"));
+    assert!(svg("map-baseline.svg").contains("Beyuk-Kesik"));
+    assert!(svg("sweep.svg").contains("nodes.aktau.cranes"));
+    assert!(svg("comparison.svg").contains("Δ delivered TEU per year"));
+
+    if let Some(demo) = std::env::var_os("CORRIDOR_PLOTS_DEMO") {
+        let demo = PathBuf::from(demo);
+        fs::create_dir_all(&demo).unwrap();
+        realistic_folder(&demo);
+        draw_all(&demo, &PlotOptions::default()).unwrap();
+        write_report(&demo).unwrap();
+    }
+}
+
+#[test]
+fn chart_data_matches_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let r = Results::load(dir.path()).unwrap();
+    let sc: Vec<String> = SCENARIOS.iter().map(|s| s.to_string()).collect();
+
+    let th = throughput_series(&r, &sc);
+    assert_eq!(th.len(), 2);
+    assert_eq!(th[0].label, "baseline");
+    assert_eq!(th[0].points.len(), 16);
+    let p = th[0].points[0];
+    assert_eq!((p.0, p.1), (2025.0, 77_000.0));
+    assert_eq!(th[0].points[15].1, 800_000.0);
+    assert!(p.2 < p.1 && p.3 > p.1);
+    let marks = throughput_targets(&r, &sc);
+    assert_eq!(
+        marks.len(),
+        2,
+        "targets shared by both scenarios appear once"
+    );
+    assert_eq!(marks[0].threshold, 865_000.0);
+    assert_eq!(marks[0].label, "ebrd-2040 (2040): 865,000 TEU");
+    assert_eq!(marks[1].label, "aktau-3x-2028 (2028): 100,000 TEU at Aktau");
+
+    let tr = transit_series(&r, &sc);
+    let row = r
+        .get("baseline", "transit_days_p95", "corridor", 2030)
+        .unwrap();
+    let tp = tr[0].points.iter().find(|p| p.year == 2030).unwrap();
+    assert_eq!(tp.p95, row.mean);
+
+    let h = utilization_heatmap(&r, "baseline").unwrap();
+    assert_eq!(h.years.len(), 16);
+    // 9 node rows + 4 port berth rows + 10 links.
+    assert_eq!(h.rows.len(), 23);
+    let aktau = h
+        .rows
+        .iter()
+        .find(|x| x.subject == "aktau" && x.metric == "berth_utilization")
+        .unwrap();
+    assert_eq!(aktau.label, "Aktau: berths");
+    assert_eq!(
+        aktau.values[3],
+        r.get("baseline", "berth_utilization", "aktau", 2028)
+            .unwrap()
+            .mean
+    );
+
+    let b = bottleneck_series(&r, "baseline", None).unwrap();
+    assert_eq!(b.years, vec![2028, 2040]);
+    for k in 0..2 {
+        let total: f64 = b.bars.iter().map(|x| x.shares[k]).sum();
+        assert!((total - 1.0).abs() < 1e-9, "shares sum to {total}");
+        let sum: f64 = b.bars.iter().map(|x| x.teu_hours[k]).sum();
+        assert!((sum - b.totals[k]).abs() < 1e-6 * b.totals[k]);
+    }
+    assert!(b.bars.len() <= plots::MAX_BARS);
+    assert!(
+        b.bars
+            .windows(2)
+            .take(b.bars.len() - 2)
+            .all(|w| w[0].shares[1] >= w[1].shares[1])
+    );
+    let direct = r
+        .get("baseline", "wait_teu_hours", &b.bars[0].subject, 2040)
+        .unwrap()
+        .mean;
+    assert_eq!(b.bars[0].teu_hours[1], direct);
+
+    let m = map_series(&r, "baseline", None).unwrap();
+    assert_eq!(m.year, 2040);
+    assert_eq!(m.nodes.len(), 9);
+    let aa = m.links.iter().find(|l| l.id == "aktau-alat").unwrap();
+    assert_eq!(
+        aa.carried_teu,
+        r.get("baseline", "carried_teu", "aktau-alat", 2040)
+            .unwrap()
+            .mean
+    );
+    let m28 = map_series(&r, "baseline", Some(2028)).unwrap();
+    assert_eq!(m28.year, 2028);
+
+    let sw = sweep_series(&r, &PlotOptions::default()).unwrap();
+    assert_eq!(sw.axis, "nodes.aktau.cranes");
+    assert_eq!(sw.year, 2040);
+    assert_eq!(sw.series.len(), 3);
+    assert_eq!(sw.series[0].label, "links.aktau-alat.fleet=4");
+    assert_eq!(sw.series[0].points.len(), 5);
+    assert_eq!(sw.series[0].points[0].1, 2.0 * 90_000.0 * 0.97);
+
+    let c = comparison_series(&r);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].metric, "delivered_teu");
+    assert_eq!(c[0].baseline, "baseline");
+    assert_eq!(c[0].series[0].label, "ebrd-investment");
+    assert_eq!(
+        c[0].series[0].points[15].1,
+        delivered(1, 2040) - delivered(0, 2040)
+    );
+}
+
+#[test]
+fn report_has_targets_findings_and_embedded_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let (md, html) = write_report(dir.path()).unwrap();
+    let md = fs::read_to_string(md).unwrap();
+    let html = fs::read_to_string(html).unwrap();
+    assert!(
+        md.contains("| baseline | ebrd-2040 | delivered_teu of corridor | 2040 | ≥ 865,000 TEU | 800,000 TEU | 791,000 TEU – 809,000 TEU | 15% of 20 | 2040 |"),
+        "{md}"
+    );
+    assert!(md.contains("| ebrd-investment | aktau-3x-2028 |"));
+    assert!(
+        md.contains("Target ebrd-2040 (corridor delivered_teu ≥ 865,000 TEU in 2040), scenario baseline: unlikely to be met (met in 15% of 20 replications"),
+        "{md}"
+    );
+    assert!(
+        md.contains("In baseline, the main bottleneck in 2040 is Aktau"),
+        "{md}"
+    );
+    assert!(
+        md.contains("the most heavily used resource in 2040 is"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "Against baseline, ebrd-investment changes corridor deliveries in 2040 by +80,000 TEU"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("![Throughput](plots/throughput.png)"));
+    assert!(md.contains("Wall-clock seconds: 438.2"));
+    assert!(md.contains("| baseline | 1 | 20 | abc123 | none |"));
+    assert!(html.contains("data:image/png;base64,"));
+    assert!(html.contains("<td>ebrd-2040</td>"));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("src=\"plots/"), "images must be embedded");
+}
+
+#[test]
+fn absent_data_skips_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        draw_all(dir.path(), &PlotOptions::default())
+            .unwrap()
+            .is_empty()
+    );
+    // Only a summary with corridor throughput: throughput chart only, no map, no sweep.
+    fs::write(
+        dir.path().join("summary.csv"),
+        "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n\
+         s,2025,delivered_teu,corridor,100,,,,1\n\
+         s,2026,delivered_teu,corridor,,,,,0\n\
+         s,2027,delivered_teu,corridor,300,10,280,320,5\n",
+    )
+    .unwrap();
+    let n = names(&draw_all(dir.path(), &PlotOptions::default()).unwrap());
+    assert_eq!(n, vec!["throughput.png", "throughput.svg"]);
+    let r = Results::load(dir.path()).unwrap();
+    let th = throughput_series(&r, &["s".to_string()]);
+    assert_eq!(th[0].points.len(), 2, "the NaN year is absent");
+    assert!(th[0].points[0].2.is_nan());
+    let (md, _) = write_report(dir.path()).unwrap();
+    let md = fs::read_to_string(md).unwrap();
+    assert!(md.contains("No scenario of this run has targets."));
+    assert!(md.contains("provenance unknown"));
+}
+
+#[test]
+fn malformed_csv_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("summary.csv"),
+        "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n\
+         s,2025,delivered_teu,corridor,100,,,,1\n\
+         s,20x6,delivered_teu,corridor,100,,,,1\n",
+    )
+    .unwrap();
+    let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
+    assert!(
+        matches!(e, PlotError::Read(ref r) if r.line == Some(3)),
+        "{e}"
+    );
+    assert!(e.to_string().contains("summary.csv:3"), "{e}");
+
+    fs::write(dir.path().join("summary.csv"), "scenario,year\ns,2025\n").unwrap();
+    let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("missing column `metric`"), "{e}");
+
+    fs::write(dir.path().join("summary.csv"), "").unwrap();
+    assert!(draw_all(dir.path(), &PlotOptions::default()).is_err());
+
+    fs::write(
+        dir.path().join("summary.csv"),
+        "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\ns,2025,a,b,1,2\n",
+    )
+    .unwrap();
+    let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("summary.csv:2"), "{e}");
+
+    fs::write(
+        dir.path().join("summary.csv"),
+        b"scenario,year\n\xff\xfe,1\n",
+    )
+    .unwrap();
+    assert!(draw_all(dir.path(), &PlotOptions::default()).is_err());
+
+    fs::remove_file(dir.path().join("summary.csv")).unwrap();
+    fs::write(
+        dir.path().join("nodes.csv"),
+        "scenario,id,name,kind,country,lat,lon\ns,a,A,port,KZ,north,1\n",
+    )
+    .unwrap();
+    let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("nodes.csv:2: column `lat`"), "{e}");
+}
+
+#[test]
+fn network_tables_round_trip() {
+    let toml_a = r#"
+        [run]
+        name = "a"
+        first_year = 2025
+        last_year = 2030
+        [[nodes]]
+        id = "aktau"
+        name = "Aktau, port"
+        kind = "port"
+        country = "KZ"
+        lat = 43.6
+        lon = 51.2
+        [[nodes]]
+        id = "alat"
+        [[links]]
+        id = "aktau-alat"
+        from = "aktau"
+        to = "alat"
+        mode = "sea"
+        distance_km = 450.5
+    "#;
+    let a: corridor::scenario::ScenarioFile = toml::from_str(toml_a).unwrap();
+    let mut b = a.clone();
+    b.nodes.pop();
+    let dir = tempfile::tempdir().unwrap();
+    write_network_csv(dir.path(), &[("a", &a), ("b[x=1,y=2]", &b)]).unwrap();
+    let text = fs::read_to_string(dir.path().join("nodes.csv")).unwrap();
+    assert_eq!(
+        text,
+        "scenario,id,name,kind,country,lat,lon\n\
+         a,aktau,\"Aktau, port\",port,KZ,43.6,51.2\n\
+         a,alat,,terminal,,,\n\
+         \"b[x=1,y=2]\",aktau,\"Aktau, port\",port,KZ,43.6,51.2\n"
+    );
+    let nodes = read_nodes_csv(&dir.path().join("nodes.csv"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(nodes.len(), 3);
+    assert_eq!(nodes[1].name, "alat", "an empty name reads back as the id");
+    assert!(nodes[1].lat.is_nan());
+    assert_eq!(nodes[2].scenario, "b[x=1,y=2]");
+    let links = read_links_csv(&dir.path().join("links.csv"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0].distance_km, 450.5);
+    assert_eq!(links[1].mode, "sea");
+    assert!(
+        read_nodes_csv(&dir.path().join("none.csv"))
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Redraws the charts and report of any results folder: `CORRIDOR_PLOTS_DIR=/path cargo
+/// test --test plots -- --ignored redraw`.
+#[test]
+#[ignore]
+fn redraw_folder_from_env() {
+    let Some(dir) = std::env::var_os("CORRIDOR_PLOTS_DIR") else {
+        return;
+    };
+    let files = draw_all(Path::new(&dir), &PlotOptions::default()).unwrap();
+    write_report(Path::new(&dir)).unwrap();
+    eprintln!("{} chart files", files.len());
+}
