@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use corridor::batch::{self, BatchOptions, BatchResult, Job, MergeOptions, ProgressEvent, Shard};
 use corridor::model::Model;
-use corridor::output::console;
+use corridor::output::{console, network, plots, report};
 use corridor::scenario::{self, LoadedScenario, ParamPath, ScenarioError};
 
 #[derive(Parser)]
@@ -70,6 +70,13 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Redraw the charts and the report of a results folder from its CSV files alone.
+    Plot {
+        dir: PathBuf,
+        /// Year of the corridor map (default: the last year).
+        #[arg(long, value_name = "YEAR")]
+        map_year: Option<i32>,
+    },
     /// Validate scenario files and report every problem found.
     Check {
         #[arg(required = true)]
@@ -104,6 +111,9 @@ struct RunOpts {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Write the tables only: no charts, no report.
+    #[arg(long)]
+    no_plots: bool,
 }
 
 /// What went wrong, and so which exit code.
@@ -209,6 +219,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 
 fn execute(
     jobs: Vec<Job>,
+    files: &[(String, scenario::ScenarioFile)],
     opts: &RunOpts,
     out: PathBuf,
     sweep: Vec<Vec<(String, f64)>>,
@@ -238,8 +249,16 @@ fn execute(
     let result = batch::run_batch(&jobs, &batch_opts, &on_progress);
     bar.finish_and_clear();
     let result = result?;
+    let named: Vec<(&str, &scenario::ScenarioFile)> = files.iter().map(|(n, f)| (n.as_str(), f)).collect();
+    network::write_network_csv(&out, &named).map_err(|e| Failure::Run(format!("error: {e}")))?;
     if result.complete {
         print!("{}", console::summary_text(&result));
+        if !opts.no_plots {
+            match report::write_report(&out) {
+                Ok((md, _)) => println!("\nreport: {}", md.display()),
+                Err(e) => return Err(Failure::Run(format!("error: drawing the charts: {e}"))),
+            }
+        }
     } else if let Some(s) = result.shard {
         println!(
             "shard {s}: {} replications run, {} resumed; merge the shard folders with `corridor merge`",
@@ -282,16 +301,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let model = build(&loaded)?;
             let name = loaded.file.run.name.clone();
             let out = opts.out.clone().unwrap_or_else(|| default_out(&name));
+            let files = vec![(name.clone(), loaded.file.clone())];
             let j = job(&loaded, name, model, &opts)?;
-            execute(vec![j], &opts, out, Vec::new())?;
+            execute(vec![j], &files, &opts, out, Vec::new())?;
         }
         Command::Batch { scenarios, opts } => {
             let mut jobs = Vec::new();
+            let mut files = Vec::new();
             let mut errors = Vec::new();
             for path in &scenarios {
                 match load(path).and_then(|l| build(&l).map(|m| (l, m))) {
                     Ok((l, m)) => {
                         let name = l.file.run.name.clone();
+                        files.push((name.clone(), l.file.clone()));
                         jobs.push(job(&l, name, m, &opts)?);
                     }
                     Err(Failure::Input(e)) => errors.push(e),
@@ -302,7 +324,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 return Err(Failure::Input(errors.join("\n")));
             }
             let out = opts.out.clone().unwrap_or_else(|| default_out("batch"));
-            execute(jobs, &opts, out, Vec::new())?;
+            execute(jobs, &files, &opts, out, Vec::new())?;
         }
         Command::Compare { a, b, opts } => {
             let la = load(&a)?;
@@ -320,8 +342,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .out
                 .clone()
                 .unwrap_or_else(|| default_out(&format!("compare-{na}-vs-{nb}")));
+            let files = vec![(na.clone(), la.file.clone()), (nb.clone(), lb.file.clone())];
             let jobs = vec![job(&la, na, ma, &opts)?, job(&lb, nb, mb, &opts)?];
-            let result = execute(jobs, &opts, out, Vec::new())?;
+            let result = execute(jobs, &files, &opts, out, Vec::new())?;
             print_comparison(&result);
         }
         Command::Sweep {
@@ -348,6 +371,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let base = loaded.file.run.name.clone();
             let grid = batch::grid(&axes);
             let mut jobs = Vec::with_capacity(grid.len());
+            let mut files = Vec::with_capacity(grid.len());
             for point in &grid {
                 let mut file = loaded.file.clone();
                 for (path, value) in point {
@@ -366,29 +390,33 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 let model =
                     Model::build(&file).map_err(|e| Failure::Input(format!("error: {e}")))?;
+                let name = batch::sweep_name(&base, point);
+                files.push((name.clone(), file.clone()));
                 let variant = LoadedScenario {
                     file,
                     ..loaded.clone()
                 };
-                jobs.push(job(
-                    &variant,
-                    batch::sweep_name(&base, point),
-                    model,
-                    &opts,
-                )?);
+                jobs.push(job(&variant, name, model, &opts)?);
+                    corridor::output::write_bytes_atomic(&out.join(f), &bytes)
+                        .map_err(|e| Failure::Run(format!("error: {e}")))?;
+                }
             }
-            let out = opts
-                .out
-                .clone()
-                .unwrap_or_else(|| default_out(&format!("sweep-{base}")));
-            execute(jobs, &opts, out, grid)?;
-        }
-        Command::Merge { dirs, out, force } => {
-            let result = batch::merge(&dirs, &out, &MergeOptions { force })?;
             if result.complete {
                 print!("{}", console::summary_text(&result));
+                report::write_report(&out).map_err(|e| Failure::Run(format!("error: drawing the charts: {e}")))?;
             }
             println!("\nmerged {} folders into {}", dirs.len(), out.display());
+        }
+        Command::Plot { dir, map_year } => {
+            let opts = plots::PlotOptions {
+                map_year,
+                ..Default::default()
+            };
+            let (md, html) = report::write_report_with(&dir, &opts).map_err(|e| match e {
+                plots::PlotError::Read(_) => Failure::Input(format!("error: {e}")),
+                other => Failure::Run(format!("error: {other}")),
+            })?;
+            println!("charts in {}\nreport: {} and {}", dir.join(plots::PLOTS_DIR).display(), md.display(), html.display());
         }
         Command::Check { files } => {
             let mut failed = Vec::new();

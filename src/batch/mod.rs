@@ -279,6 +279,10 @@ const OWN_FILES: &[&str] = &[
     output::SWEEP_CSV,
     output::SUMMARY_JSON,
     output::PROVENANCE_JSON,
+    output::network::NODES_CSV,
+    output::network::LINKS_CSV,
+    output::report::REPORT_MD,
+    output::report::REPORT_HTML,
 ];
 
 /// The files derived from the persisted replications, rewritten whenever a run completes.
@@ -289,17 +293,29 @@ const DERIVED_FILES: &[&str] = &[
     output::COMPARISON_CSV,
     output::SWEEP_CSV,
     output::SUMMARY_JSON,
+    output::report::REPORT_MD,
+    output::report::REPORT_HTML,
 ];
 
 /// Removes summaries an earlier run left, so that a folder never holds summaries that
 /// disagree with its replications (e.g. a shard resumed after the scenario changed);
 /// they are rewritten at the end of any run that completes.
 fn remove_derived(dir: &Path) -> Result<(), BatchError> {
+    remove_plots(dir)?;
     for f in DERIVED_FILES {
         let p = dir.join(f);
         if p.exists() {
             fs::remove_file(&p).map_err(io_err(&p))?;
         }
+    }
+    Ok(())
+}
+
+/// The charts folder is drawn from the summaries, so it goes with them.
+fn remove_plots(dir: &Path) -> Result<(), BatchError> {
+    let plots = dir.join(output::plots::PLOTS_DIR);
+    if plots.is_dir() {
+        fs::remove_dir_all(&plots).map_err(io_err(&plots))?;
     }
     Ok(())
 }
@@ -319,7 +335,7 @@ fn clear_results(dir: &Path) -> Result<(), BatchError> {
             fs::remove_file(&p).map_err(io_err(&p))?;
         }
     }
-    Ok(())
+    remove_plots(dir)
 }
 
 /// Creates the output folder, refusing to mix with an earlier run's results unless told.
