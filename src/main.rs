@@ -249,7 +249,8 @@ fn execute(
     let result = batch::run_batch(&jobs, &batch_opts, &on_progress);
     bar.finish_and_clear();
     let result = result?;
-    let named: Vec<(&str, &scenario::ScenarioFile)> = files.iter().map(|(n, f)| (n.as_str(), f)).collect();
+    let named: Vec<(&str, &scenario::ScenarioFile)> =
+        files.iter().map(|(n, f)| (n.as_str(), f)).collect();
     network::write_network_csv(&out, &named).map_err(|e| Failure::Run(format!("error: {e}")))?;
     if result.complete {
         print!("{}", console::summary_text(&result));
@@ -397,13 +398,28 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     ..loaded.clone()
                 };
                 jobs.push(job(&variant, name, model, &opts)?);
+            }
+            let out = opts
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out(&format!("sweep-{base}")));
+            execute(jobs, &files, &opts, out, grid)?;
+        }
+        Command::Merge { dirs, out, force } => {
+            let result = batch::merge(&dirs, &out, &MergeOptions { force })?;
+            // The network tables are the same in every shard folder: take the first's.
+            for f in [network::NODES_CSV, network::LINKS_CSV] {
+                if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
+                    let bytes = std::fs::read(&src)
+                        .map_err(|e| Failure::Run(format!("error: {}: {e}", src.display())))?;
                     corridor::output::write_bytes_atomic(&out.join(f), &bytes)
                         .map_err(|e| Failure::Run(format!("error: {e}")))?;
                 }
             }
             if result.complete {
                 print!("{}", console::summary_text(&result));
-                report::write_report(&out).map_err(|e| Failure::Run(format!("error: drawing the charts: {e}")))?;
+                report::write_report(&out)
+                    .map_err(|e| Failure::Run(format!("error: drawing the charts: {e}")))?;
             }
             println!("\nmerged {} folders into {}", dirs.len(), out.display());
         }
@@ -416,7 +432,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 plots::PlotError::Read(_) => Failure::Input(format!("error: {e}")),
                 other => Failure::Run(format!("error: {other}")),
             })?;
-            println!("charts in {}\nreport: {} and {}", dir.join(plots::PLOTS_DIR).display(), md.display(), html.display());
+            println!(
+                "charts in {}\nreport: {} and {}",
+                dir.join(plots::PLOTS_DIR).display(),
+                md.display(),
+                html.display()
+            );
         }
         Command::Check { files } => {
             let mut failed = Vec::new();
