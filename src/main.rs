@@ -70,6 +70,23 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Help choose a warm-up: Welch's moving average of transit times from an empty start,
+    /// and the MSER-5 truncation point.
+    Warmup {
+        scenario: PathBuf,
+        /// Replications to average.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        reps: u64,
+        /// Width of a time bin, in days.
+        #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+        bin_days: f64,
+        /// Half-width of the moving average, in bins.
+        #[arg(long, value_name = "BINS", default_value_t = 2)]
+        window: usize,
+        /// Write the series as CSV (bin_start_day, welch_transit_days) to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
     /// Redraw the charts and the report of a results folder from its CSV files alone.
     Plot {
         dir: PathBuf,
@@ -423,6 +440,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             println!("\nmerged {} folders into {}", dirs.len(), out.display());
         }
+        Command::Warmup {
+            scenario,
+            reps,
+            bin_days,
+            window,
+            csv,
+        } => warmup(&scenario, reps, bin_days, window, csv.as_deref())?,
         Command::Plot { dir, map_year } => {
             let opts = plots::PlotOptions {
                 map_year,
@@ -454,6 +478,72 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 return Err(Failure::Input(failed.join("\n")));
             }
         }
+    }
+    Ok(())
+}
+
+/// Runs `reps` replications from an empty corridor and reports where transit times settle.
+fn warmup(
+    path: &Path,
+    reps: u64,
+    bin_days: f64,
+    window: usize,
+    csv: Option<&Path>,
+) -> Result<(), Failure> {
+    if !(bin_days.is_finite() && (1.0 / 24.0..=365.0).contains(&bin_days)) {
+        return Err(Failure::Input(format!(
+            "error: --bin-days must be between 1/24 and 365, got {bin_days}"
+        )));
+    }
+    if reps == 0 || reps > 1000 {
+        return Err(Failure::Input(format!(
+            "error: --reps must be between 1 and 1000, got {reps}"
+        )));
+    }
+    let loaded = load(path)?;
+    let model = build(&loaded)?;
+    use rayon::prelude::*;
+    let series: Vec<Vec<f64>> = (0..reps)
+        .into_par_iter()
+        .map(|r| model.transit_trace(r, bin_days).1)
+        .collect();
+    let smooth = corridor::analysis::warmup::welch(&series, window);
+    // Demand grows and investments arrive over a long horizon, so the series is not
+    // stationary after the start; MSER-5 looks at the warm-up plus the first reported
+    // year only, where the transient from an empty corridor is what varies.
+    let first_year_bins = ((model.warmup_days() + 365.0) / bin_days).ceil() as usize;
+    let cut = corridor::analysis::warmup::mser5(&smooth[..first_year_bins.min(smooth.len())]);
+    let cut_days = cut as f64 * bin_days;
+    println!(
+        "{}: mean transit time of deliveries per {bin_days}-day bin from an empty corridor, {reps} replications",
+        loaded.file.run.name
+    );
+    println!("  {:>10} {:>14}", "day", "transit days");
+    let shown = first_year_bins.min(smooth.len());
+    let step = (shown / 30).max(1);
+    for (i, v) in smooth[..shown].iter().enumerate().step_by(step) {
+        println!("  {:>10.0} {:>14.2}", i as f64 * bin_days, v);
+    }
+    println!(
+        "MSER-5 truncation over the warm-up and first reported year: {cut_days:.0} days (the scenario's warm-up is {:.0} days{})",
+        model.warmup_days(),
+        if cut_days > model.warmup_days() {
+            "; consider a longer warmup_days"
+        } else {
+            ""
+        }
+    );
+    if let Some(file) = csv {
+        let mut text = String::from("bin_start_day,welch_transit_days\n");
+        for (i, v) in smooth.iter().enumerate() {
+            text.push_str(&format!(
+                "{},{}\n",
+                i as f64 * bin_days,
+                corridor::output::fmt_f64(*v)
+            ));
+        }
+        corridor::output::write_bytes_atomic(file, text.as_bytes())
+            .map_err(|e| Failure::Run(format!("error: {e}")))?;
     }
     Ok(())
 }

@@ -270,6 +270,9 @@ pub(crate) struct Sim<'m> {
     pub disruption_epoch: Vec<u32>,
     /// Next arrival time of each flow (`Ticks::MAX`: none before the end).
     pub next_arrival: Vec<Ticks>,
+    /// Warm-up analysis: transit days of deliveries per time bin from the run's start
+    /// (warm-up included), when asked for.
+    pub trace: Option<(Ticks, Vec<Tally>)>,
     pub years: Vec<YearStats>,
     pub created_teu: f64,
     pub delivered_teu: f64,
@@ -419,6 +422,7 @@ impl<'m> Sim<'m> {
                 .collect(),
             disruption_epoch: vec![0; m.disruptions.len()],
             next_arrival: vec![Ticks::MAX; m.flows.len()],
+            trace: None,
             years: vec![year; nyears],
             created_teu: 0.0,
             delivered_teu: 0.0,
@@ -489,7 +493,12 @@ impl<'m> Sim<'m> {
     }
 
     /// Runs the replication from warm-up start to the end of the last year.
-    pub fn run(mut self, replication: u64) -> RunResult {
+    pub fn run(self, replication: u64) -> RunResult {
+        self.run_with_trace(replication).0
+    }
+
+    /// Runs, and returns the trace too when one was set up.
+    pub fn run_with_trace(mut self, replication: u64) -> (RunResult, Option<Vec<Tally>>) {
         self.start();
         let end = self.m.end;
         loop {
@@ -512,7 +521,8 @@ impl<'m> Sim<'m> {
                 _ => break,
             }
         }
-        self.finish(replication)
+        let trace = self.trace.take().map(|(_, bins)| bins);
+        (self.finish(replication), trace)
     }
 
     fn start(&mut self) {

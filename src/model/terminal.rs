@@ -437,6 +437,12 @@ impl Sim<'_> {
         let teu = f64::from(ct.teu);
         self.delivered_teu += teu;
         self.alive_teu -= teu;
+        if let Some((bin, bins)) = self.trace.as_mut() {
+            let i = ((now - self.m.start) / *bin) as usize;
+            if let Some(t) = bins.get_mut(i) {
+                t.add(Sim::ticks_to_days(now - ct.created));
+            }
+        }
         if let Some(y) = self.year_index(now) {
             let days = Sim::ticks_to_days(now - ct.created);
             let ys = &mut self.years[y];
