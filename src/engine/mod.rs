@@ -15,5 +15,5 @@ pub mod time;
 pub use calendar::{Calendar, EventKey};
 pub use dist::{Dist, DistError, DistSpec};
 pub use rng::{SourceId, Stream, StreamFactory};
-pub use stats::{Quantiles, Summary, Tally, TimeWeighted};
+pub use stats::{Mean, Quantiles, Summary, Tally, TimeWeighted};
 pub use time::Ticks;

@@ -101,6 +101,33 @@ impl Tally {
     }
 }
 
+/// Count and mean only: two additions per observation, for hot paths that report a mean
+/// and nothing else (Welford's division per observation is measurable there).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Mean {
+    sum: f64,
+    n: u64,
+}
+
+impl Mean {
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.sum += x;
+        self.n += 1;
+    }
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+    /// Mean, or NaN with no observations.
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.sum / self.n as f64
+        }
+    }
+}
+
 /// Time average of a piecewise-constant value (integer ticks as time).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TimeWeighted {
@@ -309,6 +336,15 @@ mod tests {
         a.merge(&b);
         assert!((a.variance() - t.variance()).abs() < 1e-12);
         assert!((a.mean() - t.mean()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mean_is_sum_over_count() {
+        let mut m = Mean::default();
+        assert!(m.mean().is_nan());
+        [1.0, 2.0, 6.0].iter().for_each(|&x| m.add(x));
+        assert_eq!(m.mean(), 3.0);
+        assert_eq!(m.count(), 3);
     }
 
     #[test]

@@ -131,7 +131,7 @@ impl Sim<'_> {
             leg: 0,
         });
         self.created_teu += f64::from(teu);
-        if let Some(y) = self.year_index(now) {
+        if let Some(y) = self.year_now {
             let ys = &mut self.years[y];
             ys.created_teu += f64::from(teu);
             ys.flow_created_teu[f] += f64::from(teu);

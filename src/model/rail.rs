@@ -158,7 +158,7 @@ impl Sim<'_> {
         if let Some(r) = self.links[l].rail.as_mut() {
             r.next_path = now + headway.unwrap_or(0);
         }
-        if let Some(y) = self.year_index(now) {
+        if let Some(y) = self.year_now {
             let ly = &mut self.years[y].links[l];
             ly.carried_teu += teu;
             ly.departures += 1.0;

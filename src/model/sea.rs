@@ -223,7 +223,6 @@ impl Sim<'_> {
         let (from, to) = (self.m.links[l].from, self.m.links[l].to);
         match self.vessels[v as usize].state {
             VesselState::Loading => {
-                let now = self.now();
                 let cargo = std::mem::take(&mut self.vessels[v as usize].cargo);
                 for &c in &cargo {
                     self.leave_node(from, l, c);
@@ -231,7 +230,7 @@ impl Sim<'_> {
                 self.vessels[v as usize].cargo = cargo;
                 let teu = self.vessels[v as usize].cargo_teu;
                 self.links[l].in_transit_teu += teu;
-                if let Some(y) = self.year_index(now) {
+                if let Some(y) = self.year_now {
                     let usable = self.usable_capacity(v);
                     let ly = &mut self.years[y].links[l];
                     ly.carried_teu += teu;

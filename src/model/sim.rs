@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
 use crate::engine::{
-    Calendar, EventKey, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
+    Calendar, EventKey, Mean, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
 };
 
 use super::network::{LinkKind, Model};
@@ -213,7 +213,7 @@ pub(crate) struct NodeYear {
     /// Crane-ticks spent handling, and container-ticks spent queueing for a crane.
     pub busy_ticks: f64,
     pub queue_ticks: f64,
-    pub wait_hours: Tally,
+    pub wait_hours: Mean,
     pub wait_teu_hours: f64,
     pub utilization: f64,
     pub berth_utilization: f64,
@@ -228,7 +228,7 @@ pub(crate) struct LinkYear {
     pub carried_teu: f64,
     pub departures: f64,
     pub load_factor: Tally,
-    pub wait_hours: Tally,
+    pub wait_hours: Mean,
     pub wait_teu_hours: f64,
     pub utilization: f64,
     pub storm_hours: f64,
@@ -239,13 +239,13 @@ pub(crate) struct LinkYear {
 pub(crate) struct YearStats {
     pub created_teu: f64,
     pub delivered_teu: f64,
-    pub transit_days: Tally,
+    pub transit_days: Mean,
     pub transit_q: Quantiles,
     pub backlog_teu: f64,
     pub in_system_teu: f64,
     pub flow_created_teu: Vec<f64>,
     pub flow_delivered_teu: Vec<f64>,
-    pub flow_transit_days: Vec<Tally>,
+    pub flow_transit_days: Vec<Mean>,
     pub route_delivered_teu: Vec<f64>,
     pub nodes: Vec<NodeYear>,
     pub links: Vec<LinkYear>,
@@ -273,6 +273,9 @@ pub(crate) struct Sim<'m> {
     /// Warm-up analysis: transit days of deliveries per time bin from the run's start
     /// (warm-up included), when asked for.
     pub trace: Option<(Ticks, Vec<Tally>)>,
+    /// `year_index(now)`, kept up to date by the year-end events (time only moves forward,
+    /// and a year-end event fires before anything else scheduled at its tick).
+    pub year_now: Option<usize>,
     pub years: Vec<YearStats>,
     pub created_teu: f64,
     pub delivered_teu: f64,
@@ -372,13 +375,13 @@ impl<'m> Sim<'m> {
         let year = YearStats {
             created_teu: 0.0,
             delivered_teu: 0.0,
-            transit_days: Tally::new(),
+            transit_days: Mean::default(),
             transit_q: Quantiles::new(0.001),
             backlog_teu: 0.0,
             in_system_teu: 0.0,
             flow_created_teu: vec![0.0; m.flows.len()],
             flow_delivered_teu: vec![0.0; m.flows.len()],
-            flow_transit_days: vec![Tally::new(); m.flows.len()],
+            flow_transit_days: vec![Mean::default(); m.flows.len()],
             route_delivered_teu: vec![0.0; m.routes.len()],
             nodes: vec![NodeYear::default(); m.nodes.len()],
             links: vec![LinkYear::default(); m.links.len()],
@@ -423,6 +426,7 @@ impl<'m> Sim<'m> {
             disruption_epoch: vec![0; m.disruptions.len()],
             next_arrival: vec![Ticks::MAX; m.flows.len()],
             trace: None,
+            year_now: None,
             years: vec![year; nyears],
             created_teu: 0.0,
             delivered_teu: 0.0,
@@ -527,6 +531,7 @@ impl<'m> Sim<'m> {
 
     fn start(&mut self) {
         let m = self.m;
+        self.year_now = self.year_index(self.now());
         // Year boundaries: the first one closes the warm-up window.
         let mut t = m.stats_start;
         while t <= m.end {
@@ -578,6 +583,7 @@ impl<'m> Sim<'m> {
         } else {
             self.year_index(now - 1)
         };
+        self.year_now = self.year_index(now);
         let backlog: f64 = self.nodes.iter().map(|n| n.blocked_teu).sum();
         let in_system = self.alive_teu;
         for (i, n) in self.nodes.iter_mut().enumerate() {

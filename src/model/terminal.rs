@@ -184,7 +184,7 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.yard_teu += teu;
         node.tw_yard.set(now, node.yard_teu);
-        if let Some(y) = self.year_index(now) {
+        if let Some(y) = self.year_now {
             self.years[y].nodes[n].handled_teu += teu;
         }
         if self.m.nodes[n].cranes == 0 {
@@ -238,7 +238,7 @@ impl Sim<'_> {
             node.unstarted_from += 1;
         }
         let q = (node.planned.len() - node.unstarted_from + node.stalled.len()) as f64;
-        if let Some(y) = self.year_index(now) {
+        if let Some(y) = self.year_now {
             let ny = &mut self.years[y].nodes[n];
             if q > ny.queue_max {
                 ny.queue_max = q;
@@ -404,7 +404,7 @@ impl Sim<'_> {
         ct.node_wait = 0;
         ct.mark = now;
         let link = self.m.routes[ct.route as usize].links[usize::from(ct.leg)];
-        if let Some(y) = self.year_index(now) {
+        if let Some(y) = self.year_now {
             let ny = &mut self.years[y].nodes[n];
             ny.wait_hours.add(wait_h);
             ny.wait_teu_hours += wait_h * teu;
@@ -424,7 +424,7 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.yard_teu -= teu;
         node.tw_yard.set(now, node.yard_teu);
-        if let Some(y) = self.year_index(now) {
+        if let Some(y) = self.year_now {
             let ly = &mut self.years[y].links[link];
             ly.wait_hours.add(wait_h);
             ly.wait_teu_hours += wait_h * teu;
@@ -443,7 +443,7 @@ impl Sim<'_> {
                 t.add(Sim::ticks_to_days(now - ct.created));
             }
         }
-        if let Some(y) = self.year_index(now) {
+        if let Some(y) = self.year_now {
             let days = Sim::ticks_to_days(now - ct.created);
             let ys = &mut self.years[y];
             ys.delivered_teu += teu;
