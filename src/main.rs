@@ -448,6 +448,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             csv,
         } => warmup(&scenario, reps, bin_days, window, csv.as_deref())?,
         Command::Plot { dir, map_year } => {
+            let summary = dir.join(corridor::output::SUMMARY_CSV);
+            if !summary.is_file() {
+                return Err(Failure::Input(format!(
+                    "error: {} has no {}: not the folder of a finished run (a shard folder needs `corridor merge` first)",
+                    dir.display(),
+                    corridor::output::SUMMARY_CSV
+                )));
+            }
             let opts = plots::PlotOptions {
                 map_year,
                 ..Default::default()
