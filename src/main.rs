@@ -69,6 +69,9 @@ enum Command {
         /// Replace results already in the output folder.
         #[arg(long)]
         force: bool,
+        /// Write the tables only: no charts, no report.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Help choose a warm-up: Welch's moving average of transit times from an empty start,
     /// and the MSER-5 truncation point.
@@ -148,8 +151,8 @@ impl From<batch::BatchError> for Failure {
             | batch::BatchError::ForceAndResume
             | batch::BatchError::DuplicateScenario(_)
             | batch::BatchError::InvalidOptions(_)
-            | batch::BatchError::Shard(_) => Failure::Input(e.to_string()),
-            other => Failure::Run(other.to_string()),
+            | batch::BatchError::Shard(_) => Failure::Input(format!("error: {e}")),
+            other => Failure::Run(format!("error: {other}")),
         }
     }
 }
@@ -422,7 +425,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .unwrap_or_else(|| default_out(&format!("sweep-{base}")));
             execute(jobs, &files, &opts, out, grid)?;
         }
-        Command::Merge { dirs, out, force } => {
+        Command::Merge {
+            dirs,
+            out,
+            force,
+            no_plots,
+        } => {
             let result = batch::merge(&dirs, &out, &MergeOptions { force })?;
             // The network tables are the same in every shard folder: take the first's.
             for f in [network::NODES_CSV, network::LINKS_CSV] {
@@ -435,8 +443,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             if result.complete {
                 print!("{}", console::summary_text(&result));
-                report::write_report(&out)
-                    .map_err(|e| Failure::Run(format!("error: drawing the charts: {e}")))?;
+                if !no_plots {
+                    report::write_report(&out)
+                        .map_err(|e| Failure::Run(format!("error: drawing the charts: {e}")))?;
+                }
             }
             println!("\nmerged {} folders into {}", dirs.len(), out.display());
         }

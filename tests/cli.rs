@@ -829,7 +829,6 @@ fn run_draws_charts_and_plot_redraws_them() {
 /// empty report.md/report.html, instead of saying there are no results to draw. Remove
 /// the `ignore` once `plot` refuses such a folder.
 #[test]
-#[ignore = "bug: `plot` on a folder without summary.csv succeeds with an empty report"]
 fn plot_without_results_is_an_error() {
     let tmp = TempDir::new().unwrap();
     let out = run(&["plot", s(tmp.path())]);
