@@ -8,6 +8,7 @@
 
 use crate::engine::Ticks;
 use crate::engine::time::TICKS_PER_DAY;
+use crate::engine::time::hours_to_ticks;
 
 use super::network::LinkKind;
 use super::sim::{Ev, Sim, Waiting};
@@ -184,7 +185,7 @@ impl Sim<'_> {
         if let Some(extra) = &r.extra_hours {
             hours += extra.sample(rng);
         }
-        Sim::hours(hours)
+        hours_to_ticks(hours)
     }
 
     pub(crate) fn on_train_arrival(&mut self, b: u32) {

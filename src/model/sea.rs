@@ -8,6 +8,7 @@
 //! directions; vessels already at sea continue. Usable capacity is nominal capacity times
 //! `load_cap_share` (draft limits). This file must never handle containers landside.
 
+use crate::engine::time::hours_to_ticks;
 use rand_distr::{Distribution, Exp1};
 
 use crate::engine::time::TICKS_PER_YEAR;
@@ -193,7 +194,7 @@ impl Sim<'_> {
             VesselState::QueuedOrigin => VesselState::Loading,
             _ => VesselState::Unloading,
         };
-        self.schedule_in(Sim::hours(hours), Ev::Vessel { vessel: v });
+        self.schedule_in(hours_to_ticks(hours), Ev::Vessel { vessel: v });
     }
 
     fn release_berth(&mut self, n: usize) {
@@ -298,7 +299,7 @@ impl Sim<'_> {
         } else {
             VesselState::Returning
         };
-        self.schedule_in(Sim::hours(hours), Ev::Vessel { vessel: v });
+        self.schedule_in(hours_to_ticks(hours), Ev::Vessel { vessel: v });
     }
 
     /// The crossing reopened: held vessels sail, in the order they were held.
@@ -404,7 +405,7 @@ impl Sim<'_> {
             s.storms += 1;
             s.tw_storm.set(now, 1.0);
         }
-        self.schedule_in(Sim::hours(hours), Ev::StormEnd { link: l as u32 });
+        self.schedule_in(hours_to_ticks(hours), Ev::StormEnd { link: l as u32 });
         self.schedule_storm(l);
     }
 

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
+use crate::engine::time::{TICKS_PER_HOUR, TICKS_PER_YEAR};
 use crate::engine::{
     Calendar, EventKey, Mean, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
 };
@@ -251,6 +251,15 @@ pub(crate) struct YearStats {
     pub links: Vec<LinkYear>,
 }
 
+/// One random stream per entity, named `<kind>:<id>` (see docs/model.md § Randomness).
+fn streams<'a>(
+    f: &StreamFactory,
+    kind: &str,
+    ids: impl Iterator<Item = &'a String>,
+) -> Vec<Stream> {
+    ids.map(|id| f.named(&format!("{kind}:{id}"))).collect()
+}
+
 /// The state of one replication.
 pub(crate) struct Sim<'m> {
     pub m: &'m Model,
@@ -398,31 +407,11 @@ impl<'m> Sim<'m> {
             batches: Vec::new(),
             free_batches: Vec::new(),
             vessels: Vec::new(),
-            flow_rng: m
-                .flows
-                .iter()
-                .map(|x| f.named(&format!("flow:{}", x.id)))
-                .collect(),
-            node_rng: m
-                .nodes
-                .iter()
-                .map(|x| f.named(&format!("node:{}", x.id)))
-                .collect(),
-            link_rng: m
-                .links
-                .iter()
-                .map(|x| f.named(&format!("link:{}", x.id)))
-                .collect(),
-            weather_rng: m
-                .links
-                .iter()
-                .map(|x| f.named(&format!("weather:{}", x.id)))
-                .collect(),
-            disruption_rng: m
-                .disruptions
-                .iter()
-                .map(|x| f.named(&format!("disruption:{}", x.id)))
-                .collect(),
+            flow_rng: streams(&f, "flow", m.flows.iter().map(|x| &x.id)),
+            node_rng: streams(&f, "node", m.nodes.iter().map(|x| &x.id)),
+            link_rng: streams(&f, "link", m.links.iter().map(|x| &x.id)),
+            weather_rng: streams(&f, "weather", m.links.iter().map(|x| &x.id)),
+            disruption_rng: streams(&f, "disruption", m.disruptions.iter().map(|x| &x.id)),
             disruption_epoch: vec![0; m.disruptions.len()],
             next_arrival: vec![Ticks::MAX; m.flows.len()],
             trace: None,
@@ -763,21 +752,5 @@ impl<'m> Sim<'m> {
             delivered_teu: self.delivered_teu,
             in_system_teu: places,
         }
-    }
-
-    /// Hours → ticks for a sampled duration.
-    #[inline]
-    pub fn hours(h: f64) -> Ticks {
-        crate::engine::time::hours_to_ticks(h)
-    }
-
-    #[inline]
-    pub fn ticks_to_hours(t: Ticks) -> f64 {
-        t as f64 / TICKS_PER_HOUR as f64
-    }
-
-    #[inline]
-    pub fn ticks_to_days(t: Ticks) -> f64 {
-        t as f64 / TICKS_PER_DAY as f64
     }
 }

@@ -8,6 +8,7 @@
 //! route is delivered. This file must never decide when trains or vessels leave.
 
 use crate::engine::Ticks;
+use crate::engine::time::{hours_to_ticks, ticks_to_days, ticks_to_hours};
 
 use crate::engine::time::TICKS_PER_YEAR;
 
@@ -197,9 +198,9 @@ impl Sim<'_> {
             Some(d) => d.sample(&mut self.node_rng[n]) * self.nodes[n].handling_scale,
             None => 0.0,
         };
-        let service = Sim::hours(minutes / 60.0);
+        let service = hours_to_ticks(minutes / 60.0);
         let dwell = match &self.m.nodes[n].dwell_hours {
-            Some(d) => Sim::hours(d.sample(&mut self.node_rng[n]) * self.nodes[n].dwell_scale),
+            Some(d) => hours_to_ticks(d.sample(&mut self.node_rng[n]) * self.nodes[n].dwell_scale),
             None => 0,
         };
         self.drop_finished(n);
@@ -380,7 +381,7 @@ impl Sim<'_> {
             Some(d) => d.sample(&mut self.node_rng[n]) * self.nodes[n].dwell_scale,
             None => 0.0,
         };
-        let dt: Ticks = Sim::hours(dwell_hours);
+        let dt: Ticks = hours_to_ticks(dwell_hours);
         if dt == 0 {
             self.on_ready(n, c);
         } else {
@@ -399,7 +400,7 @@ impl Sim<'_> {
     pub(crate) fn on_ready(&mut self, n: usize, c: u32) {
         let now = self.now();
         let ct = &mut self.containers[c as usize];
-        let wait_h = Sim::ticks_to_hours(ct.node_wait);
+        let wait_h = ticks_to_hours(ct.node_wait);
         let teu = f64::from(ct.teu);
         ct.node_wait = 0;
         ct.mark = now;
@@ -420,7 +421,7 @@ impl Sim<'_> {
         let now = self.now();
         let ct = &self.containers[c as usize];
         let teu = f64::from(ct.teu);
-        let wait_h = Sim::ticks_to_hours(now - ct.mark);
+        let wait_h = ticks_to_hours(now - ct.mark);
         let node = &mut self.nodes[n];
         node.yard_teu -= teu;
         node.tw_yard.set(now, node.yard_teu);
@@ -440,11 +441,11 @@ impl Sim<'_> {
         if let Some((bin, bins)) = self.trace.as_mut() {
             let i = ((now - self.m.start) / *bin) as usize;
             if let Some(t) = bins.get_mut(i) {
-                t.add(Sim::ticks_to_days(now - ct.created));
+                t.add(ticks_to_days(now - ct.created));
             }
         }
         if let Some(y) = self.year_now {
-            let days = Sim::ticks_to_days(now - ct.created);
+            let days = ticks_to_days(now - ct.created);
             let ys = &mut self.years[y];
             ys.delivered_teu += teu;
             ys.flow_delivered_teu[ct.flow as usize] += teu;

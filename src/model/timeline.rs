@@ -127,7 +127,7 @@ impl Sim<'_> {
         self.disruption_epoch[d] = epoch.wrapping_add(1);
         let def = &self.m.disruptions[d];
         let hours = def.duration_hours.sample(&mut self.disruption_rng[d]);
-        let until = self.now().saturating_add(Sim::hours(hours));
+        let until = self.now().saturating_add(hours_to_ticks(hours));
         match def.subject {
             Subject::Node(n) => {
                 self.nodes[n].closed += 1;
