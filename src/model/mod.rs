@@ -16,17 +16,46 @@ mod timeline;
 
 pub use network::{BuildError, Model};
 pub use results::{Conservation, Record, RunResult};
+pub use sim::MAX_CONTAINERS_IN_SYSTEM;
+
+/// Why a replication stopped before the end of its horizon.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    /// A guard rail: the backlog grew past `limit` containers (see
+    /// `MAX_CONTAINERS_IN_SYSTEM`), so demand far exceeds capacity somewhere.
+    #[error(
+        "more than {limit} containers in the corridor at once in {year} (guard rail: demand far exceeds capacity, so the backlog would grow until memory runs out); the largest queue is at {place} with {teu:.0} TEU; lower the flows' teu_per_year or add capacity there"
+    )]
+    Overloaded {
+        limit: usize,
+        year: i32,
+        place: String,
+        teu: f64,
+    },
+}
 
 impl Model {
     /// Simulates replication `replication` (its random streams derive from the model's
-    /// seed and this number only).
-    pub fn run(&self, replication: u64) -> RunResult {
+    /// seed and this number only), or says why it had to stop.
+    pub fn try_run(&self, replication: u64) -> Result<RunResult, RunError> {
         sim::Sim::new(self, replication).run(replication)
+    }
+
+    /// Like `try_run`, for callers that know the scenario stays within the guard rails.
+    ///
+    /// # Panics
+    /// When the replication stops on a guard rail (`RunError`), with its message.
+    pub fn run(&self, replication: u64) -> RunResult {
+        self.try_run(replication).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
 impl crate::batch::Simulate for Model {
     fn run_replication(&self, replication: u64) -> RunResult {
         self.run(replication)
+    }
+
+    fn try_run_replication(&self, replication: u64) -> Result<RunResult, String> {
+        self.try_run(replication).map_err(|e| e.to_string())
     }
 }
