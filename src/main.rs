@@ -142,6 +142,8 @@ enum Failure {
     Input(String),
     /// Something failed while running or writing (exit 1).
     Run(String),
+    /// Ctrl-C during a batch: finished replications are kept (exit 130).
+    Interrupted(String),
 }
 
 impl From<batch::BatchError> for Failure {
@@ -152,6 +154,9 @@ impl From<batch::BatchError> for Failure {
             | batch::BatchError::DuplicateScenario(_)
             | batch::BatchError::InvalidOptions(_)
             | batch::BatchError::Shard(_) => Failure::Input(format!("error: {e}")),
+            batch::BatchError::Interrupted { .. } => {
+                Failure::Interrupted(format!("interrupted: {e}"))
+            }
             other => Failure::Run(format!("error: {other}")),
         }
     }
@@ -523,8 +528,9 @@ fn warmup(
     use rayon::prelude::*;
     let series: Vec<Vec<f64>> = (0..reps)
         .into_par_iter()
-        .map(|r| model.transit_trace(r, bin_days).1)
-        .collect();
+        .map(|r| model.transit_trace(r, bin_days).map(|(_, s)| s))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Failure::Run(format!("error: {e}")))?;
     let smooth = corridor::analysis::warmup::welch(&series, window);
     // Demand grows and investments arrive over a long horizon, so the series is not
     // stationary after the start; MSER-5 looks at the warm-up plus the first reported
@@ -598,6 +604,9 @@ fn print_comparison(result: &BatchResult) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C stops starting replications and keeps the finished ones; a second Ctrl-C
+    // exits at once.
+    let _ = batch::interrupt::install_sigint_handler();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(msg)) => {
@@ -607,6 +616,10 @@ fn main() -> ExitCode {
         Err(Failure::Run(msg)) => {
             eprintln!("{msg}");
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(batch::interrupt::EXIT_INTERRUPTED)
         }
     }
 }

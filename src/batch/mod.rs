@@ -9,6 +9,7 @@
 //! goes through a callback), never touch files outside the output folder it is given, and
 //! never delete anything there but its own files.
 
+pub mod interrupt;
 pub mod shard;
 mod store;
 pub mod sweep;
@@ -40,6 +41,13 @@ pub use sweep::{
 /// thread, process or machine runs it, nor on what ran before.
 pub trait Simulate: Sync {
     fn run_replication(&self, replication: u64) -> RunResult;
+
+    /// Like `run_replication`, but a model that can stop a replication on a guard rail
+    /// (e.g. a backlog that would exhaust memory) says why instead of panicking. The batch
+    /// calls this one.
+    fn try_run_replication(&self, replication: u64) -> Result<RunResult, String> {
+        Ok(self.run_replication(replication))
+    }
 }
 
 /// One scenario to replicate.
@@ -154,6 +162,24 @@ pub enum BatchError {
         replication: u64,
         message: String,
     },
+    /// A replication stopped on one of the model's guard rails (see `Simulate::
+    /// try_run_replication`): the scenario runs but cannot be simulated to its end.
+    #[error(
+        "replication {replication} of scenario `{scenario}` stopped: {message} (finished replications are kept)"
+    )]
+    ReplicationFailed {
+        scenario: String,
+        replication: u64,
+        message: String,
+    },
+    /// The cancellation flag was set (Ctrl-C, see `interrupt`): no new replication was
+    /// started; those finished are persisted in `out` when there is one.
+    #[error("{}", interrupted_message(*finished, *items, out.as_deref()))]
+    Interrupted {
+        finished: u64,
+        items: u64,
+        out: Option<PathBuf>,
+    },
     #[error("cannot start the thread pool: {0}")]
     ThreadPool(String),
     #[error(transparent)]
@@ -164,6 +190,18 @@ pub enum BatchError {
         "cannot merge: replications missing for {0}; run the shards that hold them (with --resume) and merge again"
     )]
     MissingReplications(String),
+}
+
+fn interrupted_message(finished: u64, items: u64, out: Option<&Path>) -> String {
+    match out {
+        Some(dir) => format!(
+            "interrupted: {finished} of {items} replications finished and are kept in {}; no summary was written; run the same command with --resume to run the rest",
+            dir.display()
+        ),
+        None => format!(
+            "interrupted after {finished} of {items} replications; nothing was saved (no output folder)"
+        ),
+    }
 }
 
 /// One job's results.
@@ -394,6 +432,20 @@ pub fn run_batch(
     opts: &BatchOptions,
     progress: &(dyn Fn(ProgressEvent) + Sync),
 ) -> Result<BatchResult, BatchError> {
+    // The Ctrl-C flag, when the program installed the handler (`interrupt`).
+    let flag = interrupt::installed();
+    run_batch_with_cancel(jobs, opts, progress, flag.as_deref())
+}
+
+/// `run_batch` with an explicit cancellation flag: once it is set, no new replication
+/// starts, the ones in progress finish and are persisted, and the batch returns
+/// `BatchError::Interrupted` (unless every item had already been settled).
+pub fn run_batch_with_cancel(
+    jobs: &[Job],
+    opts: &BatchOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+    cancel: Option<&AtomicBool>,
+) -> Result<BatchResult, BatchError> {
     let started = Instant::now();
     let started_at = output::json::now_utc();
     if opts.force && opts.resume {
@@ -458,7 +510,7 @@ pub fn run_batch(
     let discarded = AtomicU64::new(0);
 
     let process = |&(j, rep): &(usize, u64)| -> Item {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) || interrupt::requested(cancel) {
             return Item::Skipped;
         }
         let job = &jobs[j];
@@ -491,8 +543,16 @@ pub fn run_batch(
                 }
             }
         }
-        let mut run = match catch_unwind(AssertUnwindSafe(|| job.sim.run_replication(rep))) {
-            Ok(run) => run,
+        let mut run = match catch_unwind(AssertUnwindSafe(|| job.sim.try_run_replication(rep))) {
+            Ok(Ok(run)) => run,
+            Ok(Err(message)) => {
+                stop.store(true, Ordering::Relaxed);
+                return Item::Failed(BatchError::ReplicationFailed {
+                    scenario: job.scenario.clone(),
+                    replication: rep,
+                    message,
+                });
+            }
             Err(payload) => {
                 stop.store(true, Ordering::Relaxed);
                 return Item::Failed(BatchError::ReplicationPanicked {
@@ -518,6 +578,7 @@ pub fn run_batch(
     let mut runs: Vec<Vec<RunResult>> = vec![Vec::new(); jobs.len()];
     let (mut ran, mut resumed) = (0u64, 0u64);
     let mut first_error = None;
+    let mut skipped = 0u64;
     for (&(j, _), item) in items.iter().zip(results) {
         match item {
             Item::Ran(r) => {
@@ -533,11 +594,20 @@ pub fn run_batch(
                     first_error = Some(e);
                 }
             }
-            Item::Skipped => {}
+            Item::Skipped => skipped += 1,
         }
     }
     if let Some(e) = first_error {
         return Err(e);
+    }
+    // Only an interruption that actually left work undone is one: a flag set during the
+    // last replication lets the batch complete normally.
+    if skipped > 0 && interrupt::requested(cancel) {
+        return Err(BatchError::Interrupted {
+            finished: ran + resumed,
+            items: n_items,
+            out: out.map(Path::to_path_buf),
+        });
     }
 
     let mut result = finish(metas, runs, out, progress)?;

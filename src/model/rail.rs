@@ -126,15 +126,16 @@ impl Sim<'_> {
     fn dispatch_train(&mut self, l: usize) {
         let now = self.now();
         let from = self.m.links[l].from;
-        let (capacity, headway) = {
+        let (capacity, headway, on_paths) = {
             let Some(r) = self.links[l].rail.as_ref() else {
                 return;
             };
+            let on_paths = r.paths_per_day.is_some();
             let headway = r
                 .paths_per_day
                 .filter(|p| *p > 0.0)
                 .map(|p| (TICKS_PER_DAY as f64 / p).round() as Ticks);
-            (r.train_capacity_teu, headway)
+            (r.train_capacity_teu, headway, on_paths)
         };
         let b = self.alloc_batch(l as u32);
         let mut list = std::mem::take(&mut self.batches[b as usize].containers);
@@ -163,6 +164,9 @@ impl Sim<'_> {
             let ly = &mut self.years[y].links[l];
             ly.carried_teu += teu;
             ly.departures += 1.0;
+            if on_paths {
+                ly.departures_on_paths += 1.0;
+            }
             ly.load_factor.add(teu / capacity);
         }
         let travel = self.rail_travel_ticks(l);

@@ -202,6 +202,10 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.berths_busy -= 1;
         node.tw_berths_busy.set(now, f64::from(node.berths_busy));
+        // A berth removed by the timeline while a vessel was at it stays in use until the
+        // vessel leaves (fix: berth_utilization above 1 after a cut); now it goes.
+        let offered = node.berths.max(node.berths_busy);
+        node.tw_berths.set(now, f64::from(offered));
         self.serve_berth_queue(n);
     }
 

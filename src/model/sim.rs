@@ -120,6 +120,9 @@ pub(crate) struct NodeState {
     /// Index in `planned` of the first entry not started at the last look.
     pub unstarted_from: usize,
     pub stalled: VecDeque<Stalled>,
+    /// End times of the boxes in handling that outnumbered the cranes at the last re-plan
+    /// (a cut of cranes under way): their cranes count as capacity until they finish.
+    pub excess_done: Vec<Ticks>,
     /// End of the latest closure: no handling starts before it.
     pub closed_until: Ticks,
     pub yard_teu: f64,
@@ -213,6 +216,9 @@ pub(crate) struct NodeYear {
     /// Crane-ticks spent handling, and container-ticks spent queueing for a crane.
     pub busy_ticks: f64,
     pub queue_ticks: f64,
+    /// Crane-ticks of cranes removed by the timeline while handling a box, which work on
+    /// until the box is done (see `NodeState::excess_done`).
+    pub excess_crane_ticks: f64,
     pub wait_hours: Mean,
     pub wait_teu_hours: f64,
     pub utilization: f64,
@@ -227,6 +233,9 @@ pub(crate) struct NodeYear {
 pub(crate) struct LinkYear {
     pub carried_teu: f64,
     pub departures: f64,
+    /// Rail departures made while the link had a limited number of paths: only these
+    /// use the paths offered (a link may gain a path limit mid-year through the timeline).
+    pub departures_on_paths: f64,
     pub load_factor: Tally,
     pub wait_hours: Mean,
     pub wait_teu_hours: f64,
@@ -289,7 +298,19 @@ pub(crate) struct Sim<'m> {
     pub created_teu: f64,
     pub delivered_teu: f64,
     pub alive_teu: f64,
+    /// Set when more than `MAX_CONTAINERS_IN_SYSTEM` containers are alive at once; the
+    /// run loop then stops (guard rail, see `try_run`).
+    pub overloaded: bool,
 }
+
+/// Most containers alive at once in one replication. A guard rail: when demand far
+/// exceeds capacity the backlog grows without bound (nothing is ever dropped), at some
+/// 100-150 bytes per waiting box (arena slot, queue entry, planned handling, event), so a
+/// valid-looking scenario such as 10^8 TEU a year through one terminal would exhaust
+/// memory within seconds. Five million boxes (under 1 GB) is some hundred times what the
+/// whole corridor holds at any moment in the bundled scenarios; beyond it the results
+/// would only describe an ever-growing queue.
+pub const MAX_CONTAINERS_IN_SYSTEM: usize = 5_000_000;
 
 impl<'m> Sim<'m> {
     pub fn new(m: &'m Model, replication: u64) -> Self {
@@ -307,6 +328,7 @@ impl<'m> Sim<'m> {
                 planned: VecDeque::new(),
                 unstarted_from: 0,
                 stalled: VecDeque::new(),
+                excess_done: Vec::new(),
                 closed_until: 0,
                 yard_teu: 0.0,
                 yard_capacity_teu: n.yard_capacity_teu,
@@ -420,6 +442,7 @@ impl<'m> Sim<'m> {
             created_teu: 0.0,
             delivered_teu: 0.0,
             alive_teu: 0.0,
+            overloaded: false,
         }
     }
 
@@ -463,6 +486,11 @@ impl<'m> Sim<'m> {
             self.containers[i as usize] = c;
             i
         } else {
+            // No free slot: every slot holds a live container, so the arena's length is
+            // the number alive.
+            if self.containers.len() >= MAX_CONTAINERS_IN_SYSTEM {
+                self.overloaded = true;
+            }
             self.containers.push(c);
             (self.containers.len() - 1) as u32
         }
@@ -485,16 +513,23 @@ impl<'m> Sim<'m> {
         }
     }
 
-    /// Runs the replication from warm-up start to the end of the last year.
-    pub fn run(self, replication: u64) -> RunResult {
-        self.run_with_trace(replication).0
+    /// Runs the replication from warm-up start to the end of the last year, or stops it
+    /// when the corridor holds more than `MAX_CONTAINERS_IN_SYSTEM` containers.
+    pub fn run(self, replication: u64) -> Result<RunResult, super::RunError> {
+        self.run_with_trace(replication).map(|(r, _)| r)
     }
 
-    /// Runs, and returns the trace too when one was set up.
-    pub fn run_with_trace(mut self, replication: u64) -> (RunResult, Option<Vec<Tally>>) {
+    /// As `run`, returning the trace too when one was set up.
+    pub fn run_with_trace(
+        mut self,
+        replication: u64,
+    ) -> Result<(RunResult, Option<Vec<Tally>>), super::RunError> {
         self.start();
         let end = self.m.end;
         loop {
+            if self.overloaded {
+                return Err(self.overload_error());
+            }
             // The earliest flow arrival (flows are few: a scan beats a heap).
             let (mut flow, mut at) = (usize::MAX, Ticks::MAX);
             for (f, t) in self.next_arrival.iter().enumerate() {
@@ -515,7 +550,32 @@ impl<'m> Sim<'m> {
             }
         }
         let trace = self.trace.take().map(|(_, bins)| bins);
-        (self.finish(replication), trace)
+        Ok((self.finish(replication), trace))
+    }
+
+    /// Where the backlog is when the run stops for overload: the place holding most TEU.
+    fn overload_error(&self) -> super::RunError {
+        let mut worst = (0.0, String::new());
+        for (i, n) in self.nodes.iter().enumerate() {
+            let teu = n.blocked_teu + n.yard_teu;
+            if teu > worst.0 {
+                worst = (teu, format!("node `{}`", self.m.nodes[i].id));
+            }
+        }
+        for (i, l) in self.links.iter().enumerate() {
+            if l.waiting_teu > worst.0 {
+                worst = (l.waiting_teu, format!("link `{}`", self.m.links[i].id));
+            }
+        }
+        let now = self.now();
+        let year = self.m.first_year + (now / TICKS_PER_YEAR) as i32
+            - ((self.m.stats_start / TICKS_PER_YEAR) as i32);
+        super::RunError::Overloaded {
+            limit: MAX_CONTAINERS_IN_SYSTEM,
+            year,
+            place: worst.1,
+            teu: worst.0,
+        }
     }
 
     fn start(&mut self) {
@@ -576,7 +636,12 @@ impl<'m> Sim<'m> {
         let backlog: f64 = self.nodes.iter().map(|n| n.blocked_teu).sum();
         let in_system = self.alive_teu;
         for (i, n) in self.nodes.iter_mut().enumerate() {
-            let cap = n.tw_cranes.area_until(now);
+            let mut cap = n.tw_cranes.area_until(now);
+            if let Some(y) = closing {
+                // Fix: without these, a cut of cranes while boxes were in handling
+                // gave a utilization above 1 (busy time beyond the cranes counted).
+                cap += self.years[y].nodes[i].excess_crane_ticks;
+            }
             let bb = n.tw_berths_busy.area_until(now);
             let bc = n.tw_berths.area_until(now);
             let (y_mean, y_max) = n.tw_yard.roll(now);
@@ -628,11 +693,17 @@ impl<'m> Sim<'m> {
             if let Some(y) = closing {
                 let ly = &mut self.years[y].links[i];
                 if l.rail.is_some() {
-                    // Rail utilization: trains run over paths offered.
+                    // Rail utilization: trains run on paths over paths offered. Only
+                    // departures made under a path limit count (fix: departures while
+                    // paths were unlimited, before a timeline change set a limit, used
+                    // to push this above 1). Departures spaced by the headway can still
+                    // number one more than the paths offered in the year (a train at
+                    // 1 January 00:00 and every headway after it): that fraction of a
+                    // path is capped, so the share stays a share.
                     ly.utilization = if util.is_nan() {
                         f64::NAN
                     } else {
-                        ly.departures / util
+                        (ly.departures_on_paths / util).min(1.0)
                     };
                 } else {
                     ly.utilization = util;

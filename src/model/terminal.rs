@@ -265,6 +265,19 @@ impl Sim<'_> {
         }
     }
 
+    /// Adds `sign` × the part of [a, b) falling in each reported year to the crane-ticks of
+    /// cranes removed while busy (see `NodeState::excess_done`).
+    fn add_excess_span(&mut self, n: usize, a: Ticks, b: Ticks, sign: f64) {
+        let mut t = a.max(self.m.stats_start);
+        while t < b {
+            let Some(y) = self.year_index(t) else { return };
+            let year_end = self.m.stats_start + (y as u64 + 1) * TICKS_PER_YEAR;
+            let upto = b.min(year_end);
+            self.years[y].nodes[n].excess_crane_ticks += sign * (upto - t) as f64;
+            t = upto;
+        }
+    }
+
     /// Assigns the container to the crane free first (FIFO over cranes) and schedules the
     /// moment it is ready to leave: end of handling plus dwell.
     fn plan(&mut self, n: usize, c: u32, admitted: Ticks, service: Ticks, dwell: Ticks) {
@@ -338,6 +351,23 @@ impl Sim<'_> {
         let unstarted: Vec<Planned> = node.planned.drain(first_unstarted..).collect();
         node.unstarted_from = node.unstarted_from.min(node.planned.len());
         let k = node.cranes as usize;
+        // Boxes in handling beyond the cranes now available keep their cranes until done:
+        // count those cranes as capacity, replacing what an earlier re-plan counted for
+        // the time from now on, so that a busy crane-hour is never more than an offered one.
+        let earlier = std::mem::take(&mut node.excess_done);
+        let excess: Vec<Ticks> = in_service
+            .get(..in_service.len().saturating_sub(k))
+            .unwrap_or_default()
+            .to_vec();
+        let node = &mut self.nodes[n];
+        node.excess_done = excess.clone();
+        for d in earlier {
+            self.add_excess_span(n, now, d, -1.0);
+        }
+        for &d in &excess {
+            self.add_excess_span(n, now, d, 1.0);
+        }
+        let node = &mut self.nodes[n];
         node.free_at.clear();
         if k >= in_service.len() {
             node.free_at.extend_from_slice(&in_service);

@@ -31,7 +31,10 @@ impl Sim<'_> {
                         }
                         NodeParam::Berths => {
                             node.berths = value as u32;
-                            node.tw_berths.set(now, value);
+                            // Occupied berths cannot vanish under their vessels: they
+                            // count as offered until released (see `release_berth`).
+                            node.tw_berths
+                                .set(now, f64::from(node.berths.max(node.berths_busy)));
                             self.serve_berth_queue(n);
                         }
                         NodeParam::YardCapacityTeu => {

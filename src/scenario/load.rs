@@ -28,6 +28,12 @@ use crate::engine::dist::ExponentialSpec;
 /// Longest chain of `extends` (the file itself included).
 pub const MAX_EXTENDS_DEPTH: usize = 16;
 
+/// Largest scenario file (and base file) read, in bytes. A guard rail: parsing keeps the
+/// text, the TOML tree and a span index in memory, several times the file's size, and a
+/// path such as `/dev/zero` (directly or through `extends`) would otherwise be read until
+/// memory runs out. The bundled scenarios are under 20 KB.
+pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Deepest nesting of tables and arrays accepted; the schema needs 5 levels.
 const MAX_NESTING: usize = 32;
 
@@ -80,11 +86,47 @@ pub struct LoadedScenario {
 
 /// Loads, merges and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
-    let bytes = fs::read(path).map_err(|source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = match read_capped(path) {
+        Ok(Ok(b)) => b,
+        Ok(Err(too_big)) => {
+            return Err(ScenarioError::Invalid(vec![Diagnostic::new(
+                path,
+                1,
+                1,
+                "",
+                too_big,
+                Some("a scenario file is a few kilobytes of TOML; is this the right file?".into()),
+            )]));
+        }
+        Err(source) => {
+            return Err(ScenarioError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
     load_bytes(&bytes, path)
+}
+
+/// Reads at most `MAX_SCENARIO_BYTES` of `path`; the inner error says the file is larger.
+/// Reading through `take` rather than trusting the file's reported size also stops
+/// endless devices and pipes.
+fn read_capped(path: &Path) -> std::io::Result<Result<Vec<u8>, String>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        let size = fs::metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map_or_else(|| "endless".to_string(), |m| format!("{} bytes", m.len()));
+        return Ok(Err(format!(
+            "file is larger than the limit of {MAX_SCENARIO_BYTES} bytes ({size}) for a scenario (guard rail: it is held in memory several times over while parsing)"
+        )));
+    }
+    Ok(Ok(bytes))
 }
 
 /// Loads a scenario from `text` as if it had been read from `name`; `extends` is resolved
@@ -93,7 +135,9 @@ pub fn load_str(text: &str, name: &Path) -> Result<LoadedScenario, ScenarioError
     load_bytes(text.as_bytes(), name)
 }
 
-fn load_bytes(bytes: &[u8], name: &Path) -> Result<LoadedScenario, ScenarioError> {
+/// Loads a scenario from raw bytes (which need not be UTF-8: that is diagnosed) as if
+/// read from `name`. Public for the fuzz target, which feeds arbitrary bytes.
+pub fn load_bytes(bytes: &[u8], name: &Path) -> Result<LoadedScenario, ScenarioError> {
     let mut cx = Loader::default();
     let canon = canonical(name);
     let merged = cx.load_file(name.to_path_buf(), canon, bytes.to_vec(), &mut Vec::new());
@@ -620,8 +664,17 @@ impl Loader {
             );
             return None;
         }
-        match fs::read(&base_canon) {
-            Ok(bytes) => self.load_file(base_path, base_canon, bytes, stack),
+        match read_capped(&base_canon) {
+            Ok(Ok(bytes)) => self.load_file(base_path, base_canon, bytes, stack),
+            Ok(Err(too_big)) => {
+                self.diag(
+                    at,
+                    "extends",
+                    format!("cannot read base scenario `{rel}`: {too_big}"),
+                    None,
+                );
+                None
+            }
             Err(e) => {
                 self.diag(
                     at,

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::engine::DistSpec;
 
-use super::params::{NodeParam, ParamPath, SeaParam};
+use super::params::{FleetParam, NodeParam, ParamPath, RailParam, SeaParam};
 use super::schema::{ArrivalProcess, LinkMode, ScenarioFile};
 
 /// Metric names a target may use; the model reports each of them.
@@ -42,6 +42,31 @@ pub const MAX_TEU_PER_YEAR: f64 = 1e8;
 /// Tolerance on the sum of a flow's route shares.
 pub const SHARE_SUM_TOLERANCE: f64 = 1e-6;
 
+// ---- guard rails against inputs that would exhaust memory or never end -----------------
+// (docs/robustness.md lists each one with its reason; tests/bad_input.rs tests each one.)
+
+/// Most cranes at one node. Handling assigns each box to the crane free first by scanning
+/// every crane, so a typo like 4000000000 would allocate 32 GB and then scan it per box;
+/// the busiest real terminals have a few dozen cranes or tracks.
+pub const MAX_CRANES: u32 = 1_000;
+/// Shortest rail timetable interval, in hours. Every slot is an event whether or not a
+/// train leaves, and an interval that rounds to zero ticks would never let the clock
+/// advance; a departure every 6 minutes is already beyond any line's signalling.
+pub const MIN_TIMETABLE_HOURS: f64 = 0.1;
+/// Block trains carry at least one box (a smaller "train" still creates one 20-ft box per
+/// arrival, so a tiny value would multiply the demand without bound) and at most what
+/// the longest train may carry.
+pub const MIN_BLOCK_TRAIN_TEU: f64 = 1.0;
+/// Most nodes on one route: a container counts its legs in one byte (255 legs).
+pub const MAX_ROUTE_NODES: usize = 256;
+/// Most TEU all flows together may create in one replication (warm-up included). Every
+/// box is simulated one by one (about 0.2 to 1 µs each), so this keeps a replication to
+/// minutes; it is about 15 times the largest bundled scenario (ebrd-2040, some 14 million
+/// TEU over 2025-2040).
+pub const MAX_TEU_PER_REPLICATION: f64 = 2e8;
+/// Most random storm closures per year on a sea link (as for disruptions): one a day.
+pub const MAX_EVENTS_PER_YEAR: f64 = 365.0;
+
 /// One problem found by validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
@@ -62,6 +87,7 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.links();
     v.routes();
     v.flows();
+    v.total_demand();
     v.timeline();
     v.disruptions();
     v.targets();
@@ -424,6 +450,13 @@ impl<'a> Validator<'a> {
             }
         }
         for (n, p) in self.s.nodes.iter().zip(self.node_paths.clone()) {
+            if n.cranes > MAX_CRANES {
+                self.issue(
+                    format!("{p}.cranes"),
+                    format!("must be <= {MAX_CRANES} (guard rail: every box scans every crane, so a larger number only costs memory and time), got {}", n.cranes),
+                    Some("a large container terminal has a few dozen cranes".into()),
+                );
+            }
             if n.cranes > 0 && n.handling_minutes.is_none() {
                 self.issue(
                     format!("{p}.handling_minutes"),
@@ -564,11 +597,15 @@ impl<'a> Validator<'a> {
             self.non_negative(&format!("{rp}.max_wait_hours"), w);
         }
         if let Some(t) = r.timetable_hours {
-            self.positive(
-                &format!("{rp}.timetable_hours"),
-                t,
-                "hours between departures, e.g. 24",
-            );
+            let tp = format!("{rp}.timetable_hours");
+            self.positive(&tp, t, "hours between departures, e.g. 24");
+            if t > 0.0 && t < MIN_TIMETABLE_HOURS {
+                self.issue(
+                    tp,
+                    timetable_message(t),
+                    Some("hours between departures, e.g. 24".into()),
+                );
+            }
         }
         if let Some(x) = r.paths_per_day {
             self.positive(
@@ -711,6 +748,16 @@ impl<'a> Validator<'a> {
                         r.nodes.len()
                     ),
                     None,
+                );
+            }
+            if r.nodes.len() > MAX_ROUTE_NODES {
+                self.issue(
+                    np.clone(),
+                    format!(
+                        "a route may have at most {MAX_ROUTE_NODES} nodes (guard rail: a container counts its legs in one byte), got {}",
+                        r.nodes.len()
+                    ),
+                    Some("split the route into shorter flows".into()),
                 );
             }
             let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -915,9 +962,70 @@ impl<'a> Validator<'a> {
                         "missing block_train_teu: required when arrivals = \"block_trains\"",
                         Some("e.g. block_train_teu = 82".into()),
                     ),
-                    Some(b) => self.positive(&format!("{p}.block_train_teu"), b, "e.g. 82"),
+                    Some(b) => {
+                        let bp = format!("{p}.block_train_teu");
+                        if self.finite(&bp, b)
+                            && !(MIN_BLOCK_TRAIN_TEU..=MAX_TRAIN_CAPACITY_TEU).contains(&b)
+                        {
+                            self.issue(
+                                bp,
+                                format!("must be between {MIN_BLOCK_TRAIN_TEU} and {MAX_TRAIN_CAPACITY_TEU} TEU (guard rail: each block train creates at least one box, so a smaller value multiplies the demand, and a larger one creates more boxes at once than any train carries), got {b}"),
+                                Some("e.g. 82".into()),
+                            );
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// Guard rail: the TEU all flows create in one replication, warm-up years included,
+    /// interpolated per year exactly as the model does. Checked only when the horizon and
+    /// every flow's figures are valid (otherwise those issues are reported instead).
+    fn total_demand(&mut self) {
+        let r = &self.s.run;
+        let horizon_ok = YEAR_RANGE.contains(&r.first_year)
+            && YEAR_RANGE.contains(&r.last_year)
+            && r.first_year <= r.last_year
+            && r.last_year - r.first_year < MAX_HORIZON_YEARS;
+        let warmup_ok =
+            r.warmup_days.is_finite() && (0.0..=MAX_WARMUP_DAYS).contains(&r.warmup_days);
+        if !(horizon_ok && warmup_ok) {
+            return;
+        }
+        let warmup_years = (r.warmup_days / 365.0).ceil() as i32;
+        let first = r.first_year - warmup_years;
+        let mut total = 0.0;
+        let mut largest: Option<(f64, &str, String)> = None;
+        for (f, p) in self.s.flows.iter().zip(self.flow_paths.clone()) {
+            let mut points: Vec<(i32, f64)> = Vec::new();
+            for (k, v) in &f.teu_per_year {
+                match k.trim().parse::<i32>() {
+                    Ok(y) if YEAR_RANGE.contains(&y) && v.is_finite() && *v >= 0.0 => {
+                        points.push((y, *v))
+                    }
+                    _ => return,
+                }
+            }
+            points.sort_by_key(|p| p.0);
+            let flow_total: f64 = (first..=r.last_year)
+                .map(|y| interpolate_teu(&points, y))
+                .sum();
+            total += flow_total;
+            if largest.as_ref().is_none_or(|(t, _, _)| flow_total > *t) {
+                largest = Some((flow_total, f.id.as_str(), format!("{p}.teu_per_year")));
+            }
+        }
+        if total > MAX_TEU_PER_REPLICATION {
+            let (t, id, path) = largest.unwrap_or((total, "", "flows".to_string()));
+            self.issue(
+                path,
+                format!(
+                    "the flows create {total:.3e} TEU per replication over {first}..={} (warm-up included), more than the limit of {MAX_TEU_PER_REPLICATION:.0e} (guard rail: every box is simulated one by one, so a replication would run for hours and hold its backlog in memory); the largest is flow `{id}` with {t:.3e} TEU",
+                    r.last_year
+                ),
+                Some("check teu_per_year for an extra zero, or shorten the horizon".into()),
+            );
         }
     }
 
@@ -936,6 +1044,59 @@ impl<'a> Validator<'a> {
                 match parsed.clone().and_then(|pp| pp.check(self.s, *value)) {
                     Ok(()) => {}
                     Err(e) => self.issue(sp.clone(), e.message, Some(e.hint)),
+                }
+                // Guard rails `check` leaves to validation: the same limits as the fields
+                // themselves, so that a dated change cannot do what the scenario may not.
+                if value.is_finite() {
+                    match &parsed {
+                        Ok(ParamPath::Node {
+                            param: NodeParam::Cranes,
+                            ..
+                        }) if *value > f64::from(MAX_CRANES) => self.issue(
+                            sp.clone(),
+                            format!("cranes must be <= {MAX_CRANES} (guard rail: every box scans every crane), got {value}"),
+                            None,
+                        ),
+                        Ok(ParamPath::Rail {
+                            param: RailParam::TimetableHours,
+                            ..
+                        }) if *value > 0.0 && *value < MIN_TIMETABLE_HOURS => {
+                            self.issue(sp.clone(), timetable_message(*value), None)
+                        }
+                        Ok(ParamPath::Rail {
+                            param: RailParam::TrainCapacityTeu,
+                            ..
+                        }) if *value > MAX_TRAIN_CAPACITY_TEU => self.issue(
+                            sp.clone(),
+                            format!("train_capacity_teu must be <= {MAX_TRAIN_CAPACITY_TEU}, got {value}"),
+                            None,
+                        ),
+                        Ok(ParamPath::Sea {
+                            param: SeaParam::StormEventsPerYear,
+                            ..
+                        }) if *value > MAX_EVENTS_PER_YEAR => self.issue(
+                            sp.clone(),
+                            format!("storms.events_per_year must be <= {MAX_EVENTS_PER_YEAR} (guard rail: one storm a day; many more would pile up storm events at the same instant), got {value}"),
+                            None,
+                        ),
+                        Ok(ParamPath::Fleet {
+                            param: FleetParam::Count,
+                            ..
+                        }) if *value > f64::from(MAX_VESSEL_COUNT) => self.issue(
+                            sp.clone(),
+                            format!("count must be <= {MAX_VESSEL_COUNT}, got {value}"),
+                            None,
+                        ),
+                        Ok(ParamPath::Fleet {
+                            param: FleetParam::CapacityTeu,
+                            ..
+                        }) if *value > MAX_VESSEL_CAPACITY_TEU => self.issue(
+                            sp.clone(),
+                            format!("capacity_teu must be <= {MAX_VESSEL_CAPACITY_TEU}, got {value}"),
+                            None,
+                        ),
+                        _ => {}
+                    }
                 }
                 // Values `check` accepts but that the model could not act on.
                 match parsed {
@@ -1064,6 +1225,28 @@ impl<'a> Validator<'a> {
             self.year_in_horizon(&format!("{p}.year"), t.year, false);
             self.finite(&format!("{p}.threshold"), t.threshold);
         }
+    }
+}
+
+fn timetable_message(t: f64) -> String {
+    format!(
+        "must be >= {MIN_TIMETABLE_HOURS} hours (guard rail: every slot is an event, and an interval near zero would never let the clock advance), got {t}"
+    )
+}
+
+/// TEU per year of a flow in `year`: linear between the given years, flat outside; the
+/// same rule as the model's (`model::network`), repeated here because validation must not
+/// depend on the model.
+fn interpolate_teu(points: &[(i32, f64)], year: i32) -> f64 {
+    match points.iter().position(|(y, _)| *y >= year) {
+        None => points.last().map_or(0.0, |p| p.1),
+        Some(0) => points.first().map_or(0.0, |p| p.1),
+        Some(i) => match (points.get(i - 1), points.get(i)) {
+            (Some(&(y0, v0)), Some(&(y1, v1))) if y1 > y0 => {
+                v0 + (v1 - v0) * f64::from(year - y0) / f64::from(y1 - y0)
+            }
+            _ => 0.0,
+        },
     }
 }
 
