@@ -17,6 +17,7 @@ pub struct EventKey {
     seq: u64,
 }
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     time: Ticks,
     seq: u64,
@@ -56,13 +57,13 @@ pub struct PastEventError {
     pub now: Ticks,
 }
 
-impl<E> Default for Calendar<E> {
+impl<E: Copy> Default for Calendar<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> Calendar<E> {
+impl<E: Copy> Calendar<E> {
     pub fn new() -> Self {
         Self::with_capacity(64)
     }
@@ -137,22 +138,26 @@ impl<E> Calendar<E> {
     fn push(&mut self, time: Ticks, event: E) -> EventKey {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
-        self.sift_up(self.heap.len() - 1);
+        let entry = Entry { time, seq, event };
+        self.heap.push(entry);
+        self.sift_up(self.heap.len() - 1, entry);
         EventKey { seq }
     }
 
+    /// Moves a hole at `i` up until `entry` fits, then puts it there: one copy per level
+    /// instead of a swap.
     #[inline]
-    fn sift_up(&mut self, mut i: usize) {
+    fn sift_up(&mut self, mut i: usize, entry: Entry<E>) {
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.heap[i].before(&self.heap[parent]) {
-                self.heap.swap(i, parent);
+            if entry.before(&self.heap[parent]) {
+                self.heap[i] = self.heap[parent];
                 i = parent;
             } else {
                 break;
             }
         }
+        self.heap[i] = entry;
     }
 
     /// Index of the earliest of the children starting at `first` (at least one exists).
@@ -189,8 +194,10 @@ impl<E> Calendar<E> {
         if self.heap.is_empty() {
             return Some(last);
         }
-        let top = std::mem::replace(&mut self.heap[0], last);
+        let top = self.heap[0];
         let n = self.heap.len();
+        // The hole left by the root walks down the path of earliest children to a leaf;
+        // `last` then rises from there to its place.
         let mut i = 0;
         loop {
             let first = ARITY * i + 1;
@@ -198,10 +205,10 @@ impl<E> Calendar<E> {
                 break;
             }
             let m = self.min_child(first, n);
-            self.heap.swap(i, m);
+            self.heap[i] = self.heap[m];
             i = m;
         }
-        self.sift_up(i);
+        self.sift_up(i, last);
         Some(top)
     }
 
