@@ -12,7 +12,12 @@ use crate::engine::time::{hours_to_ticks, ticks_to_days, ticks_to_hours};
 
 use crate::engine::time::TICKS_PER_YEAR;
 
-use super::sim::{Ev, Planned, Sim, Stalled, Waiting};
+use super::sim::{Ev, NodeYear, Planned, Sim, Stalled, Waiting};
+
+/// Selectors of the node statistics that `add_span` accumulates.
+const QUEUE: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.queue_ticks;
+const BUSY: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.busy_ticks;
+const EXCESS: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.excess_crane_ticks;
 
 impl Sim<'_> {
     /// A single container (from a flow) arrives at `n`.
@@ -36,7 +41,7 @@ impl Sim<'_> {
             Waiting::Vessel(v) => self.vessels[v as usize].link as usize,
             Waiting::Container(_) => return true,
         };
-        let mut list = self.take_cargo(carrier);
+        let (mut list, mut teu_kept) = self.take_cargo(carrier);
         // Deliver what ends here and advance the others to their next leg.
         let mut kept = 0;
         for i in 0..list.len() {
@@ -48,6 +53,7 @@ impl Sim<'_> {
             if usize::from(ct.leg) + 1 >= route.nodes.len() {
                 let teu = f64::from(ct.teu);
                 self.links[link].in_transit_teu -= teu;
+                teu_kept -= teu;
                 self.deliver(c);
             } else {
                 list[kept] = c;
@@ -55,7 +61,7 @@ impl Sim<'_> {
             }
         }
         list.truncate(kept);
-        self.put_cargo(carrier, list);
+        self.put_cargo(carrier, list, teu_kept);
         if self.nodes[n].blocked.is_empty() {
             self.admit_from_carrier(n, carrier, link);
         }
@@ -70,19 +76,23 @@ impl Sim<'_> {
         }
     }
 
-    fn take_cargo(&mut self, carrier: Waiting) -> Vec<u32> {
+    /// Takes a carrier's boxes and their TEU out of it (the list's allocation goes back
+    /// with `put_cargo`).
+    fn take_cargo(&mut self, carrier: Waiting) -> (Vec<u32>, f64) {
         match carrier {
-            Waiting::Train(b) => std::mem::take(&mut self.batches[b as usize].containers),
-            Waiting::Vessel(v) => std::mem::take(&mut self.vessels[v as usize].cargo),
-            Waiting::Container(_) => Vec::new(),
+            Waiting::Train(b) => {
+                let bt = &mut self.batches[b as usize];
+                (std::mem::take(&mut bt.containers), bt.teu)
+            }
+            Waiting::Vessel(v) => {
+                let vs = &mut self.vessels[v as usize];
+                (std::mem::take(&mut vs.cargo), vs.cargo_teu)
+            }
+            Waiting::Container(_) => (Vec::new(), 0.0),
         }
     }
 
-    fn put_cargo(&mut self, carrier: Waiting, list: Vec<u32>) {
-        let teu: f64 = list
-            .iter()
-            .map(|c| f64::from(self.containers[*c as usize].teu))
-            .sum();
+    fn put_cargo(&mut self, carrier: Waiting, list: Vec<u32>, teu: f64) {
         match carrier {
             Waiting::Train(b) => {
                 let bt = &mut self.batches[b as usize];
@@ -117,7 +127,7 @@ impl Sim<'_> {
     /// Moves containers from a carrier into the yard of `n`, in order, while they fit.
     /// Returns the TEU admitted.
     fn admit_from_carrier(&mut self, n: usize, carrier: Waiting, link: usize) -> f64 {
-        let mut list = self.take_cargo(carrier);
+        let (mut list, teu_before) = self.take_cargo(carrier);
         let mut taken = 0;
         let mut admitted = 0.0;
         while taken < list.len() {
@@ -132,7 +142,7 @@ impl Sim<'_> {
             taken += 1;
         }
         list.drain(..taken);
-        self.put_cargo(carrier, list);
+        self.put_cargo(carrier, list, teu_before - admitted);
         admitted
     }
 
@@ -247,33 +257,22 @@ impl Sim<'_> {
         }
     }
 
-    /// Adds `sign` × the part of [a, b) falling in each reported year to a node statistic.
-    fn add_span(&mut self, n: usize, a: Ticks, b: Ticks, sign: f64, busy: bool) {
+    /// Adds `sign` × the part of [a, b) falling in each reported year to the node
+    /// statistic `field` selects (a span may cross a year end, so it is split there).
+    fn add_span(
+        &mut self,
+        n: usize,
+        a: Ticks,
+        b: Ticks,
+        sign: f64,
+        field: fn(&mut NodeYear) -> &mut f64,
+    ) {
         let mut t = a.max(self.m.stats_start);
         while t < b {
             let Some(y) = self.year_index(t) else { return };
             let year_end = self.m.stats_start + (y as u64 + 1) * TICKS_PER_YEAR;
             let upto = b.min(year_end);
-            let ny = &mut self.years[y].nodes[n];
-            let v = sign * (upto - t) as f64;
-            if busy {
-                ny.busy_ticks += v;
-            } else {
-                ny.queue_ticks += v;
-            }
-            t = upto;
-        }
-    }
-
-    /// Adds `sign` × the part of [a, b) falling in each reported year to the crane-ticks of
-    /// cranes removed while busy (see `NodeState::excess_done`).
-    fn add_excess_span(&mut self, n: usize, a: Ticks, b: Ticks, sign: f64) {
-        let mut t = a.max(self.m.stats_start);
-        while t < b {
-            let Some(y) = self.year_index(t) else { return };
-            let year_end = self.m.stats_start + (y as u64 + 1) * TICKS_PER_YEAR;
-            let upto = b.min(year_end);
-            self.years[y].nodes[n].excess_crane_ticks += sign * (upto - t) as f64;
+            *field(&mut self.years[y].nodes[n]) += sign * (upto - t) as f64;
             t = upto;
         }
     }
@@ -323,8 +322,8 @@ impl Sim<'_> {
             key,
         });
         self.containers[c as usize].node_wait += (start - admitted) + dwell;
-        self.add_span(n, admitted, start, 1.0, false);
-        self.add_span(n, start, done, 1.0, true);
+        self.add_span(n, admitted, start, 1.0, QUEUE);
+        self.add_span(n, start, done, 1.0, BUSY);
     }
 
     /// The cranes changed or the node closed: containers whose handling has not started
@@ -362,10 +361,10 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.excess_done = excess.clone();
         for d in earlier {
-            self.add_excess_span(n, now, d, -1.0);
+            self.add_span(n, now, d, -1.0, EXCESS);
         }
         for &d in &excess {
-            self.add_excess_span(n, now, d, 1.0);
+            self.add_span(n, now, d, 1.0, EXCESS);
         }
         let node = &mut self.nodes[n];
         node.free_at.clear();
@@ -385,8 +384,8 @@ impl Sim<'_> {
         for p in &unstarted {
             self.cal.cancel(p.key);
             self.containers[p.c as usize].node_wait -= (p.start - p.admitted) + p.dwell;
-            self.add_span(n, p.admitted, p.start, -1.0, false);
-            self.add_span(n, p.start, p.done, -1.0, true);
+            self.add_span(n, p.admitted, p.start, -1.0, QUEUE);
+            self.add_span(n, p.start, p.done, -1.0, BUSY);
         }
         let again = unstarted
             .iter()
