@@ -273,8 +273,8 @@ fn a_runaway_backlog_stops_the_run_with_a_clear_message() {
 #[test]
 fn zero_duration_cycles_finish_quickly() {
     let sea = "[run]\nname = \"sea0\"\nfirst_year = 2025\nlast_year = 2026\nreplications = 2\n\n\
-        [[nodes]]\nid = \"aktau\"\nkind = \"port\"\nberths = 1\nvessel_handling_hours = { constant = 0 }\n\n\
-        [[nodes]]\nid = \"alat\"\nkind = \"port\"\nberths = 1\nvessel_handling_hours = { constant = 0 }\n\n\
+        [[nodes]]\nid = \"aktau\"\nkind = \"port\"\nberths = 1\nvessel_call_hours = { constant = 0 }\n\n\
+        [[nodes]]\nid = \"alat\"\nkind = \"port\"\nberths = 1\nvessel_call_hours = { constant = 0 }\n\n\
         [[links]]\nid = \"crossing\"\nfrom = \"aktau\"\nto = \"alat\"\nmode = \"sea\"\n[links.sea]\n\
         sailing_hours = { constant = 0 }\nreturn_hours = { constant = 0 }\nmin_load_share = 0.0\nmax_wait_hours = 0\n\
         [[links.sea.fleet]]\nclass = \"feeder\"\ncapacity_teu = 100\ncount = 50\n\n\

@@ -68,6 +68,7 @@ impl Simulate for Mock {
             conservation: Conservation {
                 created_teu: delivered + 42.5,
                 delivered_teu: delivered,
+                diverted_teu: 0.0,
                 in_system_teu: vec![("node:aktau".into(), 40.0), ("link:aktau-alat".into(), 2.5)],
             },
             events: 1000 + rep,

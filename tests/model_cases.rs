@@ -135,12 +135,12 @@ fn shuttle(storms: &str, demand_teu: f64) -> String {
 [[nodes]]
 id = "a"
 berths = 1
-vessel_handling_hours = {{ constant = 2 }}
+vessel_call_hours = {{ constant = 2 }}
 [[nodes]]
 id = "b"
 kind = "gateway"
 berths = 1
-vessel_handling_hours = {{ constant = 2 }}
+vessel_call_hours = {{ constant = 2 }}
 [[links]]
 id = "a-b"
 from = "a"

@@ -29,14 +29,14 @@ kind = "port"
 cranes = 3
 handling_minutes = { exponential = { mean = 4 } }
 berths = 2
-vessel_handling_hours = { uniform = [6, 10] }
+vessel_call_hours = { uniform = [6, 10] }
 yard_capacity_teu = 5000
 
 [[nodes]]
 id = "alat"
 kind = "port"
 berths = 1
-vessel_handling_hours = { constant = 8 }
+vessel_call_hours = { constant = 8 }
 
 [[links]]
 id = "khorgos-aktau"
@@ -429,7 +429,7 @@ fn node_rules() {
     let t = replace(&t, "berths = 1\n", "");
     let t = replace(
         &t,
-        "vessel_handling_hours = { constant = 8 }",
+        "vessel_call_hours = { constant = 8 }",
         "dwell_scale = inf",
     );
     let d = load_text(&t);
@@ -488,9 +488,9 @@ fn node_rules() {
             .contains("sea link `aktau-alat`")
     );
     assert!(
-        at(&d, "nodes.alat.vessel_handling_hours")
+        at(&d, "nodes.alat.vessel_call_hours")
             .message
-            .contains("missing vessel_handling_hours")
+            .contains("missing vessel_call_hours")
     );
 
     let t = replace(
@@ -1112,6 +1112,11 @@ name = "more cranes"
 [[nodes]]
 id = "aktau"
 cranes = 6
+ferry_wagons_per_hour = 10
+
+[[nodes]]
+id = "alat"
+ferry_wagons_per_hour = 10
 
 [[nodes]]
 id = "kuryk"
@@ -1130,6 +1135,7 @@ count = 4
 [[links.sea.fleet]]
 class = "ro-ro"
 kind = "rail_ferry"
+wagons = 60
 capacity_teu = 120
 count = 1
 "#;

@@ -21,7 +21,7 @@ use crate::scenario::schema::{TargetDirection, TargetSpec};
 
 pub const MANIFEST: &str = "batch.json";
 pub const REPLICATIONS_DIR: &str = ".replications";
-const REP_FORMAT: &str = "corridor-replication/1";
+const REP_FORMAT: &str = "corridor-replication/2";
 const MANIFEST_FORMAT: &str = "corridor-batch/1";
 
 /// A float stored exactly, as its shortest round-trip decimal string (`"NaN"`, `"inf"`
@@ -179,6 +179,7 @@ struct RepOut<'a> {
 struct ConsOut<'a> {
     created_teu: Exact,
     delivered_teu: Exact,
+    diverted_teu: Exact,
     in_system_teu: Vec<(&'a str, Exact)>,
 }
 
@@ -198,6 +199,7 @@ struct RepIn {
 struct ConsIn {
     created_teu: Exact,
     delivered_teu: Exact,
+    diverted_teu: Exact,
     in_system_teu: Vec<(String, Exact)>,
 }
 
@@ -223,6 +225,7 @@ pub(crate) fn rep_bytes(key: RepKey<'_>, run: &RunResult) -> Vec<u8> {
         conservation: ConsOut {
             created_teu: Exact(c.created_teu),
             delivered_teu: Exact(c.delivered_teu),
+            diverted_teu: Exact(c.diverted_teu),
             in_system_teu: c
                 .in_system_teu
                 .iter()
@@ -302,6 +305,7 @@ pub(crate) fn read_rep(path: &Path, key: RepKey<'_>, replication: u64) -> RepRea
         conservation: Conservation {
             created_teu: doc.conservation.created_teu.0,
             delivered_teu: doc.conservation.delivered_teu.0,
+            diverted_teu: doc.conservation.diverted_teu.0,
             in_system_teu: doc
                 .conservation
                 .in_system_teu
@@ -357,6 +361,7 @@ mod tests {
             conservation: Conservation {
                 created_teu: 10.5,
                 delivered_teu: 7.25,
+                diverted_teu: 0.0,
                 in_system_teu: vec![("node:aktau".into(), 3.25)],
             },
             events: 123,

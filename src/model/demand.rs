@@ -141,6 +141,64 @@ impl Sim<'_> {
     }
 }
 
+impl Sim<'_> {
+    /// Boxes of flows with limited patience that have waited at their origin, for their
+    /// first train or vessel, longer than their flow accepts leave the corridor: they are
+    /// counted as diverted (by year, flow and origin node) and free their yard space. Only
+    /// boxes still waiting for their first departure are looked at: once a box has left
+    /// its origin, its shipper has committed to the corridor.
+    pub(crate) fn sweep_impatient(&mut self) {
+        let now = self.now();
+        for i in 0..self.patience_links.len() {
+            let l = self.patience_links[i] as usize;
+            let from = self.m.links[l].from;
+            let expired = |s: &Self, c: u32| {
+                let ct = &s.containers[c as usize];
+                let fd = &s.m.flows[ct.flow as usize];
+                ct.leg == 0
+                    && fd.origin == from
+                    && fd
+                        .patience
+                        .is_some_and(|p| now.saturating_sub(ct.created) > p)
+            };
+            if !self.links[l].waiting.iter().any(|&c| expired(self, c)) {
+                continue;
+            }
+            let waiting = std::mem::take(&mut self.links[l].waiting);
+            let mut kept = std::collections::VecDeque::with_capacity(waiting.len());
+            for c in waiting {
+                if expired(self, c) {
+                    self.divert(from, l, c);
+                } else {
+                    kept.push_back(c);
+                }
+            }
+            self.links[l].waiting = kept;
+        }
+    }
+
+    /// The box leaves the corridor from the yard of `n`, where it waited for `link`.
+    fn divert(&mut self, n: usize, link: usize, c: u32) {
+        let now = self.now();
+        let ct = self.containers[c as usize];
+        let teu = f64::from(ct.teu);
+        self.links[link].waiting_teu -= teu;
+        let node = &mut self.nodes[n];
+        node.yard_teu -= teu;
+        node.tw_yard.set(now, node.yard_teu);
+        self.alive_teu -= teu;
+        self.diverted_teu += teu;
+        if let Some(y) = self.year_now {
+            let ys = &mut self.years[y];
+            ys.diverted_teu += teu;
+            ys.flow_diverted_teu[ct.flow as usize] += teu;
+            ys.node_diverted_teu[n] += teu;
+        }
+        self.free_containers.push(c);
+        self.request_admit(n);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR, hours_to_ticks};
 use crate::engine::{Dist, DistSpec, Ticks};
-use crate::scenario::params::{FleetParam, NodeParam, ParamPath, RailParam, SeaParam};
+use crate::scenario::params::{FleetParam, NodeParam, ParamPath, PoolParam, RailParam, SeaParam};
 use crate::scenario::{ArrivalProcess, Date, LinkMode, ScenarioFile};
 
 /// Why a scenario could not be turned into a model (field path and message).
@@ -41,7 +41,12 @@ pub(crate) struct NodeDef {
     pub dwell_scale: f64,
     pub yard_capacity_teu: f64,
     pub berths: u32,
-    pub vessel_handling_hours: Option<Dist>,
+    /// Fixed part of a vessel call (mooring, formalities), whatever the load.
+    pub vessel_call_hours: Option<Dist>,
+    pub quay_cranes_per_vessel: u32,
+    /// Per quay crane; absent: a feeder's call is the fixed part alone.
+    pub quay_moves_per_hour: Option<f64>,
+    pub ferry_wagons_per_hour: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +58,15 @@ pub(crate) struct RailDef {
     pub distance_km: f64,
     pub speed_km_per_day: Option<Dist>,
     pub extra_hours: Option<Dist>,
+    /// Index of the wagon pool each train needs a set from; None: unlimited stock.
+    pub pool: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PoolDef {
+    pub id: String,
+    pub sets: u32,
+    pub turnaround_hours: Dist,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +74,8 @@ pub(crate) struct VesselClassDef {
     pub id: String,
     pub capacity_teu: f64,
     pub count: u32,
+    /// Rail ferry: wagons roll on and off, so its call counts wagons, not box moves.
+    pub rail_ferry: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +132,8 @@ pub(crate) struct FlowDef {
     pub share_40ft: f64,
     pub arrivals: ArrivalProcess,
     pub block_train_teu: f64,
+    /// How long a box waits at the origin before it leaves the corridor; None: for ever.
+    pub patience: Option<Ticks>,
 }
 
 /// A parameter resolved to indices.
@@ -125,6 +143,7 @@ pub(crate) enum Param {
     Rail(usize, RailParam),
     Sea(usize, SeaParam),
     Fleet(usize, usize, FleetParam),
+    Pool(usize, PoolParam),
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +183,7 @@ pub struct Model {
     pub(crate) end: Ticks,
     pub(crate) nodes: Vec<NodeDef>,
     pub(crate) links: Vec<LinkDef>,
+    pub(crate) pools: Vec<PoolDef>,
     pub(crate) routes: Vec<RouteDef>,
     pub(crate) flows: Vec<FlowDef>,
     pub(crate) changes: Vec<ChangeDef>,
@@ -280,13 +300,33 @@ impl Model {
                 dwell_scale: n.dwell_scale,
                 yard_capacity_teu: n.yard_capacity_teu.unwrap_or(f64::INFINITY),
                 berths: n.berths,
-                vessel_handling_hours: opt_dist(
-                    &n.vessel_handling_hours,
-                    &format!("{p}.vessel_handling_hours"),
+                vessel_call_hours: opt_dist(
+                    &n.vessel_call_hours,
+                    &format!("{p}.vessel_call_hours"),
                 )?,
+                quay_cranes_per_vessel: n.quay_cranes_per_vessel.max(1),
+                quay_moves_per_hour: n.quay_moves_per_hour,
+                ferry_wagons_per_hour: n.ferry_wagons_per_hour,
             });
         }
 
+        let pool_index: HashMap<&str, usize> = s
+            .wagon_pools
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.id.as_str(), i))
+            .collect();
+        let mut pools = Vec::with_capacity(s.wagon_pools.len());
+        for w in &s.wagon_pools {
+            pools.push(PoolDef {
+                id: w.id.clone(),
+                sets: w.sets,
+                turnaround_hours: dist(
+                    &w.turnaround_hours,
+                    &format!("wagon_pools.{}.turnaround_hours", w.id),
+                )?,
+            });
+        }
         let mut links = Vec::with_capacity(s.links.len());
         for l in &s.links {
             let p = format!("links.{}", l.id);
@@ -318,6 +358,15 @@ impl Model {
                         distance_km: l.distance_km.unwrap_or(0.0),
                         speed_km_per_day: speed,
                         extra_hours: opt_dist(&r.extra_hours, &format!("{p}.rail.extra_hours"))?,
+                        pool: match &r.wagon_pool {
+                            None => None,
+                            Some(id) => Some(*pool_index.get(id.as_str()).ok_or_else(|| {
+                                berr(
+                                    format!("{p}.rail.wagon_pool"),
+                                    format!("unknown wagon pool `{id}`"),
+                                )
+                            })?),
+                        },
                     })
                 }
                 LinkMode::Sea => {
@@ -325,11 +374,11 @@ impl Model {
                         berr(format!("{p}.sea"), "a sea link needs a [links.sea] table")
                     })?;
                     for end in [from, to] {
-                        if nodes[end].berths == 0 || nodes[end].vessel_handling_hours.is_none() {
+                        if nodes[end].berths == 0 || nodes[end].vessel_call_hours.is_none() {
                             return Err(berr(
                                 format!("nodes.{}.berths", nodes[end].id),
                                 format!(
-                                    "node is an end of sea link `{}` and needs berths >= 1 and vessel_handling_hours",
+                                    "node is an end of sea link `{}` and needs berths >= 1 and vessel_call_hours",
                                     l.id
                                 ),
                             ));
@@ -367,6 +416,7 @@ impl Model {
                                 id: c.class.clone(),
                                 capacity_teu: c.capacity_teu,
                                 count: c.count,
+                                rail_ferry: c.kind == crate::scenario::VesselKind::RailFerry,
                             })
                             .collect(),
                         storms,
@@ -503,6 +553,7 @@ impl Model {
                 share_40ft: f.share_40ft,
                 arrivals: f.arrivals,
                 block_train_teu,
+                patience: f.patience_days.map(|d| hours_to_ticks(d * 24.0).max(1)),
             });
         }
 
@@ -535,6 +586,9 @@ impl Model {
                             )
                         })?;
                         Param::Fleet(li, ci, *param)
+                    }
+                    ParamPath::Pool { pool, param } => {
+                        Param::Pool(pool_index[pool.as_str()], *param)
                     }
                 };
                 sets.push((param, *value));
@@ -585,6 +639,7 @@ impl Model {
             end,
             nodes,
             links,
+            pools,
             routes,
             flows,
             changes,

@@ -7,8 +7,8 @@
 //! a node's cranes or yard other than through `leave_node` and `unload_at_node`.
 
 use crate::engine::Ticks;
-use crate::engine::time::TICKS_PER_DAY;
 use crate::engine::time::hours_to_ticks;
+use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR};
 
 use super::network::LinkKind;
 use super::sim::{Ev, Sim, Waiting};
@@ -79,8 +79,111 @@ impl Sim<'_> {
                 self.rail_timer(l, at);
                 return;
             }
+            if !self.take_wagon_set(l) {
+                return;
+            }
             self.dispatch_train(l);
         }
+    }
+
+    /// A train of `l` is due: takes a wagon set from the link's pool, or puts the link in
+    /// the pool's queue (it is woken when a set comes back). Links without a pool always
+    /// have stock.
+    fn take_wagon_set(&mut self, l: usize) -> bool {
+        let now = self.now();
+        let Some(r) = self.links[l].rail.as_mut() else {
+            return false;
+        };
+        let Some(p) = r.pool else { return true };
+        let pool = &mut self.pools[p as usize];
+        if pool.available > 0 {
+            pool.available -= 1;
+            pool.out += 1;
+            pool.tw_out.set(now, f64::from(pool.out));
+            let since = std::mem::replace(&mut self.set_wait_since[l], Ticks::MAX);
+            if since < now
+                && let Some(y) = self.year_now
+            {
+                self.years[y].pools[p as usize].wait_hours +=
+                    (now - since) as f64 / TICKS_PER_HOUR as f64;
+            }
+            true
+        } else {
+            if !r.waiting_for_set {
+                r.waiting_for_set = true;
+                pool.waiting_links.push_back(l as u32);
+            }
+            if self.set_wait_since[l] == Ticks::MAX {
+                self.set_wait_since[l] = now;
+            }
+            false
+        }
+    }
+
+    /// The train is empty: its wagon set heads back to the pool.
+    pub(crate) fn train_emptied(&mut self, b: u32) {
+        self.free_batches.push(b);
+        let Some(p) = self.batches[b as usize].pool.take() else {
+            return;
+        };
+        let hours = self.m.pools[p as usize]
+            .turnaround_hours
+            .sample(&mut self.pool_rng[p as usize]);
+        self.schedule_in(hours_to_ticks(hours), Ev::WagonReturn { pool: p });
+    }
+
+    pub(crate) fn on_wagon_return(&mut self, p: usize) {
+        let now = self.now();
+        let pool = &mut self.pools[p];
+        pool.out -= 1;
+        pool.tw_out.set(now, f64::from(pool.out));
+        if pool.available + pool.out >= pool.target {
+            // The timeline cut the pool while this set was out: it retires now.
+            pool.tw_sets
+                .set(now, f64::from(pool.target.max(pool.available + pool.out)));
+        } else {
+            pool.available += 1;
+        }
+        self.wake_pool(p);
+    }
+
+    /// Sets are available: links waiting for one try again, in the order they asked.
+    pub(crate) fn wake_pool(&mut self, p: usize) {
+        while self.pools[p].available > 0 {
+            let Some(l) = self.pools[p].waiting_links.pop_front() else {
+                return;
+            };
+            if let Some(r) = self.links[l as usize].rail.as_mut() {
+                r.waiting_for_set = false;
+            }
+            if self.links[l as usize]
+                .rail
+                .as_ref()
+                .is_some_and(|r| r.timetable.is_some())
+            {
+                // A timetabled link leaves at its next slot; it keeps no claim on the set.
+                continue;
+            }
+            self.try_rail(l as usize);
+        }
+    }
+
+    /// The timeline set the pool's size: new sets are available now, removed ones go
+    /// from the available first and the rest retire as they come back.
+    pub(crate) fn set_pool_sets(&mut self, p: usize, target: u32) {
+        let now = self.now();
+        let pool = &mut self.pools[p];
+        pool.target = target;
+        let total = pool.available + pool.out;
+        if target > total {
+            pool.available += target - total;
+        } else {
+            let cut = (total - target).min(pool.available);
+            pool.available -= cut;
+        }
+        pool.tw_sets
+            .set(now, f64::from(target.max(pool.available + pool.out)));
+        self.wake_pool(p);
     }
 
     /// Asks for a retry at `at` unless one is already due no later.
@@ -118,7 +221,11 @@ impl Sim<'_> {
             .rail
             .as_ref()
             .is_some_and(|r| now >= r.next_path);
-        if self.rail_open(l) && path_free && !self.links[l].waiting.is_empty() {
+        if self.rail_open(l)
+            && path_free
+            && !self.links[l].waiting.is_empty()
+            && self.take_wagon_set(l)
+        {
             self.dispatch_train(l);
         }
     }
@@ -138,6 +245,7 @@ impl Sim<'_> {
             (r.train_capacity_teu, headway, on_paths)
         };
         let b = self.alloc_batch(l as u32);
+        self.batches[b as usize].pool = self.links[l].rail.as_ref().and_then(|r| r.pool);
         let mut list = std::mem::take(&mut self.batches[b as usize].containers);
         let mut teu = 0.0;
         while let Some(&c) = self.links[l].waiting.front() {
@@ -167,7 +275,8 @@ impl Sim<'_> {
             if on_paths {
                 ly.departures_on_paths += 1.0;
             }
-            ly.load_factor.add(teu / capacity);
+            // On [0, 1]: a box larger than the train boards alone (see above).
+            ly.load_factor.add((teu / capacity).min(1.0));
         }
         let travel = self.rail_travel_ticks(l);
         self.schedule_in(travel, Ev::TrainArrival { batch: b });
@@ -196,7 +305,7 @@ impl Sim<'_> {
         let l = self.batches[b as usize].link as usize;
         let to = self.m.links[l].to;
         if self.unload_at_node(to, Waiting::Train(b)) {
-            self.free_batches.push(b);
+            self.train_emptied(b);
         }
     }
 }

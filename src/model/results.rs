@@ -16,11 +16,13 @@ pub struct Record {
     pub value: f64,
 }
 
-/// Where the TEU created in a run are at its end: created = delivered + in system.
+/// Where the TEU created in a run are at its end: created = delivered + diverted (left
+/// the corridor after waiting too long at their origin) + in system.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Conservation {
     pub created_teu: f64,
     pub delivered_teu: f64,
+    pub diverted_teu: f64,
     /// TEU still in the corridor at the end, by place (`node:<id>`, `link:<id>`).
     pub in_system_teu: Vec<(String, f64)>,
 }
@@ -30,9 +32,10 @@ impl Conservation {
         self.in_system_teu.iter().map(|(_, v)| v).sum()
     }
 
-    /// Created minus delivered minus in system; zero when nothing was lost or invented.
+    /// Created minus delivered, diverted and in system; zero when nothing was lost or
+    /// invented.
     pub fn imbalance_teu(&self) -> f64 {
-        self.created_teu - self.delivered_teu - self.in_system_total()
+        self.created_teu - self.delivered_teu - self.diverted_teu - self.in_system_total()
     }
 
     pub fn holds(&self) -> bool {

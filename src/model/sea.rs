@@ -185,16 +185,46 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.berths_busy += 1;
         node.tw_berths_busy.set(now, f64::from(node.berths_busy));
-        let hours = match &self.m.nodes[n].vessel_handling_hours {
-            Some(d) => d.sample(&mut self.node_rng[n]),
-            None => 0.0,
-        };
+        let hours = self.berth_hours(n, v);
         let vs = &mut self.vessels[v as usize];
         vs.state = match vs.state {
             VesselState::QueuedOrigin => VesselState::Loading,
             _ => VesselState::Unloading,
         };
         self.schedule_in(hours_to_ticks(hours), Ev::Vessel { vessel: v });
+    }
+
+    /// How long the call holds the berth: the fixed part, plus the boxes lifted (feeders:
+    /// one move per box, by the quay cranes working the vessel) or the wagons rolled (rail
+    /// ferries: a platform carries up to 2 TEU), so a half-empty vessel frees the berth
+    /// sooner than a full one.
+    fn berth_hours(&mut self, n: usize, v: u32) -> f64 {
+        let def = &self.m.nodes[n];
+        let call = match &def.vessel_call_hours {
+            Some(d) => d.sample(&mut self.node_rng[n]),
+            None => 0.0,
+        };
+        let vs = &self.vessels[v as usize];
+        let LinkKind::Sea(sea) = &self.m.links[vs.link as usize].kind else {
+            return call;
+        };
+        let ferry = sea.classes[vs.class as usize].rail_ferry;
+        let (moves, per_hour) = if ferry {
+            (
+                (vs.cargo_teu / crate::scenario::validate::TEU_PER_WAGON).ceil(),
+                def.ferry_wagons_per_hour,
+            )
+        } else {
+            (
+                vs.cargo.len() as f64,
+                def.quay_moves_per_hour
+                    .map(|r| r * f64::from(self.nodes[n].quay_cranes_per_vessel)),
+            )
+        };
+        match per_hour {
+            Some(r) if r > 0.0 => call + moves / r,
+            _ => call,
+        }
     }
 
     fn release_berth(&mut self, n: usize) {

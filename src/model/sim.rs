@@ -61,6 +61,12 @@ pub(crate) enum Ev {
     Admit {
         node: u32,
     },
+    /// A wagon set is back in its pool after its turnaround.
+    WagonReturn {
+        pool: u32,
+    },
+    /// Boxes that waited longer than their flow's patience at their origin leave.
+    PatienceSweep,
     YearEnd,
 }
 
@@ -132,6 +138,7 @@ pub(crate) struct NodeState {
     pub berths: u32,
     pub berths_busy: u32,
     pub berth_queue: VecDeque<u32>,
+    pub quay_cranes_per_vessel: u32,
     pub closed: u32,
     pub admit_pending: bool,
     /// Outgoing links, to retry departures when the node reopens.
@@ -142,10 +149,24 @@ pub(crate) struct NodeState {
     pub tw_berths: TimeWeighted,
 }
 
+/// A train: its boxes and the wagon set it runs with.
 pub(crate) struct Batch {
     pub link: u32,
     pub containers: Vec<u32>,
     pub teu: f64,
+    pub pool: Option<u32>,
+}
+
+/// A pool of wagon sets. Sets are either available, running (with a train, or returning
+/// empty) or retired when the timeline cut the pool while they were out.
+pub(crate) struct PoolState {
+    pub available: u32,
+    pub out: u32,
+    pub target: u32,
+    /// Rail links that wanted to dispatch a train and found no set, in that order.
+    pub waiting_links: VecDeque<u32>,
+    pub tw_out: TimeWeighted,
+    pub tw_sets: TimeWeighted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +203,9 @@ pub(crate) struct RailState {
     pub next_timer: Ticks,
     pub slot_running: bool,
     pub tw_paths: TimeWeighted,
+    pub pool: Option<u32>,
+    /// Listed in its pool's `waiting_links`.
+    pub waiting_for_set: bool,
 }
 
 pub(crate) struct SeaState {
@@ -244,6 +268,14 @@ pub(crate) struct LinkYear {
     pub vessels_mean: f64,
 }
 
+#[derive(Clone, Default)]
+pub(crate) struct PoolYear {
+    /// Time-average share of the pool's sets out with a train or returning.
+    pub busy_share: f64,
+    /// Hours links waited for a set with a train due (summed over waits).
+    pub wait_hours: f64,
+}
+
 #[derive(Clone)]
 pub(crate) struct YearStats {
     pub created_teu: f64,
@@ -256,8 +288,12 @@ pub(crate) struct YearStats {
     pub flow_delivered_teu: Vec<f64>,
     pub flow_transit_days: Vec<Mean>,
     pub route_delivered_teu: Vec<f64>,
+    pub diverted_teu: f64,
+    pub flow_diverted_teu: Vec<f64>,
+    pub node_diverted_teu: Vec<f64>,
     pub nodes: Vec<NodeYear>,
     pub links: Vec<LinkYear>,
+    pub pools: Vec<PoolYear>,
 }
 
 /// One random stream per entity, named `<kind>:<id>` (see docs/model.md § Randomness).
@@ -280,6 +316,13 @@ pub(crate) struct Sim<'m> {
     pub batches: Vec<Batch>,
     pub free_batches: Vec<u32>,
     pub vessels: Vec<Vessel>,
+    pub pools: Vec<PoolState>,
+    pub pool_rng: Vec<Stream>,
+    /// When each link started waiting for a wagon set (`Ticks::MAX`: not waiting).
+    pub set_wait_since: Vec<Ticks>,
+    /// Links that are a first leg of a flow with limited patience, and how often to look.
+    pub patience_links: Vec<u32>,
+    pub patience_every: Ticks,
     pub flow_rng: Vec<Stream>,
     pub node_rng: Vec<Stream>,
     pub link_rng: Vec<Stream>,
@@ -297,6 +340,7 @@ pub(crate) struct Sim<'m> {
     pub years: Vec<YearStats>,
     pub created_teu: f64,
     pub delivered_teu: f64,
+    pub diverted_teu: f64,
     pub alive_teu: f64,
     /// Set when more than `MAX_CONTAINERS_IN_SYSTEM` containers are alive at once; the
     /// run loop then stops (guard rail, see `try_run`).
@@ -337,6 +381,7 @@ impl<'m> Sim<'m> {
                 berths: n.berths,
                 berths_busy: 0,
                 berth_queue: VecDeque::new(),
+                quay_cranes_per_vessel: n.quay_cranes_per_vessel,
                 closed: 0,
                 admit_pending: false,
                 out_links: m
@@ -370,6 +415,8 @@ impl<'m> Sim<'m> {
                         next_timer: Ticks::MAX,
                         slot_running: false,
                         tw_paths: TimeWeighted::new(t0, r.paths_per_day.unwrap_or(0.0)),
+                        pool: r.pool.map(|p| p as u32),
+                        waiting_for_set: false,
                     }),
                     sea: None,
                 },
@@ -414,9 +461,43 @@ impl<'m> Sim<'m> {
             flow_delivered_teu: vec![0.0; m.flows.len()],
             flow_transit_days: vec![Mean::default(); m.flows.len()],
             route_delivered_teu: vec![0.0; m.routes.len()],
+            diverted_teu: 0.0,
+            flow_diverted_teu: vec![0.0; m.flows.len()],
+            node_diverted_teu: vec![0.0; m.nodes.len()],
             nodes: vec![NodeYear::default(); m.nodes.len()],
             links: vec![LinkYear::default(); m.links.len()],
+            pools: vec![PoolYear::default(); m.pools.len()],
         };
+        let pools = m
+            .pools
+            .iter()
+            .map(|p| PoolState {
+                available: p.sets,
+                out: 0,
+                target: p.sets,
+                waiting_links: VecDeque::new(),
+                tw_out: TimeWeighted::new(t0, 0.0),
+                tw_sets: TimeWeighted::new(t0, f64::from(p.sets)),
+            })
+            .collect();
+        // Boxes give up only while waiting at their origin for the first train or vessel.
+        let mut patience_links: Vec<u32> = Vec::new();
+        let mut shortest = Ticks::MAX;
+        for f in &m.flows {
+            if let Some(p) = f.patience {
+                shortest = shortest.min(p);
+                for &(_, r) in &f.routes {
+                    let l = m.routes[r].links[0] as u32;
+                    if !patience_links.contains(&l) {
+                        patience_links.push(l);
+                    }
+                }
+            }
+        }
+        patience_links.sort_unstable();
+        // Looked at twenty times per patience, at least hourly and at most daily: a box
+        // leaves within 5% of its patience (or an hour) of the moment it ran out.
+        let patience_every = (shortest / 20).clamp(TICKS_PER_HOUR, 24 * TICKS_PER_HOUR);
         let mut cal = Calendar::with_capacity(1024);
         cal.start_at(t0);
         Sim {
@@ -429,6 +510,11 @@ impl<'m> Sim<'m> {
             batches: Vec::new(),
             free_batches: Vec::new(),
             vessels: Vec::new(),
+            pools,
+            pool_rng: streams(&f, "wagons", m.pools.iter().map(|x| &x.id)),
+            set_wait_since: vec![Ticks::MAX; m.links.len()],
+            patience_links,
+            patience_every,
             flow_rng: streams(&f, "flow", m.flows.iter().map(|x| &x.id)),
             node_rng: streams(&f, "node", m.nodes.iter().map(|x| &x.id)),
             link_rng: streams(&f, "link", m.links.iter().map(|x| &x.id)),
@@ -441,6 +527,7 @@ impl<'m> Sim<'m> {
             years: vec![year; nyears],
             created_teu: 0.0,
             delivered_teu: 0.0,
+            diverted_teu: 0.0,
             alive_teu: 0.0,
             overloaded: false,
         }
@@ -501,6 +588,7 @@ impl<'m> Sim<'m> {
             let b = &mut self.batches[i as usize];
             b.link = link;
             b.teu = 0.0;
+            b.pool = None;
             b.containers.clear();
             i
         } else {
@@ -508,6 +596,7 @@ impl<'m> Sim<'m> {
                 link,
                 containers: Vec::new(),
                 teu: 0.0,
+                pool: None,
             });
             (self.batches.len() - 1) as u32
         }
@@ -599,6 +688,9 @@ impl<'m> Sim<'m> {
         for d in 0..m.disruptions.len() {
             self.schedule_disruption(d);
         }
+        if !self.patience_links.is_empty() {
+            self.schedule_in(self.patience_every, Ev::PatienceSweep);
+        }
     }
 
     fn handle(&mut self, ev: Ev) {
@@ -619,6 +711,11 @@ impl<'m> Sim<'m> {
             Ev::Admit { node } => {
                 self.nodes[node as usize].admit_pending = false;
                 self.try_admit(node as usize);
+            }
+            Ev::WagonReturn { pool } => self.on_wagon_return(pool as usize),
+            Ev::PatienceSweep => {
+                self.sweep_impatient();
+                self.schedule_in(self.patience_every, Ev::PatienceSweep);
             }
             Ev::YearEnd => self.on_year_end(),
         }
@@ -712,6 +809,19 @@ impl<'m> Sim<'m> {
                 ly.vessels_mean = vessels;
             }
         }
+        for (i, p) in self.pools.iter_mut().enumerate() {
+            let out = p.tw_out.area_until(now);
+            let sets = p.tw_sets.area_until(now);
+            p.tw_out.roll(now);
+            p.tw_sets.roll(now);
+            if let Some(y) = closing {
+                self.years[y].pools[i].busy_share = if sets > 0.0 {
+                    (out / sets).min(1.0)
+                } else {
+                    f64::NAN
+                };
+            }
+        }
         if let Some(y) = closing {
             self.years[y].backlog_teu = backlog;
             self.years[y].in_system_teu = in_system;
@@ -743,6 +853,7 @@ impl<'m> Sim<'m> {
             push(year, "transit_days_p50", c, y.transit_q.quantile(0.50));
             push(year, "transit_days_p95", c, y.transit_q.quantile(0.95));
             push(year, "backlog_teu", c, y.backlog_teu);
+            push(year, "diverted_teu", c, y.diverted_teu);
             push(year, "in_system_teu", c, y.in_system_teu);
             for (i, f) in m.flows.iter().enumerate() {
                 push(year, "created_teu", &f.id, y.flow_created_teu[i]);
@@ -753,13 +864,18 @@ impl<'m> Sim<'m> {
                     &f.id,
                     y.flow_transit_days[i].mean(),
                 );
+                if f.patience.is_some() {
+                    push(year, "diverted_teu", &f.id, y.flow_diverted_teu[i]);
+                }
             }
             for (i, r) in m.routes.iter().enumerate() {
                 push(year, "delivered_teu", &r.id, y.route_delivered_teu[i]);
             }
             for (i, n) in m.nodes.iter().enumerate() {
                 let ny = &y.nodes[i];
-                push(year, "handled_teu", &n.id, ny.handled_teu);
+                if n.cranes > 0 || ny.handled_teu > 0.0 {
+                    push(year, "handled_teu", &n.id, ny.handled_teu);
+                }
                 push(year, "wait_hours_mean", &n.id, ny.wait_hours.mean());
                 push(year, "wait_teu_hours", &n.id, ny.wait_teu_hours);
                 push(year, "utilization", &n.id, ny.utilization);
@@ -768,6 +884,14 @@ impl<'m> Sim<'m> {
                 push(year, "queue_max", &n.id, ny.queue_max);
                 push(year, "yard_occupancy_mean_teu", &n.id, ny.yard_mean);
                 push(year, "yard_occupancy_max_teu", &n.id, ny.yard_max);
+                if y.node_diverted_teu[i] > 0.0 {
+                    push(year, "diverted_teu", &n.id, y.node_diverted_teu[i]);
+                }
+            }
+            for (i, p) in m.pools.iter().enumerate() {
+                let py = &y.pools[i];
+                push(year, "wagon_sets_busy_share", &p.id, py.busy_share);
+                push(year, "wagon_wait_hours", &p.id, py.wait_hours);
             }
             for (i, l) in m.links.iter().enumerate() {
                 let ly = &y.links[i];
@@ -821,6 +945,7 @@ impl<'m> Sim<'m> {
         Conservation {
             created_teu: self.created_teu,
             delivered_teu: self.delivered_teu,
+            diverted_teu: self.diverted_teu,
             in_system_teu: places,
         }
     }

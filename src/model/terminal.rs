@@ -165,7 +165,7 @@ impl Sim<'_> {
                     self.nodes[n].blocked_teu -= admitted;
                     if self.batches[b as usize].containers.is_empty() {
                         self.nodes[n].blocked.pop_front();
-                        self.free_batches.push(b);
+                        self.train_emptied(b);
                     } else {
                         return;
                     }
@@ -195,7 +195,10 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.yard_teu += teu;
         node.tw_yard.set(now, node.yard_teu);
-        if let Some(y) = self.year_now {
+        // Handled means lifted by the node's cranes: a node without any has no handling.
+        if self.m.nodes[n].cranes > 0
+            && let Some(y) = self.year_now
+        {
             self.years[y].nodes[n].handled_teu += teu;
         }
         if self.m.nodes[n].cranes == 0 {

@@ -9,7 +9,7 @@
 use rand_distr::{Distribution, Exp1};
 
 use crate::engine::time::{TICKS_PER_YEAR, hours_to_ticks};
-use crate::scenario::params::{FleetParam, NodeParam, RailParam, SeaParam};
+use crate::scenario::params::{FleetParam, NodeParam, PoolParam, RailParam, SeaParam};
 
 use super::demand::spend_mass;
 use super::network::{Param, Subject};
@@ -43,8 +43,12 @@ impl Sim<'_> {
                         }
                         NodeParam::HandlingScale => node.handling_scale = value,
                         NodeParam::DwellScale => node.dwell_scale = value,
+                        NodeParam::QuayCranesPerVessel => {
+                            node.quay_cranes_per_vessel = (value as u32).max(1)
+                        }
                     }
                 }
+                Param::Pool(p, PoolParam::Sets) => self.set_pool_sets(p, value as u32),
                 Param::Rail(l, p) => {
                     if let Some(r) = self.links[l].rail.as_mut() {
                         match p {

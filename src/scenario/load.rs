@@ -20,7 +20,7 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostic::{Diagnostic, ScenarioError};
 use super::schema::{
     ChangeSpec, DisruptionSpec, FlowSpec, LinkSpec, NodeSpec, RailSpec, RouteShare, RouteSpec,
-    RunSpec, ScenarioFile, SeaSpec, StormSpec, TargetSpec, VesselClassSpec,
+    RunSpec, ScenarioFile, SeaSpec, StormSpec, TargetSpec, VesselClassSpec, WagonPoolSpec,
 };
 use super::validate::{closest, validate};
 use crate::engine::dist::ExponentialSpec;
@@ -41,6 +41,7 @@ const MAX_NESTING: usize = 32;
 const ID_SECTIONS: &[&str] = &[
     "nodes",
     "links",
+    "wagon_pools",
     "routes",
     "flows",
     "timeline",
@@ -52,12 +53,13 @@ const ID_SECTIONS: &[&str] = &[
 const DIST_KEYS: &[&str] = &[
     "handling_minutes",
     "dwell_hours",
-    "vessel_handling_hours",
     "speed_km_per_day",
     "extra_hours",
     "sailing_hours",
     "return_hours",
     "duration_hours",
+    "vessel_call_hours",
+    "turnaround_hours",
 ];
 
 /// Fields of the struct-like distribution variants. `DistSpec`'s variants themselves and
@@ -862,6 +864,7 @@ impl Loader {
             .collect();
         let mut nodes = Vec::new();
         let mut links = Vec::new();
+        let mut wagon_pools = Vec::new();
         let mut routes = Vec::new();
         let mut flows = Vec::new();
         let mut timeline = Vec::new();
@@ -878,6 +881,9 @@ impl Loader {
                     "links" => self
                         .de::<LinkSpec>(root, item, &segs)
                         .map(|x| links.push(x)),
+                    "wagon_pools" => self
+                        .de::<WagonPoolSpec>(root, item, &segs)
+                        .map(|x| wagon_pools.push(x)),
                     "routes" => self
                         .de::<RouteSpec>(root, item, &segs)
                         .map(|x| routes.push(x)),
@@ -907,6 +913,7 @@ impl Loader {
             run,
             nodes,
             links,
+            wagon_pools,
             routes,
             flows,
             timeline,
@@ -979,6 +986,10 @@ impl Loader {
 
     fn unknown_key_at(&mut self, key: &str, path: &str, at: &Loc, known: &[&str]) {
         let hint = match closest(key, known.iter().copied()) {
+            // Renamed when berth time became per box: say what replaces it.
+            _ if key == "vessel_handling_hours" => Some(
+                "replaced by vessel_call_hours (the fixed part of a call) plus quay_moves_per_hour (and quay_cranes_per_vessel) for feeders or ferry_wagons_per_hour for rail ferries: a berth is now held for the call plus the boxes moved, not a fixed time whatever the load".to_string(),
+            ),
             Some(c) => Some(format!("did you mean `{c}`?")),
             None if known.is_empty() => None,
             None => Some(format!("known keys here: {}", known.join(", "))),
@@ -1151,6 +1162,7 @@ fn known_keys(shape: &[&str]) -> Vec<&'static str> {
         ["links", "*", "sea"] => fields_of::<SeaSpec>().to_vec(),
         ["links", "*", "sea", "fleet", "*"] => fields_of::<VesselClassSpec>().to_vec(),
         ["links", "*", "sea", "storms"] => fields_of::<StormSpec>().to_vec(),
+        ["wagon_pools", "*"] => fields_of::<WagonPoolSpec>().to_vec(),
         ["routes", "*"] => fields_of::<RouteSpec>().to_vec(),
         ["flows", "*"] => fields_of::<FlowSpec>().to_vec(),
         ["flows", "*", "routes", "*"] => fields_of::<RouteShare>().to_vec(),

@@ -14,6 +14,7 @@ pub enum NodeParam {
     YardCapacityTeu,
     HandlingScale,
     DwellScale,
+    QuayCranesPerVessel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,11 @@ pub enum FleetParam {
     CapacityTeu,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolParam {
+    Sets,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamPath {
     Node {
@@ -57,6 +63,10 @@ pub enum ParamPath {
         class: String,
         param: FleetParam,
     },
+    Pool {
+        pool: String,
+        param: PoolParam,
+    },
 }
 
 pub const NODE_PARAMS: &[&str] = &[
@@ -65,6 +75,7 @@ pub const NODE_PARAMS: &[&str] = &[
     "yard_capacity_teu",
     "handling_scale",
     "dwell_scale",
+    "quay_cranes_per_vessel",
 ];
 pub const RAIL_PARAMS: &[&str] = &[
     "train_capacity_teu",
@@ -79,6 +90,7 @@ pub const SEA_PARAMS: &[&str] = &[
     "storms.events_per_year",
 ];
 pub const FLEET_PARAMS: &[&str] = &["count", "capacity_teu"];
+pub const POOL_PARAMS: &[&str] = &["sets"];
 
 /// Why a parameter path or value is not acceptable, with what would be right.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +127,7 @@ impl ParamPath {
     /// Parses the shape of a path (ids may contain dashes but not dots).
     pub fn parse(path: &str) -> Result<ParamPath, ParamError> {
         let parts: Vec<&str> = path.split('.').collect();
-        let shape = "nodes.<id>.<field>, links.<id>.rail.<field>, links.<id>.sea.<field> or links.<id>.sea.fleet.<class>.<field>";
+        let shape = "nodes.<id>.<field>, links.<id>.rail.<field>, links.<id>.sea.<field>, links.<id>.sea.fleet.<class>.<field> or wagon_pools.<id>.<field>";
         match parts.as_slice() {
             ["nodes", node, field] => {
                 let param = match *field {
@@ -124,6 +136,7 @@ impl ParamPath {
                     "yard_capacity_teu" => NodeParam::YardCapacityTeu,
                     "handling_scale" => NodeParam::HandlingScale,
                     "dwell_scale" => NodeParam::DwellScale,
+                    "quay_cranes_per_vessel" => NodeParam::QuayCranesPerVessel,
                     other => return Err(unknown_field(other, NODE_PARAMS)),
                 };
                 Ok(ParamPath::Node {
@@ -141,6 +154,16 @@ impl ParamPath {
                 };
                 Ok(ParamPath::Rail {
                     link: link.to_string(),
+                    param,
+                })
+            }
+            ["wagon_pools", pool, field] => {
+                let param = match *field {
+                    "sets" => PoolParam::Sets,
+                    other => return Err(unknown_field(other, POOL_PARAMS)),
+                };
+                Ok(ParamPath::Pool {
+                    pool: pool.to_string(),
                     param,
                 })
             }
@@ -267,6 +290,10 @@ impl ParamPath {
                     NodeParam::YardCapacityTeu => positive("yard_capacity_teu"),
                     NodeParam::HandlingScale => non_negative("handling_scale"),
                     NodeParam::DwellScale => non_negative("dwell_scale"),
+                    NodeParam::QuayCranesPerVessel => {
+                        non_negative_int("quay_cranes_per_vessel")?;
+                        positive("quay_cranes_per_vessel")
+                    }
                 }
             }
             ParamPath::Rail { link, param } => {
@@ -314,6 +341,21 @@ impl ParamPath {
                     FleetParam::CapacityTeu => positive("capacity_teu"),
                 }
             }
+            ParamPath::Pool { pool, param } => {
+                let ids = || scenario.wagon_pools.iter().map(|p| p.id.as_str());
+                if !ids().any(|id| id == pool) {
+                    return Err(perr(
+                        format!("unknown wagon pool `{pool}`"),
+                        match closest(pool, ids()) {
+                            Some(c) => format!("did you mean `{c}`?"),
+                            None => "name a pool defined in [[wagon_pools]]".to_string(),
+                        },
+                    ));
+                }
+                match param {
+                    PoolParam::Sets => non_negative_int("sets"),
+                }
+            }
         }
     }
 
@@ -329,6 +371,14 @@ impl ParamPath {
                         NodeParam::YardCapacityTeu => n.yard_capacity_teu = Some(value),
                         NodeParam::HandlingScale => n.handling_scale = value,
                         NodeParam::DwellScale => n.dwell_scale = value,
+                        NodeParam::QuayCranesPerVessel => n.quay_cranes_per_vessel = value as u32,
+                    }
+                }
+            }
+            ParamPath::Pool { pool, param } => {
+                if let Some(p) = scenario.wagon_pools.iter_mut().find(|p| &p.id == pool) {
+                    match param {
+                        PoolParam::Sets => p.sets = value as u32,
                     }
                 }
             }

@@ -27,6 +27,10 @@ pub struct ScenarioFile {
     pub nodes: Vec<NodeSpec>,
     #[serde(default)]
     pub links: Vec<LinkSpec>,
+    /// Pools of rail wagon sets (one per gauge network or operator) that rail links draw
+    /// their trains from.
+    #[serde(default)]
+    pub wagon_pools: Vec<WagonPoolSpec>,
     #[serde(default)]
     pub routes: Vec<RouteSpec>,
     #[serde(default)]
@@ -120,9 +124,25 @@ pub struct NodeSpec {
     /// Berths for vessels of the sea links that start or end here.
     #[serde(default)]
     pub berths: u32,
-    /// Time a vessel occupies a berth to load or to unload, per call, in hours.
+    /// Fixed part of a vessel's call at a berth, in hours: mooring, pilotage, formalities,
+    /// whatever the vessel carries. The berth is held this long plus the moves below.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vessel_handling_hours: Option<DistSpec>,
+    pub vessel_call_hours: Option<DistSpec>,
+    /// Quay cranes working one vessel at a berth (container feeders).
+    #[serde(default = "one_u32")]
+    pub quay_cranes_per_vessel: u32,
+    /// Box moves per hour of one quay crane: a feeder's call adds the boxes it unloads or
+    /// loads divided by (quay_cranes_per_vessel × quay_moves_per_hour) hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quay_moves_per_hour: Option<f64>,
+    /// Rail wagons rolled off or on a rail ferry per hour: a rail ferry's call adds the
+    /// wagons it unloads or loads divided by this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ferry_wagons_per_hour: Option<f64>,
+}
+
+fn one_u32() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,13 +191,37 @@ pub struct RailSpec {
     /// stops, crew and locomotive changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_hours: Option<DistSpec>,
+    /// Id of the wagon pool a train of this link needs a set from. Absent: rolling stock
+    /// is unlimited on this link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wagon_pool: Option<String>,
+}
+
+/// A pool of wagon sets (a set of platforms makes one train). A train leaves only with a
+/// set; the set comes back to the pool, empty, a turnaround after its train was emptied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WagonPoolSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Track gauge of the network, in mm (1435 or 1520), for documentation and checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gauge_mm: Option<u32>,
+    /// Wagon sets in the pool (each makes one train).
+    pub sets: u32,
+    /// From the moment a train is emptied until its set can leave again: the empty run
+    /// back, inspection and repair, in hours.
+    pub turnaround_hours: DistSpec,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VesselKind {
+    /// A container ship: its boxes are lifted by quay cranes, one move per box.
     #[default]
     Feeder,
+    /// A rail ferry: wagons roll on and off (a platform carries up to 2 TEU), so its call
+    /// time counts wagons at the port's `ferry_wagons_per_hour`.
     RailFerry,
 }
 
@@ -191,6 +235,10 @@ pub struct VesselClassSpec {
     pub capacity_teu: f64,
     /// Number of vessels of this class on the link.
     pub count: u32,
+    /// Rail wagons one vessel takes (required for `kind = "rail_ferry"`, where it bounds
+    /// `capacity_teu` at 2 TEU per wagon; not allowed for feeders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wagons: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -272,6 +320,11 @@ pub struct FlowSpec {
     /// TEU per block train when `arrivals = "block_trains"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_train_teu: Option<f64>,
+    /// Days a box accepts to wait at its origin for its first train or vessel; a box still
+    /// there after this leaves the corridor (counted as `diverted_teu`). Absent: boxes
+    /// wait for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience_days: Option<f64>,
 }
 
 /// A calendar date (TOML local date `2028-01-01`, or the same as a string).

@@ -25,6 +25,7 @@ pub const METRICS: &[&str] = &[
     "utilization",
     "backlog_teu",
     "yard_occupancy_max_teu",
+    "diverted_teu",
 ];
 
 /// Years a scenario may talk about at all.
@@ -49,6 +50,15 @@ pub const SHARE_SUM_TOLERANCE: f64 = 1e-6;
 /// every crane, so a typo like 4000000000 would allocate 32 GB and then scan it per box;
 /// the busiest real terminals have a few dozen cranes or tracks.
 pub const MAX_CRANES: u32 = 1_000;
+/// Fastest quay crane or ferry ramp accepted, in moves (or wagons) per hour: the fastest
+/// ship-to-shore cranes make 40-50 moves an hour, so 1,000 leaves room for twin lifts.
+pub const MAX_MOVES_PER_HOUR: f64 = 1_000.0;
+/// Most wagons on one rail ferry (Caspian ferries take up to 54 railcars).
+pub const MAX_FERRY_WAGONS: u32 = 500;
+/// TEU one container platform carries: two 20-ft or one 40-ft box.
+pub const TEU_PER_WAGON: f64 = 2.0;
+/// Most wagon sets in one pool (each is a whole train).
+pub const MAX_WAGON_SETS: u32 = 100_000;
 /// Shortest rail timetable interval, in hours. Every slot is an event whether or not a
 /// train leaves, and an interval that rounds to zero ticks would never let the clock
 /// advance; a departure every 6 minutes is already beyond any line's signalling.
@@ -85,7 +95,9 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.ids();
     v.nodes();
     v.links();
+    v.wagon_pools();
     v.routes();
+    v.never_moves();
     v.flows();
     v.total_demand();
     v.timeline();
@@ -379,9 +391,13 @@ impl<'a> Validator<'a> {
 
     fn ids(&mut self) {
         let s = self.s;
-        let sections: [(&str, Vec<&str>); 7] = [
+        let sections: [(&str, Vec<&str>); 8] = [
             ("nodes", s.nodes.iter().map(|x| x.id.as_str()).collect()),
             ("links", s.links.iter().map(|x| x.id.as_str()).collect()),
+            (
+                "wagon_pools",
+                s.wagon_pools.iter().map(|x| x.id.as_str()).collect(),
+            ),
             ("routes", s.routes.iter().map(|x| x.id.as_str()).collect()),
             ("flows", s.flows.iter().map(|x| x.id.as_str()).collect()),
             (
@@ -449,6 +465,18 @@ impl<'a> Validator<'a> {
                 sea_ends.entry(l.to.as_str()).or_insert(l.id.as_str());
             }
         }
+        let mut ferry_ends: HashMap<&str, &str> = HashMap::new();
+        for l in &self.s.links {
+            let ferries = l.sea.as_ref().is_some_and(|s| {
+                s.fleet
+                    .iter()
+                    .any(|c| c.kind == super::schema::VesselKind::RailFerry)
+            });
+            if ferries {
+                ferry_ends.entry(l.from.as_str()).or_insert(l.id.as_str());
+                ferry_ends.entry(l.to.as_str()).or_insert(l.id.as_str());
+            }
+        }
         for (n, p) in self.s.nodes.iter().zip(self.node_paths.clone()) {
             if n.cranes > MAX_CRANES {
                 self.issue(
@@ -470,8 +498,41 @@ impl<'a> Validator<'a> {
             if let Some(d) = &n.dwell_hours {
                 self.time_dist(&format!("{p}.dwell_hours"), d);
             }
-            if let Some(d) = &n.vessel_handling_hours {
-                self.time_dist(&format!("{p}.vessel_handling_hours"), d);
+            if let Some(d) = &n.vessel_call_hours {
+                self.time_dist(&format!("{p}.vessel_call_hours"), d);
+            }
+            if n.quay_cranes_per_vessel == 0 || n.quay_cranes_per_vessel > MAX_CRANES {
+                self.issue(
+                    format!("{p}.quay_cranes_per_vessel"),
+                    format!(
+                        "must be between 1 and {MAX_CRANES}, got {}",
+                        n.quay_cranes_per_vessel
+                    ),
+                    Some("a Caspian feeder is worked by 1 or 2 cranes".into()),
+                );
+            }
+            for (key, v, hint) in [
+                (
+                    "quay_moves_per_hour",
+                    n.quay_moves_per_hour,
+                    "box moves per hour of one quay crane, e.g. 12",
+                ),
+                (
+                    "ferry_wagons_per_hour",
+                    n.ferry_wagons_per_hour,
+                    "wagons rolled on or off per hour, e.g. 10",
+                ),
+            ] {
+                if let Some(v) = v {
+                    let kp = format!("{p}.{key}");
+                    if self.finite(&kp, v) && !(v > 0.0 && v <= MAX_MOVES_PER_HOUR) {
+                        self.issue(
+                            kp,
+                            format!("must be > 0 and <= {MAX_MOVES_PER_HOUR}, got {v}"),
+                            Some(hint.into()),
+                        );
+                    }
+                }
             }
             if let Some(y) = n.yard_capacity_teu {
                 self.positive(
@@ -508,15 +569,24 @@ impl<'a> Validator<'a> {
                         Some("e.g. berths = 2".into()),
                     );
                 }
-                if n.vessel_handling_hours.is_none() {
+                if n.vessel_call_hours.is_none() {
                     self.issue(
-                        format!("{p}.vessel_handling_hours"),
+                        format!("{p}.vessel_call_hours"),
                         format!(
-                            "missing vessel_handling_hours: required at an end of sea link `{link}`"
+                            "missing vessel_call_hours: required at an end of sea link `{link}`"
                         ),
-                        Some("e.g. vessel_handling_hours = { triangular = [8, 12, 24] }".into()),
+                        Some("the fixed part of a call (mooring, formalities), e.g. vessel_call_hours = { triangular = [4, 6, 10] }".into()),
                     );
                 }
+            }
+            if let Some(link) = ferry_ends.get(n.id.as_str())
+                && n.ferry_wagons_per_hour.is_none()
+            {
+                self.issue(
+                    format!("{p}.ferry_wagons_per_hour"),
+                    format!("missing ferry_wagons_per_hour: rail ferries of link `{link}` call here, and their call time counts wagons"),
+                    Some("e.g. ferry_wagons_per_hour = 10".into()),
+                );
             }
         }
     }
@@ -647,6 +717,146 @@ impl<'a> Validator<'a> {
         if let Some(x) = &r.extra_hours {
             self.time_dist(&format!("{rp}.extra_hours"), x);
         }
+        if let Some(pool) = &r.wagon_pool
+            && !self.s.wagon_pools.iter().any(|w| &w.id == pool)
+        {
+            let hint = Self::hint_closest(
+                pool,
+                self.s.wagon_pools.iter().map(|w| w.id.as_str()),
+                "wagon_pools",
+            );
+            self.issue(
+                format!("{rp}.wagon_pool"),
+                format!("unknown wagon pool `{pool}`"),
+                hint,
+            );
+        }
+    }
+
+    fn wagon_pools(&mut self) {
+        let paths = entry_paths(
+            "wagon_pools",
+            self.s.wagon_pools.iter().map(|w| w.id.as_str()),
+        );
+        for (w, p) in self.s.wagon_pools.iter().zip(paths) {
+            if w.sets == 0 || w.sets > MAX_WAGON_SETS {
+                self.issue(
+                    format!("{p}.sets"),
+                    format!("must be between 1 and {MAX_WAGON_SETS}, got {}", w.sets),
+                    Some("wagon sets in the pool, one per train, e.g. 40".into()),
+                );
+            }
+            self.time_dist(&format!("{p}.turnaround_hours"), &w.turnaround_hours);
+            if let Some(g) = w.gauge_mm
+                && !(600..=2000).contains(&g)
+            {
+                self.issue(
+                    format!("{p}.gauge_mm"),
+                    format!("must be a track gauge in mm between 600 and 2000, got {g}"),
+                    Some("1435 (standard) or 1520 (Russian)".into()),
+                );
+            }
+            let used = self.s.links.iter().any(|l| {
+                l.rail
+                    .as_ref()
+                    .is_some_and(|r| r.wagon_pool.as_deref() == Some(w.id.as_str()))
+            });
+            if !used {
+                self.issue(
+                    format!("{p}.id"),
+                    format!("wagon pool `{}` is used by no rail link", w.id),
+                    Some(format!(
+                        "set wagon_pool = \"{}\" in a link's [links.rail] table, or remove the pool",
+                        w.id
+                    )),
+                );
+            }
+        }
+    }
+
+    /// Configurations that can never move a box, refused before a run that would report
+    /// nothing for years.
+    fn never_moves(&mut self) {
+        let s = self.s;
+        let has_40ft = s.flows.iter().any(|f| f.share_40ft > 0.0);
+        // A timeline change may yet make it work: then it is the user's plan, not an error.
+        let changed = |prefix: &str| {
+            s.timeline
+                .iter()
+                .any(|c| c.set.keys().any(|k| k.starts_with(prefix)))
+        };
+        for (l, p) in s.links.iter().zip(self.link_paths.clone()) {
+            let Some(from) = s.nodes.iter().find(|n| n.id == l.from) else {
+                continue;
+            };
+            if changed(&format!("nodes.{}.yard_capacity_teu", l.from))
+                || changed(&format!("links.{}.", l.id))
+            {
+                continue;
+            }
+            if let Some(r) = &l.rail {
+                if has_40ft && r.train_capacity_teu > 0.0 && r.train_capacity_teu < 2.0 {
+                    self.issue(
+                        format!("{p}.rail.train_capacity_teu"),
+                        format!(
+                            "a train of {} TEU cannot carry a 40-ft box (2 TEU), and some flows send 40-ft boxes",
+                            r.train_capacity_teu
+                        ),
+                        Some("train_capacity_teu >= 2".into()),
+                    );
+                }
+                if let Some(yard) = from.yard_capacity_teu
+                    && r.max_wait_hours.is_none()
+                    && r.timetable_hours.is_none()
+                    && yard > 0.0
+                    && yard < r.train_capacity_teu
+                {
+                    self.issue(
+                        format!("{p}.rail.max_wait_hours"),
+                        format!(
+                            "trains leave only when full ({} TEU), but the yard of `{}` holds {yard} TEU: no train would ever leave",
+                            r.train_capacity_teu, from.id
+                        ),
+                        Some("give max_wait_hours (e.g. 48) or a timetable, or a larger yard".into()),
+                    );
+                }
+            }
+            if let Some(sea) = &l.sea {
+                let to = s.nodes.iter().find(|n| n.id == l.to);
+                let yards = [from.yard_capacity_teu, to.and_then(|n| n.yard_capacity_teu)];
+                if sea.max_wait_hours.is_none()
+                    && let Some(smallest) = sea
+                        .fleet
+                        .iter()
+                        .map(|c| c.capacity_teu * sea.load_cap_share * sea.min_load_share)
+                        .reduce(f64::min)
+                    && let Some(yard) = yards[0]
+                    && yard > 0.0
+                    && yard < smallest
+                {
+                    self.issue(
+                        format!("{p}.sea.max_wait_hours"),
+                        format!(
+                            "vessels wait for {smallest} TEU before loading, but the yard of `{}` holds {yard} TEU: no vessel would ever sail",
+                            from.id
+                        ),
+                        Some("give max_wait_hours (e.g. 72), a lower min_load_share, or a larger yard".into()),
+                    );
+                }
+            }
+        }
+        for (f, p) in s.flows.iter().zip(self.flow_paths.clone()) {
+            if let Some(d) = f.patience_days {
+                let pp = format!("{p}.patience_days");
+                if self.finite(&pp, d) && !(d > 0.0 && d <= 3650.0) {
+                    self.issue(
+                        pp,
+                        format!("must be > 0 and <= 3650 days, got {d}"),
+                        Some("days a box accepts to wait at its origin, e.g. 14".into()),
+                    );
+                }
+            }
+        }
     }
 
     fn sea(&mut self, l: &super::schema::LinkSpec, p: &str) {
@@ -694,13 +904,45 @@ impl<'a> Validator<'a> {
                 && !(c.capacity_teu > 0.0 && c.capacity_teu <= MAX_VESSEL_CAPACITY_TEU)
             {
                 self.issue(
-                    cap,
+                    cap.clone(),
                     format!(
                         "must be > 0 and <= {MAX_VESSEL_CAPACITY_TEU}, got {}",
                         c.capacity_teu
                     ),
                     Some("Caspian feeders carry 100-800 TEU".into()),
                 );
+            }
+            match (c.kind, c.wagons) {
+                (super::schema::VesselKind::RailFerry, None) => self.issue(
+                    format!("{cp}.wagons"),
+                    "missing wagons: required for kind = \"rail_ferry\" (its call time counts wagons)",
+                    Some("e.g. wagons = 50 (up to 54 railcars per Kuryk ferry)".into()),
+                ),
+                (super::schema::VesselKind::RailFerry, Some(w)) => {
+                    if w == 0 || w > MAX_FERRY_WAGONS {
+                        self.issue(
+                            format!("{cp}.wagons"),
+                            format!("must be between 1 and {MAX_FERRY_WAGONS}, got {w}"),
+                            None,
+                        );
+                    } else if c.capacity_teu > f64::from(w) * TEU_PER_WAGON {
+                        self.issue(
+                            cap.clone(),
+                            format!(
+                                "a rail ferry of {w} wagons carries at most {} TEU ({TEU_PER_WAGON} TEU per platform), got {}",
+                                f64::from(w) * TEU_PER_WAGON,
+                                c.capacity_teu
+                            ),
+                            Some(format!("capacity_teu = {}", f64::from(w) * TEU_PER_WAGON)),
+                        );
+                    }
+                }
+                (super::schema::VesselKind::Feeder, Some(_)) => self.issue(
+                    format!("{cp}.wagons"),
+                    "wagons applies to kind = \"rail_ferry\" only",
+                    Some("remove wagons, or set kind = \"rail_ferry\"".into()),
+                ),
+                (super::schema::VesselKind::Feeder, None) => {}
             }
             if c.count > MAX_VESSEL_COUNT {
                 self.issue(
