@@ -47,6 +47,10 @@ pub(crate) struct NodeDef {
     /// Per quay crane; absent: a feeder's call is the fixed part alone.
     pub quay_moves_per_hour: Option<f64>,
     pub ferry_wagons_per_hour: Option<f64>,
+    /// Berths for rail ferries only; 0: ferries use the container berths.
+    pub ferry_berths: u32,
+    /// Fixed part of a rail ferry's call; None: `vessel_call_hours`.
+    pub ferry_call_hours: Option<Dist>,
 }
 
 #[derive(Debug, Clone)]
@@ -307,6 +311,8 @@ impl Model {
                 quay_cranes_per_vessel: n.quay_cranes_per_vessel.max(1),
                 quay_moves_per_hour: n.quay_moves_per_hour,
                 ferry_wagons_per_hour: n.ferry_wagons_per_hour,
+                ferry_berths: n.ferry_berths,
+                ferry_call_hours: opt_dist(&n.ferry_call_hours, &format!("{p}.ferry_call_hours"))?,
             });
         }
 

@@ -171,9 +171,33 @@ impl Sim<'_> {
         }
     }
 
+    /// Rail ferries use the node's ferry berths when it has any (Alat: 2 ferry berths
+    /// beside its container berths); otherwise every vessel uses the container berths.
+    fn ferry_berth(&self, n: usize, v: u32) -> bool {
+        self.m.nodes[n].ferry_berths > 0 && self.is_ferry(v)
+    }
+
+    fn is_ferry(&self, v: u32) -> bool {
+        let vs = &self.vessels[v as usize];
+        match &self.m.links[vs.link as usize].kind {
+            LinkKind::Sea(sea) => sea.classes[vs.class as usize].rail_ferry,
+            LinkKind::Rail(_) => false,
+        }
+    }
+
     fn request_berth(&mut self, n: usize, v: u32) {
         let node = &self.nodes[n];
-        if node.closed == 0 && node.berths_busy < node.berths && node.berth_queue.is_empty() {
+        if self.ferry_berth(n, v) {
+            if node.closed == 0
+                && node.ferry_busy < node.ferry_berths
+                && node.ferry_queue.is_empty()
+            {
+                self.occupy_berth(n, v);
+            } else {
+                self.nodes[n].ferry_queue.push_back(v);
+            }
+        } else if node.closed == 0 && node.berths_busy < node.berths && node.berth_queue.is_empty()
+        {
             self.occupy_berth(n, v);
         } else {
             self.nodes[n].berth_queue.push_back(v);
@@ -182,9 +206,14 @@ impl Sim<'_> {
 
     fn occupy_berth(&mut self, n: usize, v: u32) {
         let now = self.now();
+        let ferry = self.ferry_berth(n, v);
         let node = &mut self.nodes[n];
-        node.berths_busy += 1;
-        node.tw_berths_busy.set(now, f64::from(node.berths_busy));
+        if ferry {
+            node.ferry_busy += 1;
+        } else {
+            node.berths_busy += 1;
+            node.tw_berths_busy.set(now, f64::from(node.berths_busy));
+        }
         let hours = self.berth_hours(n, v);
         let vs = &mut self.vessels[v as usize];
         vs.state = match vs.state {
@@ -200,7 +229,12 @@ impl Sim<'_> {
     /// sooner than a full one.
     fn berth_hours(&mut self, n: usize, v: u32) -> f64 {
         let def = &self.m.nodes[n];
-        let call = match &def.vessel_call_hours {
+        let ferry_call = if self.is_ferry(v) {
+            def.ferry_call_hours.as_ref()
+        } else {
+            None
+        };
+        let call = match ferry_call.or(def.vessel_call_hours.as_ref()) {
             Some(d) => d.sample(&mut self.node_rng[n]),
             None => 0.0,
         };
@@ -227,8 +261,13 @@ impl Sim<'_> {
         }
     }
 
-    fn release_berth(&mut self, n: usize) {
+    fn release_berth(&mut self, n: usize, v: u32) {
         let now = self.now();
+        if self.ferry_berth(n, v) {
+            self.nodes[n].ferry_busy -= 1;
+            self.serve_berth_queue(n);
+            return;
+        }
         let node = &mut self.nodes[n];
         node.berths_busy -= 1;
         node.tw_berths_busy.set(now, f64::from(node.berths_busy));
@@ -242,6 +281,12 @@ impl Sim<'_> {
     pub(crate) fn serve_berth_queue(&mut self, n: usize) {
         while self.nodes[n].closed == 0 && self.nodes[n].berths_busy < self.nodes[n].berths {
             let Some(v) = self.nodes[n].berth_queue.pop_front() else {
+                break;
+            };
+            self.occupy_berth(n, v);
+        }
+        while self.nodes[n].closed == 0 && self.nodes[n].ferry_busy < self.nodes[n].ferry_berths {
+            let Some(v) = self.nodes[n].ferry_queue.pop_front() else {
                 break;
             };
             self.occupy_berth(n, v);
@@ -274,7 +319,7 @@ impl Sim<'_> {
                         ly.load_factor.add(teu / usable);
                     }
                 }
-                self.release_berth(from);
+                self.release_berth(from, v);
                 self.request_admit(from);
                 self.depart_or_hold(v, VesselState::HoldOrigin);
             }
@@ -301,7 +346,7 @@ impl Sim<'_> {
         let vs = &mut self.vessels[v as usize];
         vs.cargo.clear();
         vs.cargo_teu = 0.0;
-        self.release_berth(to);
+        self.release_berth(to, v);
         self.depart_or_hold(v, VesselState::HoldDest);
     }
 

@@ -139,6 +139,9 @@ pub(crate) struct NodeState {
     pub berths_busy: u32,
     pub berth_queue: VecDeque<u32>,
     pub quay_cranes_per_vessel: u32,
+    pub ferry_berths: u32,
+    pub ferry_busy: u32,
+    pub ferry_queue: VecDeque<u32>,
     pub closed: u32,
     pub admit_pending: bool,
     /// Outgoing links, to retry departures when the node reopens.
@@ -382,6 +385,9 @@ impl<'m> Sim<'m> {
                 berths_busy: 0,
                 berth_queue: VecDeque::new(),
                 quay_cranes_per_vessel: n.quay_cranes_per_vessel,
+                ferry_berths: n.ferry_berths,
+                ferry_busy: 0,
+                ferry_queue: VecDeque::new(),
                 closed: 0,
                 admit_pending: false,
                 out_links: m

@@ -59,6 +59,7 @@ const DIST_KEYS: &[&str] = &[
     "return_hours",
     "duration_hours",
     "vessel_call_hours",
+    "ferry_call_hours",
     "turnaround_hours",
 ];
 

@@ -139,6 +139,13 @@ pub struct NodeSpec {
     /// wagons it unloads or loads divided by this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ferry_wagons_per_hour: Option<f64>,
+    /// Berths kept for rail ferries (Alat has 2 beside its container berths); 0: rail
+    /// ferries use the container `berths`.
+    #[serde(default)]
+    pub ferry_berths: u32,
+    /// Fixed part of a rail ferry's call, in hours; absent: `vessel_call_hours`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ferry_call_hours: Option<DistSpec>,
 }
 
 fn one_u32() -> u32 {

@@ -501,6 +501,16 @@ impl<'a> Validator<'a> {
             if let Some(d) = &n.vessel_call_hours {
                 self.time_dist(&format!("{p}.vessel_call_hours"), d);
             }
+            if let Some(d) = &n.ferry_call_hours {
+                self.time_dist(&format!("{p}.ferry_call_hours"), d);
+            }
+            if n.ferry_berths > MAX_CRANES {
+                self.issue(
+                    format!("{p}.ferry_berths"),
+                    format!("must be <= {MAX_CRANES}, got {}", n.ferry_berths),
+                    None,
+                );
+            }
             if n.quay_cranes_per_vessel == 0 || n.quay_cranes_per_vessel > MAX_CRANES {
                 self.issue(
                     format!("{p}.quay_cranes_per_vessel"),
