@@ -149,3 +149,110 @@ fn four_times_the_ferries_do_not_lower_throughput() {
         "16 ferries instead of 4 change delivered TEU by {mean:.0} (se {se:.0})"
     );
 }
+
+/// The binding capacities the model names in `year`, largest first: (metric, subject,
+/// mean TEU-hours) over `reps` replications.
+fn named_bottlenecks(model: &Model, year: i32, reps: u64) -> Vec<(String, String, f64)> {
+    let runs: Vec<_> = (0..reps).into_par_iter().map(|r| model.run(r)).collect();
+    let mut total: std::collections::BTreeMap<(String, String), f64> = Default::default();
+    for r in &runs {
+        for rec in &r.records {
+            if rec.year == year && rec.metric.ends_with("_binding_teu_hours") {
+                *total
+                    .entry((rec.metric.clone(), rec.subject.clone()))
+                    .or_default() += rec.value / reps as f64;
+            }
+        }
+    }
+    let mut v: Vec<_> = total.into_iter().map(|((m, s), x)| (m, s, x)).collect();
+    v.sort_by(|a, b| b.2.total_cmp(&a.2));
+    v
+}
+
+/// The paired gain of one more unit of a named capacity in `year`: the fall in the mean
+/// transit of delivered boxes (days), with delivered TEU as a check.
+fn gain_days(base: &ScenarioFile, metric: &str, subject: &str, year: i32, reps: u64) -> f64 {
+    let mut paths: Vec<(String, f64)> = Vec::new();
+    match metric {
+        "berth_binding_teu_hours" => {
+            let n = base.nodes.iter().find(|n| n.id == subject).unwrap();
+            paths.push((format!("nodes.{subject}.berths"), f64::from(n.berths + 1)));
+        }
+        "crane_binding_teu_hours" => {
+            let n = base.nodes.iter().find(|n| n.id == subject).unwrap();
+            paths.push((format!("nodes.{subject}.cranes"), f64::from(n.cranes + 1)));
+        }
+        "yard_binding_teu_hours" => {
+            let n = base.nodes.iter().find(|n| n.id == subject).unwrap();
+            let y = n.yard_capacity_teu.unwrap();
+            paths.push((format!("nodes.{subject}.yard_capacity_teu"), y * 1.1));
+        }
+        "fleet_binding_teu_hours" => {
+            let l = base.links.iter().find(|l| l.id == subject).unwrap();
+            for c in &l.sea.as_ref().unwrap().fleet {
+                paths.push((
+                    format!("links.{subject}.sea.fleet.{}.count", c.class),
+                    f64::from(c.count + 1),
+                ));
+            }
+        }
+        "path_binding_teu_hours" => {
+            let l = base.links.iter().find(|l| l.id == subject).unwrap();
+            let p = l.rail.as_ref().unwrap().paths_per_day.unwrap_or(24.0);
+            paths.push((format!("links.{subject}.rail.paths_per_day"), p + 1.0));
+        }
+        "wagon_binding_teu_hours" => {
+            let p = base.wagon_pools.iter().find(|p| p.id == subject).unwrap();
+            paths.push((format!("wagon_pools.{subject}.sets"), f64::from(p.sets + 1)));
+        }
+        other => panic!("unknown binding metric {other}"),
+    }
+    let transit = |m: &Model, r: u64| {
+        m.run(r)
+            .value(year, "transit_days_mean", "corridor")
+            .unwrap_or(f64::NAN)
+    };
+    let base_model = Model::build(base).unwrap();
+    let before: Vec<f64> = (0..reps)
+        .into_par_iter()
+        .map(|r| transit(&base_model, r))
+        .collect();
+    // For a fleet, one more vessel of its best class.
+    paths
+        .into_iter()
+        .map(|(path, value)| {
+            let mut s = base.clone();
+            ParamPath::parse(&path).unwrap().apply(&mut s, value);
+            let m = Model::build(&s).unwrap();
+            let after: Vec<f64> = (0..reps).into_par_iter().map(|r| transit(&m, r)).collect();
+            before.iter().zip(&after).map(|(b, a)| b - a).sum::<f64>() / reps as f64
+        })
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// A finding is a claim: the capacity the model names as binding in 2024 on the baseline
+/// is the one whose next unit buys most, checked against the runner-up by paired runs.
+#[test]
+fn the_named_bottleneck_is_the_capacity_whose_next_unit_buys_most() {
+    let base = load("baseline-2025");
+    let model = Model::build(&base).unwrap();
+    let named = named_bottlenecks(&model, 2024, 10);
+    let (first, second) = (&named[0], &named[1]);
+    let g1 = gain_days(&base, &first.0, &first.1, 2024, 10);
+    let g2 = gain_days(&base, &second.0, &second.1, 2024, 10);
+    eprintln!(
+        "2024: {} {} {:.0} TEU-h, +1 saves {g1:.2} d; {} {} {:.0} TEU-h, +1 saves {g2:.2} d",
+        first.0, first.1, first.2, second.0, second.1, second.2
+    );
+    assert!(
+        g1 > g2,
+        "named first: {} of {} ({:.0} TEU-h), one more unit saves {g1:.2} days of transit; \
+         runner-up: {} of {} ({:.0} TEU-h) saves {g2:.2} days",
+        first.0,
+        first.1,
+        first.2,
+        second.0,
+        second.1,
+        second.2
+    );
+}

@@ -164,6 +164,7 @@ impl Sim<'_> {
             if !self.links[l].waiting.iter().any(|&c| expired(self, c)) {
                 continue;
             }
+            self.note_wait(l);
             let waiting = std::mem::take(&mut self.links[l].waiting);
             let mut kept = std::collections::VecDeque::with_capacity(waiting.len());
             for c in waiting {
@@ -174,6 +175,7 @@ impl Sim<'_> {
                 }
             }
             self.links[l].waiting = kept;
+            self.note_wait(l);
         }
     }
 

@@ -5,6 +5,7 @@
 //! simulates one replication and returns its `RunResult`. The model reacts to events and
 //! owns no files: it must never read or write files, print, or plot.
 
+mod binding;
 mod demand;
 mod network;
 mod rail;

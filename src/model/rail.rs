@@ -49,6 +49,12 @@ impl Sim<'_> {
     }
 
     fn try_rail(&mut self, l: usize) {
+        self.note_wait(l);
+        self.try_rail_now(l);
+        self.note_wait(l);
+    }
+
+    fn try_rail_now(&mut self, l: usize) {
         let now = self.now();
         loop {
             if !self.rail_open(l) || self.links[l].waiting.is_empty() {
@@ -221,6 +227,7 @@ impl Sim<'_> {
             .rail
             .as_ref()
             .is_some_and(|r| now >= r.next_path);
+        self.note_wait(l);
         if self.rail_open(l)
             && path_free
             && !self.links[l].waiting.is_empty()
@@ -228,6 +235,7 @@ impl Sim<'_> {
         {
             self.dispatch_train(l);
         }
+        self.note_wait(l);
     }
 
     fn dispatch_train(&mut self, l: usize) {

@@ -8,7 +8,7 @@
 //! directions; vessels already at sea continue. Usable capacity is nominal capacity times
 //! `load_cap_share` (draft limits). This file must never handle containers landside.
 
-use crate::engine::time::hours_to_ticks;
+use crate::engine::time::{hours_to_ticks, ticks_to_hours};
 use rand_distr::{Distribution, Exp1};
 
 use crate::engine::time::TICKS_PER_YEAR;
@@ -41,7 +41,11 @@ impl Sim<'_> {
             cargo_teu: 0.0,
             epoch: 0,
             expired: false,
+            since: now,
         });
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.in_state[VesselState::Retired as usize] += 1;
+        }
         if let Some(s) = self.links[l].sea.as_mut() {
             s.class_active[class] += 1;
             let fleet = s.tw_fleet.current() + 1.0;
@@ -76,8 +80,8 @@ impl Sim<'_> {
             return;
         }
         self.set_busy(l, -1.0);
+        self.set_vstate(v, VesselState::Idle);
         let vs = &mut self.vessels[v as usize];
-        vs.state = VesselState::Idle;
         vs.epoch = vs.epoch.wrapping_add(1);
         vs.expired = false;
         let epoch = vs.epoch;
@@ -94,11 +98,47 @@ impl Sim<'_> {
         self.try_sea(l);
     }
 
+    /// Moves the vessel to `next`, charging the time it spent in its previous state with
+    /// boxes on board to what held it: a berth queue to that port's berths, a storm or
+    /// closure to the weather. The link's waiting boxes are looked at first, since what the
+    /// fleet is doing decides to what their waiting is charged.
+    pub(crate) fn set_vstate(&mut self, v: u32, next: VesselState) {
+        let now = self.now();
+        let l = self.vessels[v as usize].link as usize;
+        self.note_wait(l);
+        let vs = &mut self.vessels[v as usize];
+        let (prev, since, teu) = (vs.state, vs.since, vs.cargo_teu);
+        vs.state = next;
+        vs.since = now;
+        if let Some(s) = self.links[l].sea.as_mut() {
+            s.in_state[prev as usize] -= 1;
+            s.in_state[next as usize] += 1;
+        }
+        if teu > 0.0
+            && let Some(y) = self.year_now
+        {
+            let teu_hours = teu * ticks_to_hours(now.saturating_sub(since));
+            let link = &self.m.links[l];
+            match prev {
+                VesselState::QueuedOrigin => {
+                    self.years[y].nodes[link.from].berth_teu_hours += teu_hours;
+                    self.years[y].links[l].berth_from_teu_hours += teu_hours;
+                }
+                VesselState::QueuedDest => {
+                    self.years[y].nodes[link.to].berth_teu_hours += teu_hours;
+                    self.years[y].links[l].berth_to_teu_hours += teu_hours;
+                }
+                VesselState::HoldOrigin => self.years[y].links[l].weather_teu_hours += teu_hours,
+                _ => {}
+            }
+        }
+    }
+
     fn retire_vessel(&mut self, v: u32) {
         let now = self.now();
         let l = self.vessels[v as usize].link as usize;
         let class = self.vessels[v as usize].class as usize;
-        self.vessels[v as usize].state = VesselState::Retired;
+        self.set_vstate(v, VesselState::Retired);
         if let Some(s) = self.links[l].sea.as_mut() {
             s.class_active[class] -= 1;
             let fleet = s.tw_fleet.current() - 1.0;
@@ -127,6 +167,12 @@ impl Sim<'_> {
 
     /// Sends idle vessels to load while the waiting cargo justifies it.
     pub(crate) fn try_sea(&mut self, l: usize) {
+        self.note_wait(l);
+        self.try_sea_now(l);
+        self.note_wait(l);
+    }
+
+    fn try_sea_now(&mut self, l: usize) {
         let from = self.m.links[l].from;
         loop {
             if self.links[l].closed > 0
@@ -166,7 +212,7 @@ impl Sim<'_> {
             let vs = &mut self.vessels[v as usize];
             vs.cargo = cargo;
             vs.cargo_teu = teu;
-            vs.state = VesselState::QueuedOrigin;
+            self.set_vstate(v, VesselState::QueuedOrigin);
             self.request_berth(from, v);
         }
     }
@@ -215,11 +261,11 @@ impl Sim<'_> {
             node.tw_berths_busy.set(now, f64::from(node.berths_busy));
         }
         let hours = self.berth_hours(n, v);
-        let vs = &mut self.vessels[v as usize];
-        vs.state = match vs.state {
+        let next = match self.vessels[v as usize].state {
             VesselState::QueuedOrigin => VesselState::Loading,
             _ => VesselState::Unloading,
         };
+        self.set_vstate(v, next);
         self.schedule_in(hours_to_ticks(hours), Ev::Vessel { vessel: v });
     }
 
@@ -324,14 +370,14 @@ impl Sim<'_> {
                 self.depart_or_hold(v, VesselState::HoldOrigin);
             }
             VesselState::Sailing => {
-                self.vessels[v as usize].state = VesselState::QueuedDest;
+                self.set_vstate(v, VesselState::QueuedDest);
                 self.request_berth(to, v);
             }
             VesselState::Unloading => {
                 if self.unload_at_node(to, Waiting::Vessel(v)) {
                     self.vessel_emptied(v);
                 } else {
-                    self.vessels[v as usize].state = VesselState::BlockedDest;
+                    self.set_vstate(v, VesselState::BlockedDest);
                 }
             }
             VesselState::Returning => self.vessel_idle(v),
@@ -355,7 +401,7 @@ impl Sim<'_> {
         if self.sea_open(l) {
             self.sail(v, hold == VesselState::HoldOrigin);
         } else {
-            self.vessels[v as usize].state = hold;
+            self.set_vstate(v, hold);
             if let Some(s) = self.links[l].sea.as_mut() {
                 s.hold.push(v);
             }
@@ -373,11 +419,14 @@ impl Sim<'_> {
         } else {
             def.return_hours.sample(rng)
         };
-        self.vessels[v as usize].state = if outbound {
-            VesselState::Sailing
-        } else {
-            VesselState::Returning
-        };
+        self.set_vstate(
+            v,
+            if outbound {
+                VesselState::Sailing
+            } else {
+                VesselState::Returning
+            },
+        );
         self.schedule_in(hours_to_ticks(hours), Ev::Vessel { vessel: v });
     }
 

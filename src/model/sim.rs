@@ -168,9 +168,30 @@ pub(crate) struct PoolState {
     pub target: u32,
     /// Rail links that wanted to dispatch a train and found no set, in that order.
     pub waiting_links: VecDeque<u32>,
+    /// Sets out with trains held outside a full yard, by node: a link short of sets for
+    /// that reason is kept waiting by that yard, not by the pool's size.
+    pub held_at: Vec<u32>,
     pub tw_out: TimeWeighted,
     pub tw_sets: TimeWeighted,
 }
+
+/// Why boxes ready at a link's origin are waiting, between two looks at the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitCause {
+    /// A train or vessel is there and waits to fill: consolidation, not a capacity.
+    Cargo,
+    /// No vessel at the origin: the time is charged to what the fleet is doing.
+    Fleet,
+    /// A train is due but the next path is not free yet.
+    Paths,
+    /// A train is due but its wagon pool has no set.
+    Sets,
+    /// The link or its origin is closed.
+    Closed,
+}
+
+/// Number of vessel states (for per-link counts).
+pub(crate) const VESSEL_STATES: usize = 11;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum VesselState {
@@ -195,6 +216,8 @@ pub(crate) struct Vessel {
     pub cargo_teu: f64,
     pub epoch: u32,
     pub expired: bool,
+    /// When the vessel entered its current state.
+    pub since: Ticks,
 }
 
 pub(crate) struct RailState {
@@ -226,6 +249,8 @@ pub(crate) struct SeaState {
     pub tw_fleet: TimeWeighted,
     pub tw_busy: TimeWeighted,
     pub tw_storm: TimeWeighted,
+    /// Vessels of the link in each state (`VesselState as usize`).
+    pub in_state: [u32; VESSEL_STATES],
 }
 
 pub(crate) struct LinkState {
@@ -235,6 +260,9 @@ pub(crate) struct LinkState {
     pub closed: u32,
     pub rail: Option<RailState>,
     pub sea: Option<SeaState>,
+    /// Since when `waiting_teu` has waited for the reason `cause` (see `note_wait`).
+    pub wait_mark: Ticks,
+    pub cause: WaitCause,
 }
 
 #[derive(Clone, Default)]
@@ -243,6 +271,13 @@ pub(crate) struct NodeYear {
     /// Crane-ticks spent handling, and container-ticks spent queueing for a crane.
     pub busy_ticks: f64,
     pub queue_ticks: f64,
+    /// TEU-ticks spent queueing for a crane.
+    pub queue_teu_ticks: f64,
+    /// TEU-hours charged to this node's berths (vessels with boxes on board queueing for
+    /// one, and boxes ashore waiting for a vessel that is queueing here).
+    pub berth_teu_hours: f64,
+    /// TEU-hours boxes waited outside this node's full yard.
+    pub yard_teu_hours: f64,
     /// Crane-ticks of cranes removed by the timeline while handling a box, which work on
     /// until the box is done (see `NodeState::excess_done`).
     pub excess_crane_ticks: f64,
@@ -269,10 +304,24 @@ pub(crate) struct LinkYear {
     pub utilization: f64,
     pub storm_hours: f64,
     pub vessels_mean: f64,
+    /// TEU-hours of boxes waiting at the origin, by `WaitCause` (the fleet's share goes to
+    /// `fleet_teu_hours`, berths and yards of the ends, or weather).
+    pub cargo_teu_hours: f64,
+    pub fleet_teu_hours: f64,
+    pub path_teu_hours: f64,
+    pub weather_teu_hours: f64,
+    pub closed_teu_hours: f64,
+    /// This link's share of the charges to its pool and to its ends' berths and yard
+    /// (for charging a full yard upstream to what keeps it full).
+    pub sets_teu_hours: f64,
+    pub berth_from_teu_hours: f64,
+    pub berth_to_teu_hours: f64,
 }
 
 #[derive(Clone, Default)]
 pub(crate) struct PoolYear {
+    /// TEU-hours boxes waited for a set of this pool.
+    pub teu_hours: f64,
     /// Time-average share of the pool's sets out with a train or returning.
     pub busy_share: f64,
     /// Hours links waited for a set with a train due (summed over waits).
@@ -297,6 +346,93 @@ pub(crate) struct YearStats {
     pub nodes: Vec<NodeYear>,
     pub links: Vec<LinkYear>,
     pub pools: Vec<PoolYear>,
+}
+
+/// A capacity that boxes can be kept waiting by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Binding {
+    Crane(usize),
+    Berth(usize),
+    Yard(usize),
+    Fleet(usize),
+    Paths(usize),
+    Sets(usize),
+}
+
+/// The TEU-hours of one year charged to each capacity, with the waiting outside a full
+/// yard passed on to what keeps that yard full: the capacities its outbound links wait
+/// for (fleet, paths, wagon sets, the berths at their ends), in proportion to what those
+/// links charged them. A yard whose outbound links charged nothing keeps its own.
+pub(crate) fn binding(m: &Model, y: &YearStats) -> Vec<(Binding, f64)> {
+    let hours = |ticks: f64| ticks / TICKS_PER_HOUR as f64;
+    let crane: Vec<f64> = y.nodes.iter().map(|n| hours(n.queue_teu_ticks)).collect();
+    let mut berth: Vec<f64> = y.nodes.iter().map(|n| n.berth_teu_hours).collect();
+    let mut yard: Vec<f64> = y.nodes.iter().map(|n| n.yard_teu_hours).collect();
+    let mut fleet: Vec<f64> = y.links.iter().map(|l| l.fleet_teu_hours).collect();
+    let mut paths: Vec<f64> = y.links.iter().map(|l| l.path_teu_hours).collect();
+    let mut sets: Vec<f64> = y.pools.iter().map(|p| p.teu_hours).collect();
+    for (n, full) in y.nodes.iter().map(|n| n.yard_teu_hours).enumerate() {
+        if full <= 0.0 {
+            continue;
+        }
+        let out: Vec<usize> = (0..m.links.len())
+            .filter(|&l| m.links[l].from == n)
+            .collect();
+        let charged: f64 = out
+            .iter()
+            .map(|&l| {
+                let ly = &y.links[l];
+                ly.fleet_teu_hours
+                    + ly.path_teu_hours
+                    + ly.sets_teu_hours
+                    + ly.berth_from_teu_hours
+                    + ly.berth_to_teu_hours
+            })
+            .sum();
+        if charged <= 0.0 {
+            continue;
+        }
+        yard[n] = 0.0;
+        let k = full / charged;
+        for &l in &out {
+            let ly = &y.links[l];
+            fleet[l] += k * ly.fleet_teu_hours;
+            paths[l] += k * ly.path_teu_hours;
+            berth[m.links[l].from] += k * ly.berth_from_teu_hours;
+            berth[m.links[l].to] += k * ly.berth_to_teu_hours;
+            if let LinkKind::Rail(r) = &m.links[l].kind
+                && let Some(p) = r.pool
+            {
+                sets[p] += k * ly.sets_teu_hours;
+            }
+        }
+    }
+    let mut v = Vec::new();
+    for (n, def) in m.nodes.iter().enumerate() {
+        if def.cranes > 0 || crane[n] > 0.0 {
+            v.push((Binding::Crane(n), crane[n]));
+        }
+        if def.berths > 0 {
+            v.push((Binding::Berth(n), berth[n]));
+        }
+        if def.yard_capacity_teu.is_finite() {
+            v.push((Binding::Yard(n), yard[n]));
+        }
+    }
+    for (l, def) in m.links.iter().enumerate() {
+        match &def.kind {
+            LinkKind::Sea(_) => v.push((Binding::Fleet(l), fleet[l])),
+            LinkKind::Rail(r) => {
+                if r.paths_per_day.is_some() || paths[l] > 0.0 {
+                    v.push((Binding::Paths(l), paths[l]));
+                }
+            }
+        }
+    }
+    for (p, x) in sets.iter().enumerate() {
+        v.push((Binding::Sets(p), *x));
+    }
+    v
 }
 
 /// One random stream per entity, named `<kind>:<id>` (see docs/model.md § Randomness).
@@ -412,6 +548,8 @@ impl<'m> Sim<'m> {
                     waiting_teu: 0.0,
                     in_transit_teu: 0.0,
                     closed: 0,
+                    wait_mark: t0,
+                    cause: WaitCause::Cargo,
                     rail: Some(RailState {
                         train_capacity_teu: r.train_capacity_teu,
                         paths_per_day: r.paths_per_day,
@@ -431,6 +569,8 @@ impl<'m> Sim<'m> {
                     waiting_teu: 0.0,
                     in_transit_teu: 0.0,
                     closed: 0,
+                    wait_mark: t0,
+                    cause: WaitCause::Cargo,
                     rail: None,
                     sea: Some(SeaState {
                         load_cap_share: s.load_cap_share,
@@ -451,6 +591,7 @@ impl<'m> Sim<'m> {
                         tw_fleet: TimeWeighted::new(t0, 0.0),
                         tw_busy: TimeWeighted::new(t0, 0.0),
                         tw_storm: TimeWeighted::new(t0, 0.0),
+                        in_state: [0; VESSEL_STATES],
                     }),
                 },
             })
@@ -482,6 +623,7 @@ impl<'m> Sim<'m> {
                 out: 0,
                 target: p.sets,
                 waiting_links: VecDeque::new(),
+                held_at: vec![0; m.nodes.len()],
                 tw_out: TimeWeighted::new(t0, 0.0),
                 tw_sets: TimeWeighted::new(t0, f64::from(p.sets)),
             })
@@ -910,6 +1052,27 @@ impl<'m> Sim<'m> {
                 if matches!(l.kind, LinkKind::Sea(_)) {
                     push(year, "storm_hours", &l.id, ly.storm_hours);
                     push(year, "vessels_mean", &l.id, ly.vessels_mean);
+                }
+            }
+        }
+        for (yi, y) in self.years.iter().enumerate() {
+            let year = m.first_year + yi as i32;
+            for b in binding(m, y) {
+                let (metric, subject) = match b.0 {
+                    Binding::Crane(n) => ("crane_binding_teu_hours", &m.nodes[n].id),
+                    Binding::Berth(n) => ("berth_binding_teu_hours", &m.nodes[n].id),
+                    Binding::Yard(n) => ("yard_binding_teu_hours", &m.nodes[n].id),
+                    Binding::Fleet(l) => ("fleet_binding_teu_hours", &m.links[l].id),
+                    Binding::Paths(l) => ("path_binding_teu_hours", &m.links[l].id),
+                    Binding::Sets(p) => ("wagon_binding_teu_hours", &m.pools[p].id),
+                };
+                push(year, metric, subject, b.1);
+            }
+            for (i, l) in m.links.iter().enumerate() {
+                let ly = &y.links[i];
+                push(year, "cargo_wait_teu_hours", &l.id, ly.cargo_teu_hours);
+                if matches!(l.kind, LinkKind::Sea(_)) {
+                    push(year, "weather_teu_hours", &l.id, ly.weather_teu_hours);
                 }
             }
         }

@@ -18,6 +18,7 @@ use super::sim::{Ev, NodeYear, Planned, Sim, Stalled, Waiting};
 const QUEUE: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.queue_ticks;
 const BUSY: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.busy_ticks;
 const EXCESS: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.excess_crane_ticks;
+const QUEUE_TEU: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.queue_teu_ticks;
 
 impl Sim<'_> {
     /// A single container (from a flow) arrives at `n`.
@@ -72,6 +73,11 @@ impl Sim<'_> {
             let node = &mut self.nodes[n];
             node.blocked.push_back(carrier);
             node.blocked_teu += teu;
+            if let Waiting::Train(b) = carrier
+                && let Some(p) = self.batches[b as usize].pool
+            {
+                self.pools[p as usize].held_at[n] += 1;
+            }
             false
         }
     }
@@ -165,6 +171,9 @@ impl Sim<'_> {
                     self.nodes[n].blocked_teu -= admitted;
                     if self.batches[b as usize].containers.is_empty() {
                         self.nodes[n].blocked.pop_front();
+                        if let Some(p) = self.batches[b as usize].pool {
+                            self.pools[p as usize].held_at[n] -= 1;
+                        }
                         self.train_emptied(b);
                     } else {
                         return;
@@ -189,9 +198,15 @@ impl Sim<'_> {
     fn admit(&mut self, n: usize, c: u32) {
         let now = self.now();
         let ct = &mut self.containers[c as usize];
-        ct.node_wait += now - ct.mark;
+        let outside = now - ct.mark;
+        ct.node_wait += outside;
         ct.mark = now;
         let teu = f64::from(ct.teu);
+        if outside > 0
+            && let Some(y) = self.year_now
+        {
+            self.years[y].nodes[n].yard_teu_hours += teu * ticks_to_hours(outside);
+        }
         let node = &mut self.nodes[n];
         node.yard_teu += teu;
         node.tw_yard.set(now, node.yard_teu);
@@ -326,6 +341,8 @@ impl Sim<'_> {
         });
         self.containers[c as usize].node_wait += (start - admitted) + dwell;
         self.add_span(n, admitted, start, 1.0, QUEUE);
+        let teu = f64::from(self.containers[c as usize].teu);
+        self.add_span(n, admitted, start, teu, QUEUE_TEU);
         self.add_span(n, start, done, 1.0, BUSY);
     }
 
@@ -388,6 +405,8 @@ impl Sim<'_> {
             self.cal.cancel(p.key);
             self.containers[p.c as usize].node_wait -= (p.start - p.admitted) + p.dwell;
             self.add_span(n, p.admitted, p.start, -1.0, QUEUE);
+            let teu = f64::from(self.containers[p.c as usize].teu);
+            self.add_span(n, p.admitted, p.start, -teu, QUEUE_TEU);
             self.add_span(n, p.start, p.done, -1.0, BUSY);
         }
         let again = unstarted
@@ -442,6 +461,7 @@ impl Sim<'_> {
             ny.wait_hours.add(wait_h);
             ny.wait_teu_hours += wait_h * teu;
         }
+        self.note_wait(link);
         let l = &mut self.links[link];
         l.waiting.push_back(c);
         l.waiting_teu += teu;

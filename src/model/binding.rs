@@ -1,0 +1,127 @@
+//! What binds: the waiting of boxes charged to the capacity that keeps them waiting, so
+//! that the "main bottleneck" names the resource whose next unit buys most, not the place
+//! where boxes happen to sit.
+//!
+//! Boxes ready at a link's origin wait for one reason at a time (`WaitCause`): a carrier
+//! filling (consolidation, not a capacity), a train path, a wagon set, a closure, or no
+//! vessel at the origin. The last is charged to what the link's vessels are doing at that
+//! moment, in proportion: queueing for a berth (that port's berths), held by a storm
+//! (weather), blocked outside a full yard (that yard), or working (the fleet). Vessels
+//! charge their own cargo's time in a berth queue or a storm hold (`set_vstate`); boxes
+//! charge their time outside a full yard (`admit`) and in a crane queue (`plan`); a link
+//! short of wagon sets because sets stand with trains outside a full yard charges that
+//! yard. This file
+//! must never change what the model does: it only keeps accounts.
+
+use crate::engine::time::ticks_to_hours;
+
+use super::sim::{Sim, VesselState, WaitCause};
+
+impl Sim<'_> {
+    /// Charges the TEU waiting at `l`'s origin since the last look to their cause, then
+    /// works out the cause from now on. Called before the waiting TEU or the state of the
+    /// link's carriers change, and after every departure decision.
+    pub(crate) fn note_wait(&mut self, l: usize) {
+        let now = self.now();
+        let link = &mut self.links[l];
+        let since = std::mem::replace(&mut link.wait_mark, now);
+        let teu = link.waiting_teu;
+        if teu > 0.0
+            && now > since
+            && let Some(y) = self.year_now
+        {
+            let teu_hours = teu * ticks_to_hours(now - since);
+            let (from, to) = (self.m.links[l].from, self.m.links[l].to);
+            let ys = &mut self.years[y];
+            match self.links[l].cause {
+                WaitCause::Cargo => ys.links[l].cargo_teu_hours += teu_hours,
+                WaitCause::Paths => ys.links[l].path_teu_hours += teu_hours,
+                WaitCause::Closed => ys.links[l].closed_teu_hours += teu_hours,
+                WaitCause::Sets => {
+                    if let Some(p) = self.links[l].rail.as_ref().and_then(|r| r.pool) {
+                        // Sets held outside full yards are kept there by those yards
+                        // (charged on to what keeps them full, see `binding`).
+                        let pool = &self.pools[p as usize];
+                        let out = f64::from(pool.out.max(1));
+                        let mut own = teu_hours;
+                        for (n, &held) in pool.held_at.iter().enumerate() {
+                            if held > 0 {
+                                let part = teu_hours * f64::from(held) / out;
+                                ys.nodes[n].yard_teu_hours += part;
+                                own -= part;
+                            }
+                        }
+                        ys.pools[p as usize].teu_hours += own;
+                        ys.links[l].sets_teu_hours += own;
+                    }
+                }
+                WaitCause::Fleet => {
+                    let counts = self.links[l]
+                        .sea
+                        .as_ref()
+                        .map(|s| s.in_state)
+                        .unwrap_or_default();
+                    let n = |s: VesselState| f64::from(counts[s as usize]);
+                    let berth_from = n(VesselState::QueuedOrigin);
+                    let berth_to = n(VesselState::QueuedDest);
+                    let yard_to = n(VesselState::BlockedDest);
+                    let weather = n(VesselState::HoldOrigin) + n(VesselState::HoldDest);
+                    let working = n(VesselState::Loading)
+                        + n(VesselState::Sailing)
+                        + n(VesselState::Unloading)
+                        + n(VesselState::Returning);
+                    let all = berth_from + berth_to + yard_to + weather + working;
+                    if all > 0.0 {
+                        let share = teu_hours / all;
+                        ys.nodes[from].berth_teu_hours += share * berth_from;
+                        ys.nodes[to].berth_teu_hours += share * berth_to;
+                        ys.links[l].berth_from_teu_hours += share * berth_from;
+                        ys.links[l].berth_to_teu_hours += share * berth_to;
+                        ys.nodes[to].yard_teu_hours += share * yard_to;
+                        ys.links[l].weather_teu_hours += share * weather;
+                        ys.links[l].fleet_teu_hours += share * working;
+                    } else {
+                        ys.links[l].fleet_teu_hours += teu_hours;
+                    }
+                }
+            }
+        }
+        self.links[l].cause = self.wait_cause(l);
+    }
+
+    fn wait_cause(&self, l: usize) -> WaitCause {
+        let now = self.now();
+        let link = &self.links[l];
+        if link.closed > 0 || self.nodes[self.m.links[l].from].closed > 0 {
+            return WaitCause::Closed;
+        }
+        if let Some(r) = &link.rail {
+            if r.timetable.is_some() {
+                return WaitCause::Cargo;
+            }
+            let full = link.waiting_teu >= r.train_capacity_teu;
+            let oldest = link
+                .waiting
+                .front()
+                .map(|c| self.containers[*c as usize].mark)
+                .unwrap_or(now);
+            let due = full || r.max_wait.is_some_and(|w| oldest.saturating_add(w) <= now);
+            if !due {
+                WaitCause::Cargo
+            } else if now < r.next_path {
+                WaitCause::Paths
+            } else if r
+                .pool
+                .is_some_and(|p| self.pools[p as usize].available == 0)
+            {
+                WaitCause::Sets
+            } else {
+                WaitCause::Cargo
+            }
+        } else if link.sea.as_ref().is_some_and(|s| s.idle.is_empty()) {
+            WaitCause::Fleet
+        } else {
+            WaitCause::Cargo
+        }
+    }
+}
