@@ -138,6 +138,8 @@ pub(crate) struct FlowDef {
     pub block_train_teu: f64,
     /// How long a box waits at the origin before it leaves the corridor; None: for ever.
     pub patience: Option<Ticks>,
+    /// Days promised to shippers, for the share delivered on time.
+    pub promised_days: Option<f64>,
 }
 
 /// A parameter resolved to indices.
@@ -560,6 +562,7 @@ impl Model {
                 arrivals: f.arrivals,
                 block_train_teu,
                 patience: f.patience_days.map(|d| hours_to_ticks(d * 24.0).max(1)),
+                promised_days: f.promised_days,
             });
         }
 

@@ -339,6 +339,15 @@ pub(crate) struct YearStats {
     pub flow_created_teu: Vec<f64>,
     pub flow_delivered_teu: Vec<f64>,
     pub flow_transit_days: Vec<Mean>,
+    pub flow_transit_q: Vec<Quantiles>,
+    /// Boxes of the flow delivered within its promised days.
+    pub flow_on_time: Vec<f64>,
+    pub flow_delivered_boxes: Vec<f64>,
+    /// Mean age (days) of the flow's boxes still in the corridor at the end of the year.
+    pub flow_undelivered_age_days: Vec<Mean>,
+    pub undelivered_age_days: Mean,
+    pub route_transit_days: Vec<Mean>,
+    pub route_transit_q: Vec<Quantiles>,
     pub route_delivered_teu: Vec<f64>,
     pub diverted_teu: f64,
     pub flow_diverted_teu: Vec<f64>,
@@ -607,6 +616,13 @@ impl<'m> Sim<'m> {
             flow_created_teu: vec![0.0; m.flows.len()],
             flow_delivered_teu: vec![0.0; m.flows.len()],
             flow_transit_days: vec![Mean::default(); m.flows.len()],
+            flow_transit_q: vec![Quantiles::new(0.001); m.flows.len()],
+            flow_on_time: vec![0.0; m.flows.len()],
+            flow_delivered_boxes: vec![0.0; m.flows.len()],
+            flow_undelivered_age_days: vec![Mean::default(); m.flows.len()],
+            undelivered_age_days: Mean::default(),
+            route_transit_days: vec![Mean::default(); m.routes.len()],
+            route_transit_q: vec![Quantiles::new(0.001); m.routes.len()],
             route_delivered_teu: vec![0.0; m.routes.len()],
             diverted_teu: 0.0,
             flow_diverted_teu: vec![0.0; m.flows.len()],
@@ -973,6 +989,20 @@ impl<'m> Sim<'m> {
         if let Some(y) = closing {
             self.years[y].backlog_teu = backlog;
             self.years[y].in_system_teu = in_system;
+            // Boxes still on their way, with their age now: a stall can never look fast
+            // (the transit of delivered boxes alone would get shorter as boxes get stuck).
+            let mut free = vec![false; self.containers.len()];
+            for &c in &self.free_containers {
+                free[c as usize] = true;
+            }
+            let ys = &mut self.years[y];
+            for (c, ct) in self.containers.iter().enumerate() {
+                if !free[c] {
+                    let age = crate::engine::time::ticks_to_days(now - ct.created);
+                    ys.undelivered_age_days.add(age);
+                    ys.flow_undelivered_age_days[ct.flow as usize].add(age);
+                }
+            }
         }
     }
 
@@ -1015,9 +1045,59 @@ impl<'m> Sim<'m> {
                 if f.patience.is_some() {
                     push(year, "diverted_teu", &f.id, y.flow_diverted_teu[i]);
                 }
+                let mean = y.flow_transit_days[i].mean();
+                let p95 = y.flow_transit_q[i].quantile(0.95);
+                push(
+                    year,
+                    "transit_days_p50",
+                    &f.id,
+                    y.flow_transit_q[i].quantile(0.50),
+                );
+                push(year, "transit_days_p95", &f.id, p95);
+                if mean > 0.0 {
+                    push(year, "buffer_time_index", &f.id, (p95 - mean) / mean);
+                }
+                if f.promised_days.is_some() && y.flow_delivered_boxes[i] > 0.0 {
+                    push(
+                        year,
+                        "on_time_share",
+                        &f.id,
+                        y.flow_on_time[i] / y.flow_delivered_boxes[i],
+                    );
+                }
+                push(
+                    year,
+                    "undelivered_age_days_mean",
+                    &f.id,
+                    y.flow_undelivered_age_days[i].mean(),
+                );
             }
+            push(
+                year,
+                "undelivered_age_days_mean",
+                c,
+                y.undelivered_age_days.mean(),
+            );
             for (i, r) in m.routes.iter().enumerate() {
                 push(year, "delivered_teu", &r.id, y.route_delivered_teu[i]);
+                push(
+                    year,
+                    "transit_days_mean",
+                    &r.id,
+                    y.route_transit_days[i].mean(),
+                );
+                push(
+                    year,
+                    "transit_days_p50",
+                    &r.id,
+                    y.route_transit_q[i].quantile(0.50),
+                );
+                push(
+                    year,
+                    "transit_days_p95",
+                    &r.id,
+                    y.route_transit_q[i].quantile(0.95),
+                );
             }
             for (i, n) in m.nodes.iter().enumerate() {
                 let ny = &y.nodes[i];

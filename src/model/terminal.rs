@@ -505,6 +505,16 @@ impl Sim<'_> {
             ys.transit_days.add(days);
             ys.transit_q.add(days);
             ys.flow_transit_days[ct.flow as usize].add(days);
+            ys.flow_transit_q[ct.flow as usize].add(days);
+            ys.flow_delivered_boxes[ct.flow as usize] += 1.0;
+            if self.m.flows[ct.flow as usize]
+                .promised_days
+                .is_some_and(|p| days <= p)
+            {
+                ys.flow_on_time[ct.flow as usize] += 1.0;
+            }
+            ys.route_transit_days[ct.route as usize].add(days);
+            ys.route_transit_q[ct.route as usize].add(days);
         }
         self.free_containers.push(c);
     }

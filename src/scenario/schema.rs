@@ -332,6 +332,10 @@ pub struct FlowSpec {
     /// wait for ever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience_days: Option<f64>,
+    /// Door-to-door days promised to shippers: `on_time_share` is the share of the flow's
+    /// delivered boxes that took no longer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promised_days: Option<f64>,
 }
 
 /// A calendar date (TOML local date `2028-01-01`, or the same as a string).

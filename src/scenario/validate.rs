@@ -856,6 +856,16 @@ impl<'a> Validator<'a> {
             }
         }
         for (f, p) in s.flows.iter().zip(self.flow_paths.clone()) {
+            if let Some(d) = f.promised_days {
+                let pp = format!("{p}.promised_days");
+                if self.finite(&pp, d) && !(d > 0.0 && d <= 3650.0) {
+                    self.issue(
+                        pp,
+                        format!("must be > 0 and <= 3650 days, got {d}"),
+                        Some("door-to-door days promised to shippers, e.g. 18".into()),
+                    );
+                }
+            }
             if let Some(d) = f.patience_days {
                 let pp = format!("{p}.patience_days");
                 if self.finite(&pp, d) && !(d > 0.0 && d <= 3650.0) {
