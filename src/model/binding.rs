@@ -13,7 +13,8 @@
 //! yard. This file
 //! must never change what the model does: it only keeps accounts.
 
-use crate::engine::time::ticks_to_hours;
+use crate::engine::Ticks;
+use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR, ticks_to_hours};
 
 use super::sim::{Sim, VesselState, WaitCause};
 
@@ -123,5 +124,101 @@ impl Sim<'_> {
         } else {
             WaitCause::Cargo
         }
+    }
+}
+
+impl Sim<'_> {
+    /// Looks for stalls once a day: a link whose boxes wait while nothing has left on it
+    /// for `run.stall_days`, or a node whose gate holds arrivals while nothing has entered
+    /// its yard for as long. Stalled time is counted by year from the moment the stall
+    /// began (so a stall is never shorter than the threshold) until the next departure or
+    /// admission.
+    pub(crate) fn watch_stalls(&mut self) {
+        let now = self.now();
+        let stall = self.m.stall;
+        for l in 0..self.links.len() {
+            let link = &mut self.links[l];
+            if link.waiting.is_empty() {
+                link.last_departure = now;
+                link.stalled_since = None;
+                continue;
+            }
+            let since = link.last_departure;
+            if link.stalled_since.is_none() && now.saturating_sub(since) >= stall {
+                link.stalled_since = Some(since);
+                if let Some(y) = self.year_index(since.max(self.m.stats_start))
+                    && self.years[y].links[l].stall_start_day == 0.0
+                {
+                    self.years[y].links[l].stall_start_day = self.day_of_year(since);
+                }
+                for (y, d) in self.days_by_year(since, now.saturating_sub(TICKS_PER_DAY)) {
+                    self.years[y].links[l].stall_days += d;
+                }
+            }
+        }
+        for n in 0..self.nodes.len() {
+            let node = &mut self.nodes[n];
+            if node.blocked.is_empty() {
+                node.last_admit = now;
+                node.stalled_since = None;
+                continue;
+            }
+            let since = node.last_admit;
+            if node.stalled_since.is_none() && now.saturating_sub(since) >= stall {
+                node.stalled_since = Some(since);
+                if let Some(y) = self.year_index(since.max(self.m.stats_start))
+                    && self.years[y].nodes[n].stall_start_day == 0.0
+                {
+                    self.years[y].nodes[n].stall_start_day = self.day_of_year(since);
+                }
+                for (y, d) in self.days_by_year(since, now.saturating_sub(TICKS_PER_DAY)) {
+                    self.years[y].nodes[n].stall_days += d;
+                }
+            }
+        }
+        // One more day of every stall under way, split by year like the spans.
+        let day = TICKS_PER_DAY;
+        let from = now.saturating_sub(day);
+        for l in 0..self.links.len() {
+            if let Some(s) = self.links[l].stalled_since {
+                for (y, d) in self.days_by_year(s.max(from), now) {
+                    self.years[y].links[l].stall_days += d;
+                }
+            }
+        }
+        for n in 0..self.nodes.len() {
+            if let Some(s) = self.nodes[n].stalled_since {
+                for (y, d) in self.days_by_year(s.max(from), now) {
+                    self.years[y].nodes[n].stall_days += d;
+                }
+            }
+        }
+    }
+
+    /// A departure from `l`: any stall there is over.
+    pub(crate) fn departed(&mut self, l: usize) {
+        let now = self.now();
+        let link = &mut self.links[l];
+        link.last_departure = now;
+        link.stalled_since = None;
+    }
+
+    fn day_of_year(&self, t: Ticks) -> f64 {
+        let in_year = t.saturating_sub(self.m.stats_start) % TICKS_PER_YEAR;
+        (in_year / TICKS_PER_DAY + 1) as f64
+    }
+
+    /// The days of [a, b) in each reported year.
+    fn days_by_year(&self, a: Ticks, b: Ticks) -> Vec<(usize, f64)> {
+        let mut v = Vec::new();
+        let mut t = a.max(self.m.stats_start);
+        while t < b {
+            let Some(y) = self.year_index(t) else { break };
+            let end = self.m.stats_start + (y as u64 + 1) * TICKS_PER_YEAR;
+            let upto = b.min(end);
+            v.push((y, (upto - t) as f64 / TICKS_PER_DAY as f64));
+            t = upto;
+        }
+        v
     }
 }

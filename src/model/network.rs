@@ -194,6 +194,8 @@ pub struct Model {
     pub(crate) flows: Vec<FlowDef>,
     pub(crate) changes: Vec<ChangeDef>,
     pub(crate) disruptions: Vec<DisruptionDef>,
+    /// Days without a departure, with boxes waiting, that make a stall.
+    pub(crate) stall: Ticks,
 }
 
 fn dist(spec: &DistSpec, path: &str) -> Result<Dist, BuildError> {
@@ -653,6 +655,7 @@ impl Model {
             flows,
             changes,
             disruptions,
+            stall: hours_to_ticks(run.stall_days.clamp(1.0, 3650.0) * 24.0),
         })
     }
 

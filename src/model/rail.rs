@@ -288,6 +288,7 @@ impl Sim<'_> {
         }
         let travel = self.rail_travel_ticks(l);
         self.schedule_in(travel, Ev::TrainArrival { batch: b });
+        self.departed(l);
         self.request_admit(from);
     }
 

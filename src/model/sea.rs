@@ -213,6 +213,7 @@ impl Sim<'_> {
             vs.cargo = cargo;
             vs.cargo_teu = teu;
             self.set_vstate(v, VesselState::QueuedOrigin);
+            self.departed(l);
             self.request_berth(from, v);
         }
     }

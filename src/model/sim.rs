@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::time::{TICKS_PER_HOUR, TICKS_PER_YEAR};
+use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
 use crate::engine::{
     Calendar, EventKey, Mean, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
 };
@@ -67,6 +67,8 @@ pub(crate) enum Ev {
     },
     /// Boxes that waited longer than their flow's patience at their origin leave.
     PatienceSweep,
+    /// Daily look for stalls: places where boxes wait and nothing has left for long.
+    StallWatch,
     YearEnd,
 }
 
@@ -135,6 +137,9 @@ pub(crate) struct NodeState {
     pub yard_capacity_teu: f64,
     pub blocked: VecDeque<Waiting>,
     pub blocked_teu: f64,
+    /// Last admission into the yard, and when a stall outside it began.
+    pub last_admit: Ticks,
+    pub stalled_since: Option<Ticks>,
     pub berths: u32,
     pub berths_busy: u32,
     pub berth_queue: VecDeque<u32>,
@@ -263,6 +268,9 @@ pub(crate) struct LinkState {
     /// Since when `waiting_teu` has waited for the reason `cause` (see `note_wait`).
     pub wait_mark: Ticks,
     pub cause: WaitCause,
+    /// Last departure (or the run's start); Ticks::MAX while a stall is being counted.
+    pub last_departure: Ticks,
+    pub stalled_since: Option<Ticks>,
 }
 
 #[derive(Clone, Default)]
@@ -278,6 +286,9 @@ pub(crate) struct NodeYear {
     pub berth_teu_hours: f64,
     /// TEU-hours boxes waited outside this node's full yard.
     pub yard_teu_hours: f64,
+    /// Days stalled in the year, and the day of the year (1-based) the first stall began.
+    pub stall_days: f64,
+    pub stall_start_day: f64,
     /// Crane-ticks of cranes removed by the timeline while handling a box, which work on
     /// until the box is done (see `NodeState::excess_done`).
     pub excess_crane_ticks: f64,
@@ -316,6 +327,8 @@ pub(crate) struct LinkYear {
     pub sets_teu_hours: f64,
     pub berth_from_teu_hours: f64,
     pub berth_to_teu_hours: f64,
+    pub stall_days: f64,
+    pub stall_start_day: f64,
 }
 
 #[derive(Clone, Default)]
@@ -526,6 +539,8 @@ impl<'m> Sim<'m> {
                 yard_capacity_teu: n.yard_capacity_teu,
                 blocked: VecDeque::new(),
                 blocked_teu: 0.0,
+                last_admit: t0,
+                stalled_since: None,
                 berths: n.berths,
                 berths_busy: 0,
                 berth_queue: VecDeque::new(),
@@ -559,6 +574,8 @@ impl<'m> Sim<'m> {
                     closed: 0,
                     wait_mark: t0,
                     cause: WaitCause::Cargo,
+                    last_departure: t0,
+                    stalled_since: None,
                     rail: Some(RailState {
                         train_capacity_teu: r.train_capacity_teu,
                         paths_per_day: r.paths_per_day,
@@ -580,6 +597,8 @@ impl<'m> Sim<'m> {
                     closed: 0,
                     wait_mark: t0,
                     cause: WaitCause::Cargo,
+                    last_departure: t0,
+                    stalled_since: None,
                     rail: None,
                     sea: Some(SeaState {
                         load_cap_share: s.load_cap_share,
@@ -855,6 +874,7 @@ impl<'m> Sim<'m> {
         if !self.patience_links.is_empty() {
             self.schedule_in(self.patience_every, Ev::PatienceSweep);
         }
+        self.schedule_in(TICKS_PER_DAY, Ev::StallWatch);
     }
 
     fn handle(&mut self, ev: Ev) {
@@ -880,6 +900,10 @@ impl<'m> Sim<'m> {
             Ev::PatienceSweep => {
                 self.sweep_impatient();
                 self.schedule_in(self.patience_every, Ev::PatienceSweep);
+            }
+            Ev::StallWatch => {
+                self.watch_stalls();
+                self.schedule_in(TICKS_PER_DAY, Ev::StallWatch);
             }
             Ev::YearEnd => self.on_year_end(),
         }
@@ -1112,6 +1136,10 @@ impl<'m> Sim<'m> {
                 push(year, "queue_max", &n.id, ny.queue_max);
                 push(year, "yard_occupancy_mean_teu", &n.id, ny.yard_mean);
                 push(year, "yard_occupancy_max_teu", &n.id, ny.yard_max);
+                if ny.stall_days > 0.0 {
+                    push(year, "stall_days", &n.id, ny.stall_days);
+                    push(year, "stall_start_day", &n.id, ny.stall_start_day);
+                }
                 if y.node_diverted_teu[i] > 0.0 {
                     push(year, "diverted_teu", &n.id, y.node_diverted_teu[i]);
                 }
@@ -1129,6 +1157,10 @@ impl<'m> Sim<'m> {
                 push(year, "wait_hours_mean", &l.id, ly.wait_hours.mean());
                 push(year, "wait_teu_hours", &l.id, ly.wait_teu_hours);
                 push(year, "utilization", &l.id, ly.utilization);
+                if ly.stall_days > 0.0 {
+                    push(year, "stall_days", &l.id, ly.stall_days);
+                    push(year, "stall_start_day", &l.id, ly.stall_start_day);
+                }
                 if matches!(l.kind, LinkKind::Sea(_)) {
                     push(year, "storm_hours", &l.id, ly.storm_hours);
                     push(year, "vessels_mean", &l.id, ly.vessels_mean);

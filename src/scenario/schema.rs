@@ -70,6 +70,14 @@ pub struct RunSpec {
     /// not start from an empty corridor.
     #[serde(default)]
     pub warmup_days: f64,
+    /// A place where boxes wait and nothing has left for this many days is a stall:
+    /// reported by place and year (`stall_days`, `stall_start_day`).
+    #[serde(default = "default_stall_days")]
+    pub stall_days: f64,
+}
+
+fn default_stall_days() -> f64 {
+    30.0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

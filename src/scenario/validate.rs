@@ -387,6 +387,13 @@ impl<'a> Validator<'a> {
             MAX_WARMUP_DAYS,
             "e.g. 365",
         );
+        if !(r.stall_days.is_finite() && r.stall_days >= 1.0 && r.stall_days <= 3650.0) {
+            self.issue(
+                "run.stall_days",
+                format!("must be between 1 and 3650 days, got {}", r.stall_days),
+                Some("days without a departure that make a stall, e.g. 30".into()),
+            );
+        }
     }
 
     fn ids(&mut self) {
