@@ -316,6 +316,16 @@ impl<'a> Validator<'a> {
                 "must not be empty",
                 Some("name the scenario, e.g. name = \"baseline\"".into()),
             );
+        } else if let Some(why) = run_name_problem(&r.name) {
+            // The name becomes a folder (results/<name>) and part of file names, so it must
+            // be one safe path component: `..` or `a/b` would send results elsewhere.
+            self.issue(
+                "run.name",
+                why,
+                Some(format!(
+                    "use 1 to {MAX_RUN_NAME_CHARS} letters, digits, `-`, `_` and `.`, not starting with `.`, e.g. name = \"baseline-2025\""
+                )),
+            );
         }
         let mut years_ok = true;
         for (key, y) in [
@@ -1253,6 +1263,34 @@ fn interpolate_teu(points: &[(i32, f64)], year: i32) -> f64 {
 fn dist_hint() -> String {
     "e.g. { triangular = [min, mode, max] }, { exponential = { mean = 2.5 } }, { constant = 4 }"
         .to_string()
+}
+
+/// Longest `run.name`: it becomes a folder name and a part of file names (charts, the
+/// compare and sweep folders), which most file systems cap at 255 bytes.
+pub const MAX_RUN_NAME_CHARS: usize = 64;
+
+/// Why `name` cannot be a scenario name, or `None`.
+pub fn run_name_problem(name: &str) -> Option<String> {
+    if name.chars().count() > MAX_RUN_NAME_CHARS {
+        return Some(format!(
+            "is {} characters long; the limit is {MAX_RUN_NAME_CHARS} (it names the results folder and files)",
+            name.chars().count()
+        ));
+    }
+    if name.starts_with('.') {
+        return Some(format!(
+            "`{name}` starts with `.`; it names the results folder, and `.`, `..` or a hidden name would put results in the wrong place"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Some(format!(
+            "`{name}` contains {c:?}, which is not allowed in a name that becomes a folder"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
