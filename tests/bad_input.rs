@@ -300,6 +300,34 @@ fn zero_duration_cycles_finish_quickly() {
     }
 }
 
+/// Random closures of one node, 365 a year, lasting 100 h or 10^5 h: they overlap, so the
+/// node is closed nearly all the time and its queue grows all year. Each closure start
+/// used to re-plan the whole queue (and leave its cancelled calendar entries behind):
+/// 96 s and 1.1 GB for this two-year replication with 100 h, 90 s and 4.2 GB with
+/// 10^5 h, against 0.6 s and 0.07 s now that boxes wait unplanned while the node is closed.
+#[test]
+fn overlapping_closures_do_not_replan_the_queue() {
+    let base = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc-station.toml"),
+    )
+    .unwrap();
+    for hours in ["100", "100000"] {
+        let text = format!(
+            "{base}\n[[disruptions]]\nid = \"c\"\nsubject = \"nodes.station\"\nevents_per_year = 365\nduration_hours = {{ constant = {hours} }}\n"
+        );
+        let loaded = scenario::load_str(&text, Path::new("closures.toml")).unwrap();
+        let model = Model::build(&loaded.file).unwrap();
+        let started = std::time::Instant::now();
+        let r = model.try_run(0).unwrap();
+        assert!(r.conservation.holds(), "{hours} h");
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "closures of {hours} h took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
 // ---- faults while writing -------------------------------------------------------------
 
 /// A results folder that cannot be created because a file stands where a folder should
