@@ -195,6 +195,33 @@ fn a_route_longer_than_a_leg_counter_is_refused() {
     assert!(f.is_empty(), "{}", f.join("\n"));
 }
 
+/// `timetable_hours = 0.1` (the floor) on 500 rail links over 100 years: each field is
+/// allowed, but together they are 4.4×10^9 departure slots, each an event, and a
+/// replication ran for minutes. The total is refused up front, at the first link with the
+/// most slots.
+#[test]
+fn timetable_slots_beyond_the_limit_are_refused() {
+    let mut t = String::from(
+        "[run]\nname = \"slots\"\nfirst_year = 2000\nlast_year = 2099\nreplications = 1\n\n[[nodes]]\nid = \"a\"\n",
+    );
+    let mut line = 0;
+    for i in 0..500 {
+        t.push_str(&format!(
+            "\n[[nodes]]\nid = \"b{i}\"\n\n[[links]]\nid = \"l{i}\"\nfrom = \"a\"\nto = \"b{i}\"\nmode = \"rail\"\n"
+        ));
+        if i == 0 {
+            line = t.lines().count() + 1;
+        }
+        t.push_str("rail = { train_capacity_teu = 50, extra_hours = { constant = 1 }, timetable_hours = 0.1 }\n");
+    }
+    t.push_str("\n[[routes]]\nid = \"main\"\nnodes = [\"a\", \"b0\"]\n\n[[flows]]\nid = \"f\"\nroutes = [{ route = \"main\", share = 1.0 }]\nteu_per_year = { \"2000\" = 1000 }\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("slots.toml");
+    fs::write(&path, t).unwrap();
+    let f = assert_refused(&path, line, "departure slots per replication");
+    assert!(f.is_empty(), "{}", f.join("\n"));
+}
+
 #[test]
 fn missing_file_and_folder_are_bad_input() {
     let tmp = tempfile::tempdir().unwrap();

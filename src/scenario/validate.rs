@@ -64,6 +64,12 @@ pub const MAX_ROUTE_NODES: usize = 256;
 /// minutes; it is about 15 times the largest bundled scenario (ebrd-2040, some 14 million
 /// TEU over 2025-2040).
 pub const MAX_TEU_PER_REPLICATION: f64 = 2e8;
+/// Most rail timetable slots one replication may have, over all links (warm-up included).
+/// Every slot is an event whether a train leaves or not, about 0.1 µs each, so this keeps
+/// a replication to about ten seconds of slots; `timetable_hours = 0.1` on 500 links over
+/// 100 years would be 4.4×10^9 slots, some seven minutes per replication. The bundled
+/// scenarios have at most a few tens of thousands.
+pub const MAX_TIMETABLE_SLOTS_PER_REPLICATION: f64 = 1e8;
 /// Most random storm closures per year on a sea link (as for disruptions): one a day.
 pub const MAX_EVENTS_PER_YEAR: f64 = 365.0;
 
@@ -89,6 +95,7 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.flows();
     v.total_demand();
     v.timeline();
+    v.timetable_slots();
     v.disruptions();
     v.targets();
     v.issues
@@ -1035,6 +1042,58 @@ impl<'a> Validator<'a> {
                     r.last_year
                 ),
                 Some("check teu_per_year for an extra zero, or shorten the horizon".into()),
+            );
+        }
+    }
+
+    /// The rail timetables' slots per replication, each link counted at the shortest
+    /// interval it ever has (its own or one set by the timeline), over the whole horizon.
+    fn timetable_slots(&mut self) {
+        let r = &self.s.run;
+        let horizon_ok = YEAR_RANGE.contains(&r.first_year)
+            && YEAR_RANGE.contains(&r.last_year)
+            && r.first_year <= r.last_year
+            && r.last_year - r.first_year < MAX_HORIZON_YEARS;
+        if !(horizon_ok && r.warmup_days.is_finite() && r.warmup_days >= 0.0) {
+            return;
+        }
+        let years = f64::from(r.last_year - r.first_year + 1) + r.warmup_days / 365.0;
+        let mut total = 0.0;
+        let mut largest: Option<(f64, String)> = None;
+        for (l, p) in self.s.links.iter().zip(self.link_paths.clone()) {
+            let mut shortest = l.rail.as_ref().and_then(|rl| rl.timetable_hours);
+            let mut at = format!("{p}.rail.timetable_hours");
+            for (c, cp) in self.s.timeline.iter().zip(self.change_paths.clone()) {
+                for (path, value) in &c.set {
+                    if let Ok(ParamPath::Rail {
+                        link,
+                        param: RailParam::TimetableHours,
+                    }) = ParamPath::parse(path)
+                    {
+                        if link == l.id && shortest.is_none_or(|t| *value < t) {
+                            shortest = Some(*value);
+                            at = format!("{cp}.set.{path}");
+                        }
+                    }
+                }
+            }
+            let Some(t) = shortest.filter(|t| t.is_finite() && *t >= MIN_TIMETABLE_HOURS) else {
+                continue;
+            };
+            let slots = 8760.0 / t * years;
+            total += slots;
+            if largest.as_ref().is_none_or(|(s, _)| slots > *s) {
+                largest = Some((slots, at));
+            }
+        }
+        if total > MAX_TIMETABLE_SLOTS_PER_REPLICATION {
+            let (most, path) = largest.unwrap_or((total, "links".to_string()));
+            self.issue(
+                path,
+                format!(
+                    "the rail timetables give {total:.3e} departure slots per replication ({years:.1} years, warm-up included), more than the limit of {MAX_TIMETABLE_SLOTS_PER_REPLICATION:.0e} (guard rail: every slot is an event whether a train leaves or not, so a replication would run for minutes); this link has the most, {most:.3e}"
+                ),
+                Some("use longer timetable_hours (24 for a daily train), or omit it for trains that leave when full".into()),
             );
         }
     }
