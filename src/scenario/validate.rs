@@ -1169,6 +1169,31 @@ impl<'a> Validator<'a> {
                 }
                 // Values `check` accepts but that the model could not act on.
                 match parsed {
+                    // `cranes = 0` has one meaning: the node has no handling step (a border,
+                    // a gateway). Whether a node has one is fixed by [[nodes]]; the timeline
+                    // only changes how many cranes a handling node has. The model used to
+                    // ignore cranes set on a node without a handling step, and to stop a
+                    // handling node for good when its cranes were set to 0.
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::Cranes,
+                    }) if self.s.nodes.iter().any(|n| n.id == node && n.cranes == 0) => {
+                        self.issue(
+                            sp,
+                            format!("node `{node}` has no handling step (cranes = 0), and a change cannot add one: cranes = 0 means no handling step, not a stopped terminal"),
+                            Some(format!("give nodes.{node} cranes and handling_minutes from the start, and let the timeline change their number")),
+                        );
+                    }
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::Cranes,
+                    }) if *value == 0.0 => {
+                        self.issue(
+                            sp,
+                            format!("a change cannot set the cranes of node `{node}` to 0: cranes = 0 means no handling step, and a node's handling step is fixed by [[nodes]]"),
+                            Some(format!("to stop handling at `{node}` for a time, add a [[disruptions]] closure with subject = \"nodes.{node}\", a start and duration_hours; to cut capacity, set 1 or more cranes")),
+                        );
+                    }
                     Ok(ParamPath::Node {
                         node,
                         param: NodeParam::Cranes,
