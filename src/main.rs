@@ -517,12 +517,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // Held until the charts and report are written: no run may change the folder
             // meanwhile, and only files corridor wrote are replaced.
             let _open = corridor::output::files::OutDir::open(&dir)?;
-            // A folder a run wrote (it has batch.json) must hold a complete summary set; a
-            // folder of tables made by other means is drawn as it is.
-            if dir.join(batch::MANIFEST).exists() {
-                corridor::output::check_summary_set(&dir)
-                    .map_err(|e| Failure::Input(format!("error: {e}")))?;
-            }
             let summary = dir.join(corridor::output::SUMMARY_CSV);
             if !summary.is_file() {
                 return Err(Failure::Input(format!(
@@ -530,6 +524,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     dir.display(),
                     corridor::output::SUMMARY_CSV
                 )));
+            }
+            // A folder a run wrote (it has batch.json) must hold a complete summary set; a
+            // folder of tables made by other means is drawn as it is.
+            if dir.join(batch::MANIFEST).exists() {
+                corridor::output::check_summary_set(&dir)
+                    .map_err(|e| Failure::Input(format!("error: {e}")))?;
             }
             let opts = plots::PlotOptions {
                 map_year,
