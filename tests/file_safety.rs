@@ -417,13 +417,11 @@ fn stale_temporaries_are_cleaned_and_a_half_summary_set_is_not_complete() {
         fs::write(p, "partial").unwrap();
     }
     fs::remove_file(out.join("summary.json")).unwrap();
-    fs::remove_file(out.join("files.json")).unwrap();
+    // (Absent before the marker existed, when this folder counted as complete.)
+    let _ = fs::remove_file(out.join("files.json"));
     let o = run(&["plot", s(&out)]);
     assert_exit(&o, 2);
     assert!(text(&o.stderr).contains("--resume"), "{}", text(&o.stderr));
-    for p in &stale {
-        assert!(!p.exists() || p.starts_with(&out), "");
-    }
     // The next run (here --force) cleans every temporary and rewrites a complete set.
     assert_exit(&quick(&out, &["--force"]), 0);
     for p in &stale {
