@@ -338,6 +338,26 @@ fn limits_are_refused_up_front_and_quickly() {
         !tmp.path().join("j").exists(),
         "refused input created a folder"
     );
+    let o = corridor()
+        .args([
+            "run",
+            "scenarios/mmc-station.toml",
+            "--reps",
+            "1",
+            "-q",
+            "--no-plots",
+        ])
+        .args(["--out", s(&tmp.path().join("r"))])
+        .env("RAYON_NUM_THREADS", "1000000000")
+        .output()
+        .unwrap();
+    assert_exit(&o, 2);
+    assert!(
+        text(&o.stderr).contains("RAYON_NUM_THREADS"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!tmp.path().join("r").exists());
     let o = run(&[
         "sweep",
         "scenarios/mmc-station.toml",

@@ -50,8 +50,20 @@ pub fn max_jobs_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()) * JOBS_PER_CORE
 }
 
-/// Refuses more worker threads than `max_jobs_threads`.
+/// Refuses more worker threads than `max_jobs_threads`; 0 (rayon's default) is checked
+/// through `RAYON_NUM_THREADS`, which that default reads.
 pub fn check_jobs_threads(threads: usize) -> Result<(), BatchError> {
+    if threads == 0 {
+        if let Some(n) = std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+        {
+            return check_jobs_threads(n)
+                .map_err(|e| BatchError::InvalidOptions(format!("RAYON_NUM_THREADS={n}: {e}")));
+        }
+        return Ok(());
+    }
     let max_threads = max_jobs_threads();
     if threads > max_threads {
         return Err(BatchError::InvalidOptions(format!(
