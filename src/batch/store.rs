@@ -20,7 +20,8 @@ use crate::output::{self, OutputError};
 use crate::scenario::schema::{TargetDirection, TargetSpec};
 
 pub const MANIFEST: &str = "batch.json";
-pub const REPLICATIONS_DIR: &str = ".replications";
+/// Corridor's by name: the ledger of `output::files` does not track the files under it.
+pub const REPLICATIONS_DIR: &str = crate::output::files::REPLICATIONS_DIR;
 const REP_FORMAT: &str = "corridor-replication/1";
 const MANIFEST_FORMAT: &str = "corridor-batch/1";
 
