@@ -20,8 +20,7 @@ use crate::output::{self, OutputError};
 use crate::scenario::schema::{TargetDirection, TargetSpec};
 
 pub const MANIFEST: &str = "batch.json";
-/// Corridor's by name: the ledger of `output::files` does not track the files under it.
-pub const REPLICATIONS_DIR: &str = crate::output::files::REPLICATIONS_DIR;
+pub const REPLICATIONS_DIR: &str = ".replications";
 const REP_FORMAT: &str = "corridor-replication/1";
 const MANIFEST_FORMAT: &str = "corridor-batch/1";
 
@@ -428,5 +427,7 @@ mod tests {
         let d = scenario_dir_name(&long);
         assert!(d.len() <= MAX_DIR_NAME_BYTES, "{d}");
         assert_ne!(d, scenario_dir_name(&"x".repeat(301)));
+        // The output folder's ledger leaves this folder alone by this name.
+        assert_eq!(REPLICATIONS_DIR, crate::output::files::REPLICATIONS_DIR);
     }
 }
