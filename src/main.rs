@@ -109,10 +109,10 @@ struct RunOpts {
     /// Replications (default: the scenario's `run.replications`).
     #[arg(long, value_name = "N")]
     reps: Option<u64>,
-    /// Master seed (default: the scenario's `run.seed`).
-    #[arg(long, value_name = "S")]
+    /// Master seed, 0 to 2^63-1 like a scenario's `run.seed` (default: the scenario's).
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
-    /// Worker threads (default: all cores). Results are identical for any value.
+    /// Worker threads (default: all cores; at most 4 per core). Results are identical for any value.
     #[arg(long, short = 'j', value_name = "J", default_value_t = 0)]
     jobs: usize,
     /// Results folder (default: results/<name>).
@@ -148,17 +148,31 @@ enum Failure {
 
 impl From<batch::BatchError> for Failure {
     fn from(e: batch::BatchError) -> Self {
+        use batch::BatchError as B;
+        use corridor::output::files::OutDirError as O;
         match e {
-            batch::BatchError::OutDirHasResults { .. }
-            | batch::BatchError::ForceAndResume
-            | batch::BatchError::DuplicateScenario(_)
-            | batch::BatchError::InvalidOptions(_)
-            | batch::BatchError::Shard(_) => Failure::Input(format!("error: {e}")),
-            batch::BatchError::Interrupted { .. } => {
-                Failure::Interrupted(format!("interrupted: {e}"))
-            }
+            B::OutDirHasResults { .. }
+            | B::ForceAndResume
+            | B::DuplicateScenario(_)
+            | B::InvalidOptions(_)
+            | B::ResumeMismatch { .. }
+            | B::Merge(_)
+            | B::MissingReplications(_)
+            | B::OutDir(O::Busy { .. } | O::NotAFolder { .. } | O::DanglingLink { .. })
+            | B::OutDir(O::NotOurs { .. })
+            | B::Shard(_) => Failure::Input(format!("error: {e}")),
+            B::Interrupted { .. } => Failure::Interrupted(format!(
+                "stopped by {}: {e}",
+                batch::interrupt::received().unwrap_or("request")
+            )),
             other => Failure::Run(format!("error: {other}")),
         }
+    }
+}
+
+impl From<corridor::output::files::OutDirError> for Failure {
+    fn from(e: corridor::output::files::OutDirError) -> Self {
+        Failure::from(batch::BatchError::OutDir(e))
     }
 }
 
@@ -249,13 +263,19 @@ fn execute(
     out: PathBuf,
     sweep: Vec<Vec<(String, f64)>>,
 ) -> Result<BatchResult, Failure> {
+    let shard = shard(opts)?;
+    batch::check_jobs_threads(opts.jobs)?;
+    // Locked from here to the last chart: another run into this folder is refused, and
+    // every file written into it is recorded in its ledger.
+    let opened = corridor::output::files::OutDir::open(&out)?;
     let batch_opts = BatchOptions {
         jobs_threads: opts.jobs,
         out_dir: Some(out.clone()),
         resume: opts.resume,
         force: opts.force,
-        shard: shard(opts)?,
+        shard,
         sweep,
+        opened: Some(opened),
     };
     let bar = progress_bar(opts.quiet);
     let on_progress = |e: ProgressEvent| match e {
@@ -266,9 +286,13 @@ fn execute(
             replication,
             reason,
             ..
-        } => bar.println(format!(
-            "note: replication {replication} of {scenario} is run again ({reason})"
-        )),
+        } => {
+            // Printed whatever stderr is (a log file, a pipe) and even with --quiet: it says
+            // that a persisted result was not used.
+            let note =
+                format!("note: replication {replication} of {scenario} is run again ({reason})");
+            bar.suspend(|| eprintln!("{note}"));
+        }
         _ => {}
     };
     let result = batch::run_batch(&jobs, &batch_opts, &on_progress);
@@ -306,8 +330,13 @@ fn execute(
     Ok(result)
 }
 
+/// `results/<name>`, always one plain folder directly under `results/`: characters other
+/// than letters, digits, `-`, `_` and `.` become `_`, a leading `.` becomes `_` (so `.`
+/// and `..` cannot name the current or parent folder), and a name too long for a file
+/// system keeps a readable prefix and a hash of the whole.
 fn default_out(name: &str) -> PathBuf {
-    let safe: String = name
+    const MAX_BYTES: usize = 100;
+    let mut safe: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
@@ -317,6 +346,14 @@ fn default_out(name: &str) -> PathBuf {
             }
         })
         .collect();
+    if safe.is_empty() || safe.starts_with('.') {
+        safe.insert(0, '_');
+    }
+    if safe.len() > MAX_BYTES {
+        safe.truncate(MAX_BYTES - 17);
+        let h = corridor::engine::rng::SourceId::from_name(name).0;
+        safe.push_str(&format!("-{h:016x}"));
+    }
     PathBuf::from("results").join(safe)
 }
 
@@ -436,7 +473,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             force,
             no_plots,
         } => {
-            let result = batch::merge(&dirs, &out, &MergeOptions { force })?;
+            let opened = corridor::output::files::OutDir::open(&out)?;
+            let result = batch::merge(
+                &dirs,
+                &out,
+                &MergeOptions {
+                    force,
+                    opened: Some(Arc::clone(&opened)),
+                },
+            )?;
             // The network tables are the same in every shard folder: take the first's.
             for f in [network::NODES_CSV, network::LINKS_CSV] {
                 if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
@@ -463,6 +508,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             csv,
         } => warmup(&scenario, reps, bin_days, window, csv.as_deref())?,
         Command::Plot { dir, map_year } => {
+            if !dir.is_dir() {
+                return Err(Failure::Input(format!(
+                    "error: {} is not a folder",
+                    dir.display()
+                )));
+            }
+            // Held until the charts and report are written: no run may change the folder
+            // meanwhile, and only files corridor wrote are replaced.
+            let _open = corridor::output::files::OutDir::open(&dir)?;
             let summary = dir.join(corridor::output::SUMMARY_CSV);
             if !summary.is_file() {
                 return Err(Failure::Input(format!(
@@ -470,6 +524,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     dir.display(),
                     corridor::output::SUMMARY_CSV
                 )));
+            }
+            // A folder a run wrote (it has batch.json) must hold a complete summary set; a
+            // folder of tables made by other means is drawn as it is.
+            if dir.join(batch::MANIFEST).exists() {
+                corridor::output::check_summary_set(&dir)
+                    .map_err(|e| Failure::Input(format!("error: {e}")))?;
             }
             let opts = plots::PlotOptions {
                 map_year,
@@ -604,9 +664,18 @@ fn print_comparison(result: &BatchResult) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Ctrl-C stops starting replications and keeps the finished ones; a second Ctrl-C
-    // exits at once.
-    let _ = batch::interrupt::install_sigint_handler();
+    // Ctrl-C or SIGTERM during a batch stops starting replications and keeps the finished
+    // ones; a second signal exits at once. Other commands keep the signals' default effect
+    // (they write atomically, so being killed loses nothing but their own work).
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Batch { .. }
+            | Command::Compare { .. }
+            | Command::Sweep { .. }
+    ) {
+        let _ = batch::interrupt::install_signal_handlers();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(msg)) => {
@@ -619,7 +688,7 @@ fn main() -> ExitCode {
         }
         Err(Failure::Interrupted(msg)) => {
             eprintln!("{msg}");
-            ExitCode::from(batch::interrupt::EXIT_INTERRUPTED)
+            ExitCode::from(batch::interrupt::exit_code())
         }
     }
 }

@@ -168,15 +168,17 @@ fn opts(dir: &Path, threads: usize) -> BatchOptions {
 
 fn quiet(_: ProgressEvent) {}
 
-/// Every file under `dir` (relative path → bytes), except the one documented as
-/// non-deterministic.
+/// Every file under `dir` (relative path → bytes), except those documented as
+/// non-deterministic: `provenance.json` and the ledger, which holds its hash.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     fn walk(root: &Path, d: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
         for e in fs::read_dir(d).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 walk(root, &p, out);
-            } else if p.file_name().unwrap() != "provenance.json" {
+            } else if p.file_name().unwrap() != "provenance.json"
+                && p.file_name().unwrap() != corridor::output::files::LEDGER_FILE
+            {
                 out.insert(
                     p.strip_prefix(root).unwrap().to_path_buf(),
                     fs::read(&p).unwrap(),
@@ -329,7 +331,15 @@ fn three_shards_merged_equal_one_run() {
     assert!(batch::merge(&shard_dirs, &shard_dirs[0], &MergeOptions::default()).is_err());
     let e = batch::merge(&shard_dirs, &merged, &MergeOptions::default()).unwrap_err();
     assert!(matches!(e, BatchError::OutDirHasResults { .. }));
-    batch::merge(&shard_dirs, &merged, &MergeOptions { force: true }).unwrap();
+    batch::merge(
+        &shard_dirs,
+        &merged,
+        &MergeOptions {
+            force: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_same_tree(&full, &merged);
 }
 
@@ -425,12 +435,9 @@ fn corrupt_replication_is_rerun() {
     let bytes = fs::read(&bad).unwrap();
     fs::write(&bad, &bytes[..bytes.len() / 3]).unwrap(); // a torn write
     fs::write(rep_file(&dir, "base", 1), b"").unwrap(); // an empty file
-    // A stray temp file from a killed writer is ignored.
-    fs::write(
-        dir.join(".replications/base/.rep-000003.json.tmp-1-1"),
-        b"{",
-    )
-    .unwrap();
+    // A stray temp file from a killed writer is deleted by the next run.
+    let stray = dir.join(".replications/base/.rep-000003.json.tmp-1-1");
+    fs::write(&stray, b"{").unwrap();
 
     let events = Mutex::new(Vec::new());
     let record = |e: ProgressEvent| events.lock().unwrap().push(e);
@@ -465,25 +472,47 @@ fn corrupt_replication_is_rerun() {
             .count(),
         10
     );
-    fs::remove_file(dir.join(".replications/base/.rep-000003.json.tmp-1-1")).unwrap();
+    assert!(!stray.exists(), "the stale temporary file was left");
     assert_same_tree(&full, &dir);
 }
 
+/// `--resume` continues the run a folder holds and nothing else: an edited scenario, another
+/// seed or another replication count is refused (saying what differs), and the folder is
+/// left as it was. Before issue 16 the edited scenario silently re-ran everything and a
+/// mistaken `--seed` overwrote a finished folder.
 #[test]
-fn changed_scenario_hash_reruns_everything_on_resume() {
+fn resume_of_another_run_is_refused_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dir");
     batch::run_batch(&[job("base", 0.0, false, 3)], &opts(&dir, 1), &quiet).unwrap();
-    let changed = Job {
-        scenario_hash: "hash-edited".into(),
-        ..job("base", 0.0, false, 3)
-    };
+    let before = tree(&dir);
     let o = BatchOptions {
         resume: true,
         ..opts(&dir, 1)
     };
-    let r = batch::run_batch(&[changed], &o, &quiet).unwrap();
-    assert_eq!((r.replications_run, r.replications_discarded), (3, 3));
+    let edited = Job {
+        scenario_hash: "hash-edited".into(),
+        ..job("base", 0.0, false, 3)
+    };
+    let reseeded = Job {
+        seed: 5,
+        ..job("base", 0.0, false, 3)
+    };
+    for (j, what) in [
+        (edited, "was edited"),
+        (reseeded, "seed"),
+        (job("base", 0.0, false, 4), "replications"),
+        (job("other", 0.0, false, 3), "scenarios"),
+    ] {
+        let e = batch::run_batch(&[j], &o, &quiet).unwrap_err();
+        assert!(matches!(e, BatchError::ResumeMismatch { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains(what) && msg.contains("--force"), "{msg}");
+        assert!(before == tree(&dir), "a refused resume changed the folder");
+    }
+    // The same run resumes (nothing left to do).
+    let r = batch::run_batch(&[job("base", 0.0, false, 3)], &o, &quiet).unwrap();
+    assert_eq!((r.replications_run, r.replications_resumed), (0, 3));
 }
 
 #[test]

@@ -88,13 +88,17 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// Asserts that two results folders hold the same files with the same bytes, leaving out
-/// `provenance.json` (wall-clock time, threads: documented as the one non-deterministic
-/// file) and whatever `skip` names.
+/// `provenance.json` (wall-clock time, threads: documented as non-deterministic), the
+/// ledger `.corridor-files.log` (it holds provenance.json's hash) and whatever `skip` names.
 #[track_caller]
 fn assert_same_folders(a: &Path, b: &Path, skip: &dyn Fn(&Path) -> bool) {
     let keep = |t: BTreeMap<PathBuf, Vec<u8>>| -> BTreeMap<PathBuf, Vec<u8>> {
         t.into_iter()
-            .filter(|(p, _)| p != Path::new("provenance.json") && !skip(p))
+            .filter(|(p, _)| {
+                p != Path::new("provenance.json")
+                    && p != Path::new(corridor::output::files::LEDGER_FILE)
+                    && !skip(p)
+            })
             .collect()
     };
     let (ta, tb) = (keep(tree(a)), keep(tree(b)));

@@ -60,9 +60,17 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
                 walk(root, &p, out);
             } else {
                 let rel = p.strip_prefix(root).unwrap().to_path_buf();
-                // Provenance (and the report quoting it) records how the run went.
+                // Provenance (and the report quoting it, and the ledger holding their
+                // hashes) records how the run went.
                 let name = rel.to_string_lossy();
-                if !["provenance.json", "report.md", "report.html"].contains(&name.as_ref()) {
+                if ![
+                    "provenance.json",
+                    "report.md",
+                    "report.html",
+                    ".corridor-files.log",
+                ]
+                .contains(&name.as_ref())
+                {
                     out.push((rel, fs::read(&p).unwrap()));
                 }
             }

@@ -83,11 +83,13 @@ fn generate(dice: &[u32]) -> Generated {
         d.pick(61)
     );
     let mut yard: Vec<Option<f64>> = Vec::new();
+    let mut cranes_of: Vec<u32> = Vec::new();
     for i in 0..n {
         let _ = writeln!(t, "[[nodes]]\nid = \"n{i}\"");
         let cranes = d.pick(4);
+        cranes_of.push(cranes);
         let _ = writeln!(t, "cranes = {cranes}");
-        // Every node has a handling time, so that a timeline change may add cranes.
+        // Every node has a handling time, so that a node without cranes is valid either way.
         // Now and then handling long enough that a cut of cranes catches boxes mid-way.
         let hi = if d.chance(20) { 3000.0 } else { 30.0 };
         let _ = writeln!(t, "handling_minutes = {}", duration(&mut d, hi));
@@ -254,10 +256,16 @@ fn generate(dice: &[u32]) -> Generated {
             1 + d.pick(28)
         );
         let (path, value) = match d.pick(7) {
-            0 => (
-                format!("nodes.n{}.cranes", d.pick(n as u32)),
-                f64::from(d.pick(6)),
-            ),
+            // The timeline changes the number of cranes of a node that handles (1 to 5);
+            // whether a node handles at all is fixed by [[nodes]] (issue 16).
+            0 => {
+                let k = d.pick(n as u32);
+                if cranes_of[k as usize] == 0 {
+                    (format!("nodes.n{k}.handling_scale"), d.range(0.2, 3.0))
+                } else {
+                    (format!("nodes.n{k}.cranes"), f64::from(1 + d.pick(5)))
+                }
+            }
             1 => {
                 let k = d.pick(n as u32) as usize;
                 let v = d.range(20.0, 2000.0).round();
@@ -449,14 +457,15 @@ fn rail_utilization_counts_only_departures_under_a_path_limit() {
 }
 
 /// Cranes cut while boxes are in handling keep working until the boxes are done; their
-/// time used to count as busy but not as offered (utilization 1.009 in this case).
+/// time used to count as busy but not as offered (utilization 1.009 in this case, with a
+/// cut to 0 cranes; a change may no longer set 0, so the cut is to 1 of 50).
 #[test]
 fn crane_utilization_stays_a_share_after_a_cut_under_way() {
     let toml = two_nodes(
         "cranes = 50\nhandling_minutes = { constant = 20000 }",
         "",
         20000,
-        "[[timeline]]\nid = \"cut\"\ndate = 2025-12-25\nset = { \"nodes.a.cranes\" = 0 }\n",
+        "[[timeline]]\nid = \"cut\"\ndate = 2025-12-25\nset = { \"nodes.a.cranes\" = 1 }\n",
     );
     let u = value(&toml, "utilization", "a");
     assert!((0.9..=1.0).contains(&u), "{u}");

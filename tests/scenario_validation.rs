@@ -1050,10 +1050,28 @@ fn timeline_disruption_target_rules() {
         "",
     );
     let d = load_text(&t);
+    // `alat` has no handling step (cranes = 0): a change cannot give it one (issue 16:
+    // the model silently ignored such a change).
     assert!(
         at(&d, "timeline.aktau-cranes.set.nodes.alat.cranes")
             .message
-            .contains("no handling_minutes")
+            .contains("no handling step")
+    );
+    // And a change cannot set a handling node's cranes to 0 (the model stopped it for good).
+    let t0 = replace(
+        VALID,
+        "set = { \"nodes.aktau.cranes\" = 5 }",
+        "set = { \"nodes.aktau.cranes\" = 0 }",
+    );
+    let d0 = load_text(&t0);
+    let e = at(&d0, "timeline.aktau-cranes.set.nodes.aktau.cranes");
+    assert!(e.message.contains("cannot set the cranes"), "{}", e.message);
+    assert!(
+        e.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("[[disruptions]]")),
+        "{:?}",
+        e.hint
     );
     assert!(
         at(
@@ -1107,7 +1125,7 @@ fn extends_overrides_by_id_adds_and_removes() {
 remove = ["disruptions.khorgos-closure", "links.aktau-alat.sea.storms"]
 
 [run]
-name = "more cranes"
+name = "more-cranes"
 
 [[nodes]]
 id = "aktau"
@@ -1145,7 +1163,7 @@ count = 1
         Err(e) => panic!("{e}"),
     };
     let f = &s.file;
-    assert_eq!(f.run.name, "more cranes");
+    assert_eq!(f.run.name, "more-cranes");
     assert_eq!(f.run.first_year, 2025, "inherited");
     let aktau = f.nodes.iter().find(|n| n.id == "aktau").unwrap();
     assert_eq!(aktau.cranes, 6, "overridden");

@@ -27,14 +27,52 @@ use rayon::prelude::*;
 
 use crate::analysis::{self, Comparison, SummaryRow, TargetRow};
 use crate::model::results::RunResult;
+use crate::output::files::{OutDir, OutDirError};
 use crate::output::{self, OutputError, json::ProvenanceScenario};
 use crate::scenario::schema::TargetSpec;
 
 pub use shard::{SHARD_COUNT_VAR, SHARD_VAR, Shard, ShardError};
 pub use store::{MANIFEST, REPLICATIONS_DIR, scenario_dir_name};
 pub use sweep::{
-    MAX_RANGE_VALUES, SweepError, check_axes, grid, parse_set, sweep_name, write_sweep_table,
+    MAX_GRID_POINTS, MAX_RANGE_VALUES, SweepError, check_axes, grid, parse_set, sweep_name,
+    write_sweep_table,
 };
+
+/// Worker threads allowed per core: a little oversubscription is harmless, a billion
+/// threads took minutes to spawn.
+pub const JOBS_PER_CORE: usize = 4;
+
+/// Most replications one batch may hold (over all its scenarios).
+pub const MAX_BATCH_REPLICATIONS: u64 = 1_000_000;
+
+/// The largest `jobs_threads` accepted: `JOBS_PER_CORE` times the cores available.
+pub fn max_jobs_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * JOBS_PER_CORE
+}
+
+/// Refuses more worker threads than `max_jobs_threads`; 0 (rayon's default) is checked
+/// through `RAYON_NUM_THREADS`, which that default reads.
+pub fn check_jobs_threads(threads: usize) -> Result<(), BatchError> {
+    if threads == 0 {
+        if let Some(n) = std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+        {
+            return check_jobs_threads(n)
+                .map_err(|e| BatchError::InvalidOptions(format!("RAYON_NUM_THREADS={n}: {e}")));
+        }
+        return Ok(());
+    }
+    let max_threads = max_jobs_threads();
+    if threads > max_threads {
+        return Err(BatchError::InvalidOptions(format!(
+            "--jobs {threads} is more than {max_threads} ({JOBS_PER_CORE} per core on this machine's {} cores): threads beyond the cores only add memory and switching, and results are the same for any value; use --jobs {max_threads} or less (0: one per core)",
+            max_threads / JOBS_PER_CORE
+        )));
+    }
+    Ok(())
+}
 
 /// A model that can run one replication. Implementations derive every random stream from
 /// their seed and `replication`, so a replication's result does not depend on which
@@ -95,6 +133,10 @@ pub struct BatchOptions {
     /// For a sweep: the grid point of each job, in job order (empty for a plain batch).
     /// Recorded in the manifest, and `sweep.csv` is written instead of `comparison.csv`.
     pub sweep: Vec<Vec<(String, f64)>>,
+    /// `out_dir` already opened (and locked) by the caller, who keeps it open to write
+    /// more files there afterwards (the CLI's charts and report). Without it, the batch
+    /// opens the folder itself and releases the lock when it returns.
+    pub opened: Option<Arc<OutDir>>,
 }
 
 /// Options of `merge`.
@@ -102,6 +144,8 @@ pub struct BatchOptions {
 pub struct MergeOptions {
     /// Delete the results of an earlier run in the output folder first.
     pub force: bool,
+    /// The output folder already opened by the caller; see `BatchOptions::opened`.
+    pub opened: Option<Arc<OutDir>>,
 }
 
 /// What the batch is doing, for a progress bar or a log. Events come from worker threads,
@@ -142,6 +186,16 @@ pub enum BatchError {
     OutDirHasResults { path: PathBuf },
     #[error("--force and --resume exclude each other: --force deletes what --resume would reuse")]
     ForceAndResume,
+    /// The output folder cannot be used: busy (another process holds its lock), not a
+    /// folder, a dangling link, or holding files of ours' names that corridor did not write.
+    #[error(transparent)]
+    OutDir(#[from] OutDirError),
+    /// `--resume` on a folder whose `batch.json` describes another run.
+    #[error(
+        "cannot resume {}: {differences}; --resume only continues the run the folder holds (same scenarios, seeds and replications); use --force to replace its results with a new run",
+        path.display()
+    )]
+    ResumeMismatch { path: PathBuf, differences: String },
     #[error("scenario name `{0}` appears twice in the batch; scenario names must be unique")]
     DuplicateScenario(String),
     #[error("{0}")]
@@ -307,7 +361,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
     }
 }
 
-/// Every name this module writes into an output folder. Only these are ever deleted.
+/// Every name this module writes at the top of an output folder.
 const OWN_FILES: &[&str] = &[
     store::MANIFEST,
     output::REPLICATIONS_CSV,
@@ -316,6 +370,7 @@ const OWN_FILES: &[&str] = &[
     output::COMPARISON_CSV,
     output::SWEEP_CSV,
     output::SUMMARY_JSON,
+    output::SUMMARY_SET_JSON,
     output::PROVENANCE_JSON,
     output::network::NODES_CSV,
     output::network::LINKS_CSV,
@@ -324,7 +379,10 @@ const OWN_FILES: &[&str] = &[
 ];
 
 /// The files derived from the persisted replications, rewritten whenever a run completes.
+/// The summary-set marker goes first, so that a folder is never marked complete while its
+/// summaries are being removed.
 const DERIVED_FILES: &[&str] = &[
+    output::SUMMARY_SET_JSON,
     output::REPLICATIONS_CSV,
     output::SUMMARY_CSV,
     output::TARGETS_CSV,
@@ -336,25 +394,24 @@ const DERIVED_FILES: &[&str] = &[
 ];
 
 /// Removes summaries an earlier run left, so that a folder never holds summaries that
-/// disagree with its replications (e.g. a shard resumed after the scenario changed);
-/// they are rewritten at the end of any run that completes.
-fn remove_derived(dir: &Path) -> Result<(), BatchError> {
-    remove_plots(dir)?;
+/// disagree with its replications (e.g. a shard resumed after the batch was complete);
+/// they are rewritten at the end of any run that completes. Only files the folder's ledger
+/// proves corridor wrote are removed: charts of its own under `plots/` go, a user's file
+/// there stays (and so does the folder).
+fn remove_derived(od: &OutDir) -> Result<(), BatchError> {
     for f in DERIVED_FILES {
-        let p = dir.join(f);
-        if p.exists() {
-            fs::remove_file(&p).map_err(io_err(&p))?;
-        }
+        od.remove_own(f)?;
     }
-    Ok(())
+    remove_own_plots(od)
 }
 
-/// The charts folder is drawn from the summaries, so it goes with them.
-fn remove_plots(dir: &Path) -> Result<(), BatchError> {
-    let plots = dir.join(output::plots::PLOTS_DIR);
-    if plots.is_dir() {
-        fs::remove_dir_all(&plots).map_err(io_err(&plots))?;
+fn remove_own_plots(od: &OutDir) -> Result<(), BatchError> {
+    let prefix = format!("{}/", output::plots::PLOTS_DIR);
+    for f in od.owned_under(&prefix) {
+        od.remove_own(&f)?;
     }
+    // Only when empty: anything left in it is not ours.
+    let _ = fs::remove_dir(od.path().join(output::plots::PLOTS_DIR));
     Ok(())
 }
 
@@ -362,38 +419,152 @@ fn has_results(dir: &Path) -> bool {
     dir.join(store::REPLICATIONS_DIR).exists() || OWN_FILES.iter().any(|f| dir.join(f).exists())
 }
 
-fn clear_results(dir: &Path) -> Result<(), BatchError> {
-    let reps = dir.join(store::REPLICATIONS_DIR);
-    if reps.exists() {
-        fs::remove_dir_all(&reps).map_err(io_err(&reps))?;
-    }
-    for f in OWN_FILES {
-        let p = dir.join(f);
-        if p.exists() {
-            fs::remove_file(&p).map_err(io_err(&p))?;
-        }
-    }
-    remove_plots(dir)
+/// True for the name of a persisted replication, `rep-NNNNNN.json`.
+fn is_rep_file_name(name: &str) -> bool {
+    name.strip_prefix("rep-")
+        .and_then(|r| r.strip_suffix(".json"))
+        .is_some_and(|d| d.len() >= 6 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Creates the output folder, refusing to mix with an earlier run's results unless told.
-fn prepare_out_dir(dir: &Path, force: bool, resume: bool) -> Result<(), BatchError> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(BatchError::Io {
-            path: dir.to_path_buf(),
-            source: io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a folder"),
-        });
+/// `--force`: deletes every file of an earlier run (those the ledger proves ours, and the
+/// persisted replications by name), then the folders left empty. Anything else stays.
+fn clear_results(od: &OutDir) -> Result<(), BatchError> {
+    let reps = od.path().join(store::REPLICATIONS_DIR);
+    if let Ok(entries) = fs::read_dir(&reps) {
+        for e in entries.flatten() {
+            let d = e.path();
+            if !e.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            for f in fs::read_dir(&d).map_err(io_err(&d))?.flatten() {
+                let is_file = f.file_type().is_ok_and(|t| t.is_file());
+                if is_file && f.file_name().to_str().is_some_and(is_rep_file_name) {
+                    let p = f.path();
+                    fs::remove_file(&p).map_err(io_err(&p))?;
+                }
+            }
+            let _ = fs::remove_dir(&d);
+        }
+        let _ = fs::remove_dir(&reps);
+    }
+    for f in OWN_FILES {
+        od.remove_own(f)?;
+    }
+    for f in od.owned_under("") {
+        od.remove_own(&f)?;
+    }
+    remove_own_plots(od)
+}
+
+/// What differs between the run a folder holds and the one asked for, or `None`.
+fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Option<String> {
+    let mut diffs = Vec::new();
+    if old.program_version != new.program_version {
+        diffs.push(format!(
+            "the folder was made by corridor {}, this is corridor {}",
+            old.program_version, new.program_version
+        ));
+    }
+    let names = |m: &store::Manifest| {
+        m.jobs
+            .iter()
+            .map(|j| j.scenario.clone())
+            .collect::<Vec<_>>()
+    };
+    if names(old) != names(new) {
+        let show = |v: Vec<String>| {
+            let n = v.len();
+            let mut s: Vec<String> = v.into_iter().take(5).map(|x| format!("`{x}`")).collect();
+            if n > 5 {
+                s.push(format!("and {} more", n - 5));
+            }
+            s.join(", ")
+        };
+        diffs.push(format!(
+            "the folder holds scenarios {}, this run has {}",
+            show(names(old)),
+            show(names(new))
+        ));
+    } else {
+        for (o, n) in old.jobs.iter().zip(&new.jobs) {
+            let s = &n.scenario;
+            if o.scenario_hash != n.scenario_hash {
+                diffs.push(format!(
+                    "scenario `{s}` was edited (hash {} in the folder, {} now)",
+                    o.scenario_hash, n.scenario_hash
+                ));
+            }
+            if o.seed != n.seed {
+                diffs.push(format!(
+                    "scenario `{s}` has seed {} in the folder, {} now",
+                    o.seed, n.seed
+                ));
+            }
+            if o.replications != n.replications {
+                diffs.push(format!(
+                    "scenario `{s}` has {} replications in the folder, {} now",
+                    o.replications, n.replications
+                ));
+            }
+            if o.targets != n.targets {
+                diffs.push(format!("scenario `{s}` has other targets"));
+            }
+            if o.sweep != n.sweep {
+                diffs.push(format!("scenario `{s}` has other sweep values"));
+            }
+        }
+    }
+    if diffs.is_empty() {
+        return None;
+    }
+    let n = diffs.len();
+    if n > 5 {
+        diffs.truncate(5);
+        diffs.push(format!("{} more differences", n - 5));
+    }
+    Some(diffs.join("; "))
+}
+
+/// Opens (and locks) the output folder, refusing to mix with an earlier run's results
+/// unless told, and refusing a `--resume` of another run than the folder holds.
+fn prepare_out_dir(
+    dir: &Path,
+    opened: Option<&Arc<OutDir>>,
+    force: bool,
+    resume: bool,
+    manifest: Option<&store::Manifest>,
+) -> Result<Arc<OutDir>, BatchError> {
+    let od = match opened {
+        Some(od) => Arc::clone(od),
+        None => OutDir::open(dir)?,
+    };
+    // Files with our names that we cannot prove are ours are a user's: never replaced,
+    // whatever the options.
+    let foreign = od.foreign(OWN_FILES);
+    if !foreign.is_empty() {
+        return Err(OutDirError::NotOurs { paths: foreign }.into());
     }
     if has_results(dir) {
         if force {
-            clear_results(dir)?;
+            clear_results(&od)?;
         } else if !resume {
             return Err(BatchError::OutDirHasResults {
                 path: dir.to_path_buf(),
             });
+        } else if let (Some(new), true) = (manifest, dir.join(store::MANIFEST).exists()) {
+            let old = store::read_manifest(dir).map_err(|why| BatchError::ResumeMismatch {
+                path: dir.to_path_buf(),
+                differences: why,
+            })?;
+            if let Some(differences) = manifest_differences(&old, new) {
+                return Err(BatchError::ResumeMismatch {
+                    path: dir.to_path_buf(),
+                    differences,
+                });
+            }
         }
     }
-    fs::create_dir_all(dir).map_err(io_err(dir))
+    Ok(od)
 }
 
 fn check_unique(names: impl Iterator<Item = String>) -> Result<(), BatchError> {
@@ -451,6 +622,16 @@ pub fn run_batch_with_cancel(
     if opts.force && opts.resume {
         return Err(BatchError::ForceAndResume);
     }
+    check_jobs_threads(opts.jobs_threads)?;
+    let total: u64 = jobs
+        .iter()
+        .map(|j| j.replications)
+        .fold(0, u64::saturating_add);
+    if total > MAX_BATCH_REPLICATIONS {
+        return Err(BatchError::InvalidOptions(format!(
+            "the batch has {total} replications in all (scenarios × replications); the limit is {MAX_BATCH_REPLICATIONS}: each one is a file under .replications and is held in memory until the summaries are written; run fewer replications or fewer scenarios"
+        )));
+    }
     check_unique(jobs.iter().map(|j| j.scenario.clone()))?;
     if !opts.sweep.is_empty() && opts.sweep.len() != jobs.len() {
         return Err(BatchError::InvalidOptions(format!(
@@ -472,15 +653,22 @@ pub fn run_batch_with_cancel(
         })
         .collect();
     let out = opts.out_dir.as_deref();
+    // Keeps the folder locked until this function returns (the caller may hold it longer).
+    let mut _out_dir = None;
     if let Some(dir) = out {
-        prepare_out_dir(dir, opts.force, opts.resume)?;
-        remove_derived(dir)?;
+        let manifest = store::Manifest::new(metas.iter().map(Meta::to_manifest).collect());
+        let od = prepare_out_dir(
+            dir,
+            opts.opened.as_ref(),
+            opts.force,
+            opts.resume,
+            Some(&manifest),
+        )?;
+        remove_derived(&od)?;
         // The manifest goes first: a shard that crashes half-way must still be mergeable
         // once resumed, and merge needs it to know what a complete batch is.
-        store::write_manifest(
-            dir,
-            &store::Manifest::new(metas.iter().map(Meta::to_manifest).collect()),
-        )?;
+        store::write_manifest(dir, &manifest)?;
+        _out_dir = Some(od);
         for m in &metas {
             let d = store::scenario_dir(dir, &m.scenario);
             fs::create_dir_all(&d).map_err(io_err(&d))?;
@@ -785,6 +973,19 @@ fn write_outputs(
         &scenarios,
         &r.comparisons,
     )?;
+    // Last: the marker that the set is complete, with each file's hash, so that a reader
+    // (or `corridor plot`) can tell a complete set from one a kill left half-written.
+    let listed: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_string();
+            let bytes = fs::read(p).ok()?;
+            Some((name, output::files::sha256_hex(&bytes)))
+        })
+        .collect();
+    let marker = dir.join(output::SUMMARY_SET_JSON);
+    output::write_summary_set(&marker, &listed)?;
+    files.push(marker);
     for f in &files {
         progress(ProgressEvent::Wrote { path: f.clone() });
     }
@@ -818,6 +1019,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path, opts: &MergeOptions) -> Result<BatchR
             "the output folder {} is also an input; merge into a new folder",
             d.display()
         )));
+    }
+    // Held until the merge is done: a shard still running is refused, not read half-way.
+    let mut _input_locks = Vec::new();
+    for d in dirs {
+        _input_locks.push(output::files::lock_for_reading(d)?);
     }
     let mut manifest: Option<store::Manifest> = None;
     for d in dirs {
@@ -908,7 +1114,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, opts: &MergeOptions) -> Result<BatchR
         return Err(BatchError::MissingReplications(missing.join("; ")));
     }
 
-    prepare_out_dir(out, opts.force, false)?;
+    let od = prepare_out_dir(out, opts.opened.as_ref(), opts.force, false, None)?;
+    remove_derived(&od)?;
     store::write_manifest(out, &manifest)?;
     for (m, rs) in metas.iter().zip(&runs) {
         let d = store::scenario_dir(out, &m.scenario);

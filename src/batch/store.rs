@@ -148,12 +148,21 @@ pub fn scenario_dir_name(name: &str) -> String {
     if s.starts_with('.') || s.is_empty() {
         s.insert(0, '_');
     }
-    if s != name {
+    // File systems cap a name at 255 bytes; a long name keeps a readable prefix (the
+    // characters are all ASCII by now) and gets the hash.
+    let long = s.len() > MAX_DIR_NAME_BYTES;
+    if long {
+        s.truncate(MAX_DIR_NAME_BYTES - 17);
+    }
+    if s != name || long {
         let h = crate::engine::rng::SourceId::from_name(name).0;
         s.push_str(&format!("-{h:016x}"));
     }
     s
 }
+
+/// Longest folder name `scenario_dir_name` returns.
+const MAX_DIR_NAME_BYTES: usize = 120;
 
 pub(crate) fn scenario_dir(out: &Path, scenario: &str) -> PathBuf {
     out.join(REPLICATIONS_DIR).join(scenario_dir_name(scenario))
@@ -419,5 +428,11 @@ mod tests {
         assert!(a.starts_with("a_b-") && b.starts_with("a_b-") && a != b);
         assert!(scenario_dir_name("..").starts_with("_.."));
         assert!(!scenario_dir_name("").is_empty());
+        let long = "x".repeat(300);
+        let d = scenario_dir_name(&long);
+        assert!(d.len() <= MAX_DIR_NAME_BYTES, "{d}");
+        assert_ne!(d, scenario_dir_name(&"x".repeat(301)));
+        // The output folder's ledger leaves this folder alone by this name.
+        assert_eq!(REPLICATIONS_DIR, crate::output::files::REPLICATIONS_DIR);
     }
 }

@@ -234,7 +234,11 @@ impl Sim<'_> {
             None => 0,
         };
         self.drop_finished(n);
-        if self.nodes[n].free_at.is_empty() || !self.nodes[n].stalled.is_empty() {
+        // While the node is closed nothing is planned: the box waits unplanned (no calendar
+        // entry) and is planned when the node reopens, so that overlapping closures do not
+        // re-plan an ever longer queue at each start.
+        let closed = self.nodes[n].closed_until > now;
+        if closed || self.nodes[n].free_at.is_empty() || !self.nodes[n].stalled.is_empty() {
             self.nodes[n].stalled.push_back(Stalled {
                 c,
                 admitted: now,
@@ -402,7 +406,6 @@ impl Sim<'_> {
         for f in node.free_at.iter_mut() {
             *f = (*f).max(closed_until);
         }
-        let stalled: Vec<Stalled> = node.stalled.drain(..).collect();
         for p in &unstarted {
             self.cal.cancel(p.key);
             self.containers[p.c as usize].node_wait -= (p.start - p.admitted) + p.dwell;
@@ -411,6 +414,21 @@ impl Sim<'_> {
             self.add_span(n, p.admitted, p.start, -teu, QUEUE_TEU);
             self.add_span(n, p.start, p.done, -1.0, BUSY);
         }
+        if closed_until > now {
+            // Closed: the unplanned boxes wait, in admission order ahead of those already
+            // waiting, until `on_closure_end` plans them all once.
+            let node = &mut self.nodes[n];
+            for p in unstarted.iter().rev() {
+                node.stalled.push_front(Stalled {
+                    c: p.c,
+                    admitted: p.admitted,
+                    service: p.service,
+                    dwell: p.dwell,
+                });
+            }
+            return;
+        }
+        let stalled: Vec<Stalled> = self.nodes[n].stalled.drain(..).collect();
         let again = unstarted
             .iter()
             .map(|p| Stalled {

@@ -160,6 +160,8 @@ impl Sim<'_> {
             Subject::Node(n) => {
                 self.nodes[n].closed -= 1;
                 if self.nodes[n].closed == 0 {
+                    // The boxes that waited unplanned during the closure get their cranes.
+                    self.replan_handling(n);
                     self.serve_berth_queue(n);
                     for i in 0..self.nodes[n].out_links.len() {
                         let l = self.nodes[n].out_links[i] as usize;

@@ -5,10 +5,13 @@
 //! format anything non-deterministically: the same rows always give the same bytes, so
 //! that runs can be compared with `cmp`. Floats are written with Rust's shortest
 //! round-trip `Display` (never exponent notation, never locale-dependent); NaN is an empty
-//! CSV cell and a JSON `null`. Wall-clock time appears only in `provenance.json`.
+//! CSV cell and a JSON `null`. Wall-clock time appears only in `provenance.json`. Inside
+//! an output folder opened with `files::OutDir`, an atomic write never replaces a file
+//! that corridor cannot prove it wrote (see `files`).
 
 pub mod console;
 pub mod csv;
+pub mod files;
 pub mod json;
 pub mod network;
 pub mod plots;
@@ -36,6 +39,87 @@ pub const SWEEP_CSV: &str = "sweep.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 /// The only file whose content depends on when and where the program ran.
 pub const PROVENANCE_JSON: &str = "provenance.json";
+/// The marker of a complete summary set: written after every other summary file, it lists
+/// each one with its SHA-256. A folder without it, or whose files do not match it, holds
+/// no complete summary (a run was stopped while writing them, or a file was changed).
+pub const SUMMARY_SET_JSON: &str = "files.json";
+const SUMMARY_SET_FORMAT: &str = "corridor-summary-set/1";
+
+/// The files of a summary set, whichever of them a batch writes.
+const SUMMARY_SET_MEMBERS: &[&str] = &[
+    REPLICATIONS_CSV,
+    SUMMARY_CSV,
+    TARGETS_CSV,
+    COMPARISON_CSV,
+    SWEEP_CSV,
+    SUMMARY_JSON,
+];
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SummarySet {
+    format: String,
+    files: Vec<SummarySetFile>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SummarySetFile {
+    path: String,
+    sha256: String,
+}
+
+/// Writes the summary-set marker listing `files` (name, SHA-256), atomically.
+pub fn write_summary_set(path: &Path, files: &[(String, String)]) -> Result<(), OutputError> {
+    let doc = SummarySet {
+        format: SUMMARY_SET_FORMAT.to_string(),
+        files: files
+            .iter()
+            .map(|(p, h)| SummarySetFile {
+                path: p.clone(),
+                sha256: h.clone(),
+            })
+            .collect(),
+    };
+    write_json(path, &doc)
+}
+
+/// Checks that `dir` holds a complete summary set: the marker exists, every file it lists
+/// has the listed content, and no other summary file lies beside them. The error is a
+/// sentence naming what is wrong.
+pub fn check_summary_set(dir: &Path) -> Result<(), String> {
+    let marker = dir.join(SUMMARY_SET_JSON);
+    let text = fs::read_to_string(&marker).map_err(|e| {
+        format!(
+            "{} has no complete summary set ({}: {e}): the run that wrote it was stopped before it finished; run it again with --resume",
+            dir.display(),
+            marker.display()
+        )
+    })?;
+    let doc: SummarySet = serde_json::from_str(&text)
+        .ok()
+        .filter(|d: &SummarySet| d.format == SUMMARY_SET_FORMAT)
+        .ok_or_else(|| format!("{} is not a summary-set marker", marker.display()))?;
+    for f in &doc.files {
+        let p = dir.join(&f.path);
+        let ok = fs::read(&p).is_ok_and(|b| files::sha256_hex(&b) == f.sha256);
+        if !ok {
+            return Err(format!(
+                "{} is missing or differs from what the run wrote (see {}); run again with --resume to rewrite the summaries",
+                p.display(),
+                marker.display()
+            ));
+        }
+    }
+    for m in SUMMARY_SET_MEMBERS {
+        if dir.join(m).exists() && !doc.files.iter().any(|f| f.path == *m) {
+            return Err(format!(
+                "{} is not part of the summary set {} lists; run again with --resume to rewrite the summaries",
+                dir.join(m).display(),
+                marker.display()
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// A file could not be written; always names the path.
 #[derive(Debug, thiserror::Error)]
@@ -64,10 +148,10 @@ pub fn fmt_f64(x: f64) -> String {
 /// unique across processes sharing a folder.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// True for the temporary files `write_atomic` creates, so that a folder left by a crash
-/// can be cleaned without touching anything else.
+/// True for the temporary files `write_atomic` creates (`.<name>.tmp-<pid>-<n>`), so that
+/// a folder left by a crash can be cleaned without touching anything else.
 pub fn is_temp_file_name(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".tmp-")
+    files::is_stale_temp_name(name)
 }
 
 /// Writes a file so that readers (and a later `--resume`) see either the old content or
@@ -100,19 +184,25 @@ where
         std::process::id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let result = (|| -> io::Result<()> {
+    let result = (|| -> io::Result<String> {
         let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        let mut w = BufWriter::new(file);
+        let mut w = files::HashingWriter::new(BufWriter::new(file));
         fill(&mut w)?;
+        let (w, sha256) = w.finish();
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
-        fs::rename(&tmp, path)?;
-        Ok(())
+        Ok(sha256)
     })();
+    let result = result.map_err(io_err).and_then(|sha256| {
+        // In an open output folder: refuse to replace a file corridor did not write, and
+        // record this one before it appears under its name.
+        files::before_rename(path, &sha256)?;
+        fs::rename(&tmp, path).map_err(io_err)
+    });
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
-        return Err(io_err(e));
+        return Err(e);
     }
     sync_dir(&dir);
     Ok(())

@@ -116,10 +116,24 @@ pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
 /// endless devices and pipes.
 fn read_capped(path: &Path) -> std::io::Result<Result<Vec<u8>, String>> {
     use std::io::Read;
+    // Only regular files: opening a FIFO blocks until something writes to it (forever, for
+    // a scenario), and a device or a folder is never a scenario. Checked before opening,
+    // and again on the opened file in case the path was replaced in between.
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, a device or a folder); a scenario must be an ordinary TOML file",
+        )
+    };
+    if !fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
     let mut bytes = Vec::new();
-    fs::File::open(path)?
-        .take(MAX_SCENARIO_BYTES + 1)
-        .read_to_end(&mut bytes)?;
+    file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_SCENARIO_BYTES {
         let size = fs::metadata(path)
             .ok()

@@ -74,6 +74,12 @@ pub const MAX_ROUTE_NODES: usize = 256;
 /// minutes; it is about 15 times the largest bundled scenario (ebrd-2040, some 14 million
 /// TEU over 2025-2040).
 pub const MAX_TEU_PER_REPLICATION: f64 = 2e8;
+/// Most rail timetable slots one replication may have, over all links (warm-up included).
+/// Every slot is an event whether a train leaves or not, about 0.1 µs each, so this keeps
+/// a replication to about ten seconds of slots; `timetable_hours = 0.1` on 500 links over
+/// 100 years would be 4.4×10^9 slots, some seven minutes per replication. The bundled
+/// scenarios have at most a few tens of thousands.
+pub const MAX_TIMETABLE_SLOTS_PER_REPLICATION: f64 = 1e8;
 /// Most random storm closures per year on a sea link (as for disruptions): one a day.
 pub const MAX_EVENTS_PER_YEAR: f64 = 365.0;
 
@@ -101,6 +107,7 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.flows();
     v.total_demand();
     v.timeline();
+    v.timetable_slots();
     v.disruptions();
     v.targets();
     v.issues
@@ -327,6 +334,16 @@ impl<'a> Validator<'a> {
                 "run.name",
                 "must not be empty",
                 Some("name the scenario, e.g. name = \"baseline\"".into()),
+            );
+        } else if let Some(why) = run_name_problem(&r.name) {
+            // The name becomes a folder (results/<name>) and part of file names, so it must
+            // be one safe path component: `..` or `a/b` would send results elsewhere.
+            self.issue(
+                "run.name",
+                why,
+                Some(format!(
+                    "use 1 to {MAX_RUN_NAME_CHARS} letters, digits, `-`, `_` and `.`, not starting with `.`, e.g. name = \"baseline-2025\""
+                )),
             );
         }
         let mut years_ok = true;
@@ -1298,6 +1315,58 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// The rail timetables' slots per replication, each link counted at the shortest
+    /// interval it ever has (its own or one set by the timeline), over the whole horizon.
+    fn timetable_slots(&mut self) {
+        let r = &self.s.run;
+        let horizon_ok = YEAR_RANGE.contains(&r.first_year)
+            && YEAR_RANGE.contains(&r.last_year)
+            && r.first_year <= r.last_year
+            && r.last_year - r.first_year < MAX_HORIZON_YEARS;
+        if !(horizon_ok && r.warmup_days.is_finite() && r.warmup_days >= 0.0) {
+            return;
+        }
+        let years = f64::from(r.last_year - r.first_year + 1) + r.warmup_days / 365.0;
+        let mut total = 0.0;
+        let mut largest: Option<(f64, String)> = None;
+        for (l, p) in self.s.links.iter().zip(self.link_paths.clone()) {
+            let mut shortest = l.rail.as_ref().and_then(|rl| rl.timetable_hours);
+            let mut at = format!("{p}.rail.timetable_hours");
+            for (c, cp) in self.s.timeline.iter().zip(self.change_paths.clone()) {
+                for (path, value) in &c.set {
+                    if let Ok(ParamPath::Rail {
+                        link,
+                        param: RailParam::TimetableHours,
+                    }) = ParamPath::parse(path)
+                    {
+                        if link == l.id && shortest.is_none_or(|t| *value < t) {
+                            shortest = Some(*value);
+                            at = format!("{cp}.set.{path}");
+                        }
+                    }
+                }
+            }
+            let Some(t) = shortest.filter(|t| t.is_finite() && *t >= MIN_TIMETABLE_HOURS) else {
+                continue;
+            };
+            let slots = 8760.0 / t * years;
+            total += slots;
+            if largest.as_ref().is_none_or(|(s, _)| slots > *s) {
+                largest = Some((slots, at));
+            }
+        }
+        if total > MAX_TIMETABLE_SLOTS_PER_REPLICATION {
+            let (most, path) = largest.unwrap_or((total, "links".to_string()));
+            self.issue(
+                path,
+                format!(
+                    "the rail timetables give {total:.3e} departure slots per replication ({years:.1} years, warm-up included), more than the limit of {MAX_TIMETABLE_SLOTS_PER_REPLICATION:.0e} (guard rail: every slot is an event whether a train leaves or not, so a replication would run for minutes); this link has the most, {most:.3e}"
+                ),
+                Some("use longer timetable_hours (24 for a daily train), or omit it for trains that leave when full".into()),
+            );
+        }
+    }
+
     fn timeline(&mut self) {
         for (c, p) in self.s.timeline.iter().zip(self.change_paths.clone()) {
             if c.set.is_empty() {
@@ -1369,6 +1438,31 @@ impl<'a> Validator<'a> {
                 }
                 // Values `check` accepts but that the model could not act on.
                 match parsed {
+                    // `cranes = 0` has one meaning: the node has no handling step (a border,
+                    // a gateway). Whether a node has one is fixed by [[nodes]]; the timeline
+                    // only changes how many cranes a handling node has. The model used to
+                    // ignore cranes set on a node without a handling step, and to stop a
+                    // handling node for good when its cranes were set to 0.
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::Cranes,
+                    }) if self.s.nodes.iter().any(|n| n.id == node && n.cranes == 0) => {
+                        self.issue(
+                            sp,
+                            format!("node `{node}` has no handling step (cranes = 0), and a change cannot add one: cranes = 0 means no handling step, not a stopped terminal"),
+                            Some(format!("give nodes.{node} cranes and handling_minutes from the start, and let the timeline change their number")),
+                        );
+                    }
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::Cranes,
+                    }) if *value == 0.0 => {
+                        self.issue(
+                            sp,
+                            format!("a change cannot set the cranes of node `{node}` to 0: cranes = 0 means no handling step, and a node's handling step is fixed by [[nodes]]"),
+                            Some(format!("to stop handling at `{node}` for a time, add a [[disruptions]] closure with subject = \"nodes.{node}\", a start and duration_hours; to cut capacity, set 1 or more cranes")),
+                        );
+                    }
                     Ok(ParamPath::Node {
                         node,
                         param: NodeParam::Cranes,
@@ -1522,6 +1616,34 @@ fn interpolate_teu(points: &[(i32, f64)], year: i32) -> f64 {
 fn dist_hint() -> String {
     "e.g. { triangular = [min, mode, max] }, { exponential = { mean = 2.5 } }, { constant = 4 }"
         .to_string()
+}
+
+/// Longest `run.name`: it becomes a folder name and a part of file names (charts, the
+/// compare and sweep folders), which most file systems cap at 255 bytes.
+pub const MAX_RUN_NAME_CHARS: usize = 64;
+
+/// Why `name` cannot be a scenario name, or `None`.
+pub fn run_name_problem(name: &str) -> Option<String> {
+    if name.chars().count() > MAX_RUN_NAME_CHARS {
+        return Some(format!(
+            "is {} characters long; the limit is {MAX_RUN_NAME_CHARS} (it names the results folder and files)",
+            name.chars().count()
+        ));
+    }
+    if name.starts_with('.') {
+        return Some(format!(
+            "`{name}` starts with `.`; it names the results folder, and `.`, `..` or a hidden name would put results in the wrong place"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Some(format!(
+            "`{name}` contains {c:?}, which is not allowed in a name that becomes a folder"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
