@@ -15,6 +15,23 @@ use corridor::model::Model;
 use corridor::output::{console, network, plots, report};
 use corridor::scenario::{self, LoadedScenario, ParamPath, ScenarioError};
 
+// `print!` and `println!` panic when stdout is a closed pipe (`corridor run … | head`);
+// these shadow them with `console::print`, which goes quiet instead, so the command still
+// writes all its files and exits 0.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        console::print(&format!($($arg)*))
+    };
+}
+macro_rules! println {
+    () => {
+        console::print("\n")
+    };
+    ($($arg:tt)*) => {
+        console::print(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 #[derive(Parser)]
 #[command(
     name = "corridor",
@@ -278,10 +295,13 @@ fn execute(
         files.iter().map(|(n, f)| (n.as_str(), f)).collect();
     network::write_network_csv(&out, &named).map_err(|e| Failure::Run(format!("error: {e}")))?;
     if result.complete {
-        print!("{}", console::summary_text(&result));
+        print!(
+            "{}",
+            console::summary_text(&result, &plots::names::PlaceNames::load(&out))
+        );
         if !opts.no_plots {
             match report::write_report(&out) {
-                Ok((md, _)) => println!("\nreport: {}", md.display()),
+                Ok((_, html)) => println!("\nreport: {}", html.display()),
                 Err(e) => return Err(Failure::Run(format!("error: drawing the charts: {e}"))),
             }
         }
@@ -349,7 +369,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if !errors.is_empty() {
                 return Err(Failure::Input(errors.join("\n")));
             }
-            let out = opts.out.clone().unwrap_or_else(|| default_out("batch"));
+            // Named after its scenarios, so that two batches never share a folder by default.
+            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+            let out = opts
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out(&format!("batch-{}", names.join("-"))));
             execute(jobs, &files, &opts, out, Vec::new())?;
         }
         Command::Compare { a, b, opts } => {
@@ -370,8 +395,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .unwrap_or_else(|| default_out(&format!("compare-{na}-vs-{nb}")));
             let files = vec![(na.clone(), la.file.clone()), (nb.clone(), lb.file.clone())];
             let jobs = vec![job(&la, na, ma, &opts)?, job(&lb, nb, mb, &opts)?];
-            let result = execute(jobs, &files, &opts, out, Vec::new())?;
-            print_comparison(&result);
+            execute(jobs, &files, &opts, out, Vec::new())?;
         }
         Command::Sweep {
             scenario,
@@ -447,7 +471,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
             if result.complete {
-                print!("{}", console::summary_text(&result));
+                print!(
+                    "{}",
+                    console::summary_text(&result, &plots::names::PlaceNames::load(&out))
+                );
                 if !no_plots {
                     report::write_report(&out)
                         .map_err(|e| Failure::Run(format!("error: drawing the charts: {e}")))?;
@@ -570,36 +597,6 @@ fn warmup(
             .map_err(|e| Failure::Run(format!("error: {e}")))?;
     }
     Ok(())
-}
-
-fn print_comparison(result: &BatchResult) {
-    for c in &result.comparisons {
-        println!(
-            "\n{} − {} (paired, common random numbers):",
-            c.scenario_b, c.scenario_a
-        );
-        for r in c.rows.iter().filter(|r| {
-            r.subject == "corridor"
-                && (r.metric == "delivered_teu" || r.metric == "transit_days_mean")
-        }) {
-            let big = r.metric == "delivered_teu";
-            let f = |x: f64| {
-                if big {
-                    console::thousands(x)
-                } else {
-                    format!("{x:.2}")
-                }
-            };
-            println!(
-                "  {} {:<18} {:>12} [{} – {}]",
-                r.year,
-                r.metric,
-                f(r.mean_diff),
-                f(r.ci95_low),
-                f(r.ci95_high)
-            );
-        }
-    }
 }
 
 fn main() -> ExitCode {

@@ -19,6 +19,7 @@ pub mod data;
 mod draw;
 pub mod format;
 mod map;
+pub mod names;
 mod sweep;
 mod throughput;
 mod transit;
