@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analysis::{Comparison, SummaryRow, TargetRow};
 use crate::batch::{BatchResult, JobOutcome};
-use crate::output::plots::format::{TargetOutcome, percent, thousands as grouped};
+use crate::output::plots::format::{TargetOutcome, metric_label, percent, thousands as grouped};
 use crate::output::plots::names::PlaceNames;
 use crate::scenario::TargetDirection;
 
@@ -191,10 +191,10 @@ fn target_line(t: &TargetRow, names: &PlaceNames) -> String {
         .map(|p| format!("; {p}"))
         .unwrap_or_default();
     format!(
-        "  {}: {} of {} in {} {} {} — mean {}; {}{}",
+        "  {}: {}: {} in {} {} {} — mean {}; {}{}",
         t.target,
-        t.metric,
         names.short(&t.subject),
+        metric_label(&t.metric),
         t.year,
         op,
         f(t.threshold),
