@@ -39,7 +39,10 @@ macro_rules! println {
     about = "Simulate container flows on the Middle Corridor (China → Kazakhstan → Caspian → Azerbaijan → Georgia)",
     long_about = "Discrete-event simulation of container flows on the Trans-Caspian International Transport Route.\n\
                   Scenarios are TOML files (see docs/scenario-format.md); results are tidy CSV and JSON files\n\
-                  (see docs/outputs.md). Exit codes: 0 success, 1 failure while running, 2 bad input."
+                  (see docs/outputs.md). Exit codes: 0 success (also when stdout is a closed pipe, as in\n\
+                  `corridor run … | head`: the files are still written), 1 failure while running or writing,\n\
+                  2 bad input (scenario files, arguments), 130 interrupted by Ctrl-C (finished replications\n\
+                  are kept; rerun with --resume)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,12 +53,14 @@ struct Cli {
 enum Command {
     /// Run the replications of one scenario and write its results.
     Run {
+        /// Scenario file (TOML), e.g. scenarios/baseline-2025.toml.
         scenario: PathBuf,
         #[command(flatten)]
         opts: RunOpts,
     },
     /// Run several scenarios as one batch (paired against the first).
     Batch {
+        /// Scenario files; the first is the baseline the others are paired against.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
         #[command(flatten)]
@@ -63,13 +68,16 @@ enum Command {
     },
     /// Compare two scenarios with common random numbers: paired differences with 95% intervals.
     Compare {
+        /// The baseline scenario file.
         a: PathBuf,
+        /// The scenario file compared with it (differences are B − A).
         b: PathBuf,
         #[command(flatten)]
         opts: RunOpts,
     },
     /// Run a full grid of parameter values, e.g. --set nodes.aktau.cranes=2,4,6.
     Sweep {
+        /// The scenario file whose parameters are swept.
         scenario: PathBuf,
         /// PATH=V1,V2,... or PATH=START:STOP:STEP; repeat for more dimensions.
         #[arg(long = "set", required = true, value_name = "PATH=VALUES")]
@@ -79,9 +87,11 @@ enum Command {
     },
     /// Merge the folders of shards into the files one unsharded run would write.
     Merge {
+        /// The shard folders (each written by `--shard K/N` with the same command).
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        #[arg(long)]
+        /// The folder to write the merged results into.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Replace results already in the output folder.
         #[arg(long)]
@@ -93,6 +103,7 @@ enum Command {
     /// Help choose a warm-up: Welch's moving average of transit times from an empty start,
     /// and the MSER-5 truncation point.
     Warmup {
+        /// Scenario file (TOML).
         scenario: PathBuf,
         /// Replications to average.
         #[arg(long, value_name = "N", default_value_t = 5)]
@@ -109,6 +120,7 @@ enum Command {
     },
     /// Redraw the charts and the report of a results folder from its CSV files alone.
     Plot {
+        /// A results folder of a finished run (holding summary.csv).
         dir: PathBuf,
         /// Year of the corridor map (default: the last year).
         #[arg(long, value_name = "YEAR")]
@@ -116,6 +128,7 @@ enum Command {
     },
     /// Validate scenario files and report every problem found.
     Check {
+        /// Scenario files to validate.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -123,8 +136,8 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct RunOpts {
-    /// Replications (default: the scenario's `run.replications`).
-    #[arg(long, value_name = "N")]
+    /// Replications, 1 to 100000 (default: the scenario's `run.replications`).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_reps)]
     reps: Option<u64>,
     /// Master seed (default: the scenario's `run.seed`).
     #[arg(long, value_name = "S")]
@@ -141,8 +154,9 @@ struct RunOpts {
     /// Continue an interrupted run: keep finished replications, run the rest.
     #[arg(long)]
     resume: bool,
-    /// Run only shard K of N (0-based), e.g. 0/3; also read from SLURM_ARRAY_TASK_ID/COUNT,
-    /// JOB_COMPLETION_INDEX + CORRIDOR_SHARD_COUNT, or CORRIDOR_SHARD.
+    /// Run only shard K of N; shards are numbered 0 to N−1 (0/3, 1/3 and 2/3 are the three
+    /// shards of a run). Also read from SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX +
+    /// CORRIDOR_SHARD_COUNT, or CORRIDOR_SHARD.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
     /// No progress bar.
@@ -171,9 +185,8 @@ impl From<batch::BatchError> for Failure {
             | batch::BatchError::DuplicateScenario(_)
             | batch::BatchError::InvalidOptions(_)
             | batch::BatchError::Shard(_) => Failure::Input(format!("error: {e}")),
-            batch::BatchError::Interrupted { .. } => {
-                Failure::Interrupted(format!("interrupted: {e}"))
-            }
+            // The message already begins with "interrupted".
+            batch::BatchError::Interrupted { .. } => Failure::Interrupted(e.to_string()),
             other => Failure::Run(format!("error: {other}")),
         }
     }
@@ -204,6 +217,16 @@ fn load(path: &Path) -> Result<LoadedScenario, Failure> {
 fn build(loaded: &LoadedScenario) -> Result<Model, Failure> {
     Model::build(&loaded.file)
         .map_err(|e| Failure::Input(format!("error: {}: {e}", loaded.path.display())))
+}
+
+/// `--reps`: a whole number between 1 and `MAX_REPLICATIONS`, said plainly for `-3` or `ten`.
+fn parse_reps(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(n) if (1..=i128::from(MAX_REPLICATIONS)).contains(&n) => Ok(n as u64),
+        _ => Err(format!(
+            "the number of replications must be a whole number between 1 and {MAX_REPLICATIONS}"
+        )),
+    }
 }
 
 /// Largest replication count accepted: far beyond any useful interval, small enough that
@@ -237,9 +260,11 @@ fn job(
 
 fn shard(opts: &RunOpts) -> Result<Option<Shard>, Failure> {
     match &opts.shard {
-        Some(s) => Shard::parse(s)
-            .map(Some)
-            .map_err(|e| Failure::Input(format!("error: --shard: {e}"))),
+        Some(s) => Shard::parse(s).map(Some).map_err(|e| {
+            Failure::Input(format!(
+                "error: --shard {s}: {e}; shards are numbered 0 to N−1 (--shard 0/3, 1/3 and 2/3 run the three shards)"
+            ))
+        }),
         None => Shard::from_env()
             .map_err(|e| Failure::Input(format!("error: shard from environment: {e}"))),
     }
@@ -460,7 +485,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             force,
             no_plots,
         } => {
-            let result = batch::merge(&dirs, &out, &MergeOptions { force })?;
+            let result = batch::merge(&dirs, &out, &MergeOptions { force }).map_err(|e| match e {
+                // The batch message offers --resume, which merge does not have.
+                batch::BatchError::OutDirHasResults { path } => Failure::Input(format!(
+                    "error: {} already holds results; use --force to replace them, or merge into another folder",
+                    path.display()
+                )),
+                other => other.into(),
+            })?;
             // The network tables are the same in every shard folder: take the first's.
             for f in [network::NODES_CSV, network::LINKS_CSV] {
                 if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
