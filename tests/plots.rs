@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use corridor::output::network::{read_links_csv, read_nodes_csv, write_network_csv};
 use corridor::output::plots::{
     self, PlotError, PlotOptions, Results, bottleneck_series, comparison_series, draw_all,
-    map_series, sweep_series, throughput_series, throughput_targets, transit_series,
-    utilization_heatmap,
+    map_series, sweep_series, throughput_guides, throughput_series, throughput_targets,
+    transit_series, utilization_heatmap,
 };
 use corridor::output::report::write_report;
 
@@ -770,4 +770,42 @@ fn report_html_renders_images_and_tables() {
         images += 1;
     }
     assert!(images >= 6, "{images} images");
+}
+
+/// The throughput chart draws each scenario's demand, and a target on a node against that
+/// node's own line, with the CSV's numbers.
+#[test]
+fn throughput_targets_sit_on_their_own_measure() {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let r = Results::load(dir.path()).unwrap();
+    let scenarios = vec!["baseline".to_string()];
+    let guides = throughput_guides(&r, &scenarios);
+    let demand = guides
+        .iter()
+        .find(|g| g.kind == plots::GuideKind::Demand)
+        .expect("a demand line");
+    let created = r
+        .get("baseline", "created_teu", "corridor", 2030)
+        .unwrap()
+        .mean;
+    assert!(demand.points.contains(&(2030.0, created)));
+    let aktau = guides
+        .iter()
+        .find(|g| g.kind == plots::GuideKind::TargetSubject)
+        .expect("the aktau-3x-2028 target's own line");
+    assert_eq!(aktau.label, "Aktau: TEU handled");
+    let handled = r
+        .get("baseline", "handled_teu", "aktau", 2028)
+        .unwrap()
+        .mean;
+    assert!(aktau.points.contains(&(2028.0, handled)));
+    // The corridor target has no line of its own: it is measured on the corridor line.
+    assert_eq!(
+        guides
+            .iter()
+            .filter(|g| g.kind == plots::GuideKind::TargetSubject)
+            .count(),
+        1
+    );
 }

@@ -679,8 +679,9 @@ fn caption(results: &Results, name: &str) -> (String, String) {
     match name {
         "throughput" => (
             "Throughput".into(),
-            "Corridor TEU delivered per year, mean and 95% band per scenario; diamonds mark the \
-             TEU targets."
+            "Corridor TEU delivered per year, mean and 95% band per scenario; the thin line is \
+             the demand (TEU created). Diamonds mark the TEU targets; a target on a flow or a \
+             port sits against its own measure, the dashed line labelled with it."
                 .into(),
         ),
         "transit-time" => (

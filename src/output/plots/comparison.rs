@@ -100,6 +100,7 @@ impl ChartTrait for Chart {
                     zero_line: true,
                     y_from_zero: false,
                     marks: &[],
+                    guides: &[],
                 },
             )?;
         }

@@ -38,7 +38,9 @@ pub use self::data::{
 };
 pub use self::map::{MapData, MapLink, MapNode, map_series};
 pub use self::sweep::{SweepChart, sweep_series};
-pub use self::throughput::{Series, TargetMark, throughput_series, throughput_targets};
+pub use self::throughput::{
+    Guide, GuideKind, Series, TargetMark, throughput_guides, throughput_series, throughput_targets,
+};
 pub use self::transit::{TransitPoint, TransitSeries, transit_series};
 pub use self::utilization::{Heatmap, HeatmapRow, utilization_heatmap};
 use super::{OutputError, write_bytes_atomic};
@@ -147,11 +149,13 @@ pub fn draw_results(
     let series = throughput_series(results, &scenarios);
     if !series.is_empty() {
         let targets = throughput_targets(results, &scenarios);
+        let guides = throughput_guides(results, &scenarios);
         charts.push((
             "throughput".into(),
             Box::new(throughput::Chart {
                 series,
                 targets,
+                guides,
                 hidden: results.hidden_scenarios(opts),
             }),
         ));

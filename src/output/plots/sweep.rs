@@ -169,6 +169,7 @@ impl ChartTrait for SweepChart {
                 zero_line: false,
                 y_from_zero: true,
                 marks: &[],
+                guides: &[],
             },
         )?;
         let mut entries = vec![(Swatch::Heading, "Other parameters".to_string())];
