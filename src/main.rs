@@ -535,7 +535,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ..Default::default()
             };
             let (md, html) = report::write_report_with(&dir, &opts).map_err(|e| match e {
-                plots::PlotError::Read(_) => Failure::Input(format!("error: {e}")),
+                plots::PlotError::Read(_) | plots::PlotError::Options(_) => {
+                    Failure::Input(format!("error: {e}"))
+                }
                 other => Failure::Run(format!("error: {other}")),
             })?;
             println!(

@@ -177,3 +177,36 @@ fn help_names_every_exit_code_and_every_argument() {
         }
     }
 }
+
+#[test]
+fn a_map_year_outside_the_run_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mmc");
+    let out = corridor()
+        .args([
+            "run",
+            "scenarios/mmc-station.toml",
+            "--reps",
+            "2",
+            "--quiet",
+            "--no-plots",
+        ])
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = corridor()
+        .arg("plot")
+        .arg(&dir)
+        .args(["--map-year", "2050"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no year 2050") && err.contains("2025–2026"),
+        "{err}"
+    );
+    assert!(!dir.join("plots").exists(), "nothing drawn");
+}

@@ -301,7 +301,7 @@ pub fn comparison_text(comparisons: &[Comparison]) -> String {
         );
         let _ = writeln!(
             out,
-            "  {:<6} {:>34} {:>30}",
+            "  {:<6} {:>32} {:>34}",
             "year", "Δ delivered TEU", "Δ mean transit days"
         );
         let years: BTreeSet<i32> = c
@@ -333,7 +333,7 @@ pub fn comparison_text(comparisons: &[Comparison]) -> String {
             let days = |x: f64| signed(x, 1);
             let _ = writeln!(
                 out,
-                "  {y:<6} {:>34} {:>30}",
+                "  {y:<6} {:>32} {:>34}",
                 cell("delivered_teu", &teu),
                 cell("transit_days_mean", &days)
             );

@@ -107,6 +107,30 @@ pub enum PlotError {
     },
     #[error("cannot draw chart `{chart}`: {message}")]
     Draw { chart: String, message: String },
+    /// An option asks for something the results do not hold (a map year outside the run).
+    #[error("{0}")]
+    Options(String),
+}
+
+impl PlotOptions {
+    /// Refuses options the results cannot honour, before anything is drawn: an empty map
+    /// of a year that was never simulated would look like a corridor carrying nothing.
+    pub fn check(&self, results: &Results) -> Result<(), PlotError> {
+        if let Some(y) = self.map_year {
+            let years: std::collections::BTreeSet<i32> =
+                results.summary.iter().map(|r| r.year).collect();
+            if !years.contains(&y) {
+                let range = match (years.first(), years.last()) {
+                    (Some(a), Some(b)) => format!("{a}–{b}"),
+                    _ => "none".to_string(),
+                };
+                return Err(PlotError::Options(format!(
+                    "--map-year {y}: the results hold no year {y} (years simulated: {range})"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 static FONTS: Once = Once::new();
@@ -142,6 +166,7 @@ pub fn draw_results(
     out_dir: &Path,
     opts: &PlotOptions,
 ) -> Result<Vec<PathBuf>, PlotError> {
+    opts.check(results)?;
     register_fonts();
     let mut charts: Vec<(String, Box<dyn draw::DynChart>)> = Vec::new();
     let scenarios = results.scenarios_for(opts);
