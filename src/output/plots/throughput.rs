@@ -343,12 +343,16 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         .draw()
         .m()?;
 
+    // Dashed and thin: a series lying on zero (no difference in the first years) then reads
+    // as the series over a rule, not as one segment drawn twice as thick.
     if p.zero_line {
         chart
-            .draw_series(std::iter::once(PathElement::new(
+            .draw_series(DashedLineSeries::new(
                 vec![(x0, 0.0), (x1, 0.0)],
-                INK.stroke_width(2),
-            )))
+                8,
+                6,
+                INK.stroke_width(1),
+            ))
             .m()?;
     }
 
