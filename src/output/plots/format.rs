@@ -54,11 +54,13 @@ pub fn percent(share: f64, decimals: usize) -> String {
     }
 }
 
-/// Compact TEU: 412,345 → "412k", 1,234,567 → "1.23M", 950 → "950".
+/// Compact TEU: 412,345 → "412k", 1,234,567 → "1.23M", 5,705,400,000 → "5.71bn", 950 → "950".
 pub fn compact(x: f64) -> String {
     let a = x.abs();
     if x.is_nan() {
         "n/a".to_string()
+    } else if a >= 1e9 {
+        format!("{:.2}bn", x / 1e9)
     } else if a >= 1e6 {
         format!("{:.2}M", x / 1e6)
     } else if a >= 1e4 {
@@ -176,6 +178,7 @@ mod tests {
         assert_eq!(percent(0.8712, 0), "87%");
         assert_eq!(compact(412_345.0), "412k");
         assert_eq!(compact(1_234_567.0), "1.23M");
+        assert_eq!(compact(5_705_400_000.0), "5.71bn");
     }
 
     #[test]
