@@ -125,6 +125,13 @@ enum Command {
         /// Year of the corridor map (default: the last year).
         #[arg(long, value_name = "YEAR")]
         map_year: Option<i32>,
+        /// The sweep chart's metric, e.g. transit_days_mean or wait_teu_hours (default:
+        /// delivered_teu); see docs/outputs.md for the metrics.
+        #[arg(long, value_name = "METRIC")]
+        metric: Option<String>,
+        /// The sweep chart's subject: corridor, or a node, link or flow id (default: corridor).
+        #[arg(long, value_name = "SUBJECT")]
+        subject: Option<String>,
     },
     /// Validate scenario files and report every problem found.
     Check {
@@ -521,7 +528,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             window,
             csv,
         } => warmup(&scenario, reps, bin_days, window, csv.as_deref())?,
-        Command::Plot { dir, map_year } => {
+        Command::Plot {
+            dir,
+            map_year,
+            metric,
+            subject,
+        } => {
             let summary = dir.join(corridor::output::SUMMARY_CSV);
             if !summary.is_file() {
                 return Err(Failure::Input(format!(
@@ -530,9 +542,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     corridor::output::SUMMARY_CSV
                 )));
             }
+            let defaults = plots::PlotOptions::default();
             let opts = plots::PlotOptions {
                 map_year,
-                ..Default::default()
+                sweep_metric: metric.unwrap_or(defaults.sweep_metric.clone()),
+                sweep_subject: subject.unwrap_or(defaults.sweep_subject.clone()),
+                ..defaults
             };
             let (md, html) = report::write_report_with(&dir, &opts).map_err(|e| match e {
                 plots::PlotError::Read(_) | plots::PlotError::Options(_) => {

@@ -443,7 +443,12 @@ fn chart_data_matches_the_csv() {
     assert_eq!(sw.axis, "nodes.aktau.cranes");
     assert_eq!(sw.year, 2040);
     assert_eq!(sw.series.len(), 3);
-    assert_eq!(sw.series[0].label, "links.aktau-alat.fleet=4");
+    // One other parameter: the legend heading names it, the entries are its values.
+    assert_eq!(sw.others, vec!["aktau-alat fleet".to_string()]);
+    assert_eq!(sw.series[0].label, "= 4");
+    assert_ne!(sw.series[0].label, sw.series[1].label);
+    assert!(sw.integer_axis(), "cranes are whole numbers: integer ticks");
+    assert!(!sw.is_flat());
     assert_eq!(sw.series[0].points.len(), 5);
     assert_eq!(sw.series[0].points[0].1, 2.0 * 90_000.0 * 0.97);
 

@@ -116,6 +116,21 @@ impl PlotOptions {
     /// Refuses options the results cannot honour, before anything is drawn: an empty map
     /// of a year that was never simulated would look like a corridor carrying nothing.
     pub fn check(&self, results: &Results) -> Result<(), PlotError> {
+        if let Some(t) = &results.sweep {
+            let default = PlotOptions::default();
+            let asked = self.sweep_metric != default.sweep_metric
+                || self.sweep_subject != default.sweep_subject;
+            let found = t
+                .rows
+                .iter()
+                .any(|r| r.metric == self.sweep_metric && r.subject == self.sweep_subject);
+            if asked && !found {
+                return Err(PlotError::Options(format!(
+                    "--metric {} --subject {}: sweep.csv has no such rows",
+                    self.sweep_metric, self.sweep_subject
+                )));
+            }
+        }
         if let Some(y) = self.map_year {
             let years: std::collections::BTreeSet<i32> =
                 results.summary.iter().map(|r| r.year).collect();
