@@ -352,6 +352,18 @@ fn demand_sentence(results: &Results, s: &str) -> Option<String> {
     ))
 }
 
+/// Every scenario the options select. The report's sentences and tables speak of all of
+/// them: `max_scenarios` limits what a chart can draw, not what the report may count ("8 of
+/// 8 scenarios" for a nine-point sweep would be false).
+fn all_selected(results: &Results, opts: &PlotOptions) -> Vec<String> {
+    results
+        .scenarios
+        .iter()
+        .filter(|s| opts.scenarios.as_ref().is_none_or(|w| w.contains(s)))
+        .cloned()
+        .collect()
+}
+
 /// More scenarios than this (a sweep) and findings are grouped by target, not by scenario.
 const FINDINGS_PER_SCENARIO_MAX: usize = 3;
 
@@ -361,7 +373,7 @@ const FINDINGS_PER_SCENARIO_MAX: usize = 3;
 /// is met.
 pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
     let mut out = Vec::new();
-    let scenarios = results.scenarios_for(opts);
+    let scenarios = all_selected(results, opts);
     let targets_of = |s: &str| {
         results
             .targets
@@ -426,16 +438,23 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
                     )
                 })
                 .unwrap_or_default();
-            out.push(format!(
+            let head = format!(
                 "Target {id} ({} {} {} in {}): met with high confidence (in at least 95% of \
-                 replications) in {} of {} scenarios{list}{best}.",
+                 replications)",
                 measure(results, &t0.scenario, &t0.metric, &t0.subject),
                 op(&t0.direction),
                 value(&t0.metric, t0.threshold),
                 t0.year,
-                sure.len(),
-                rows.len()
-            ));
+            );
+            if sure.len() == rows.len() {
+                out.push(format!("{head} in all {} scenarios.", rows.len()));
+            } else {
+                out.push(format!(
+                    "{head} in {} of {} scenarios{list}{best}.",
+                    sure.len(),
+                    rows.len()
+                ));
+            }
         }
         // The most common main bottleneck across the scenarios.
         let mut tops: Vec<(String, i32)> = Vec::new();
@@ -544,7 +563,7 @@ fn throughput_table(results: &Results, scenarios: &[String]) -> Block {
                 _ => "n/a".into(),
             };
             rows.push(vec![
-                s.clone(),
+                short_scenario_name(s),
                 y.to_string(),
                 created.map_or("n/a".into(), |r| value(&r.metric, r.mean)),
                 delivered.map_or("n/a".into(), |r| value(&r.metric, r.mean)),
@@ -585,7 +604,7 @@ fn build(
     doc.push(Block::Bullets(findings(results, opts)));
 
     doc.push(Block::Heading(2, "Throughput by year".into()));
-    let scenarios = results.scenarios_for(opts);
+    let scenarios = all_selected(results, opts);
     doc.push(Block::Para(
         "Served is TEU delivered ÷ TEU created in the year: above 100% when boxes created in \
          earlier years are delivered as a backlog clears. Backlog: TEU held outside full yards."
@@ -615,7 +634,7 @@ fn build(
             .iter()
             .map(|t| {
                 vec![
-                    t.scenario.clone(),
+                    short_scenario_name(&t.scenario),
                     t.target.clone(),
                     measure(results, &t.scenario, &t.metric, &t.subject),
                     t.year.to_string(),
