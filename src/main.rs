@@ -450,6 +450,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 axes.push((path, values));
             }
             batch::check_axes(&axes).map_err(|e| Failure::Input(format!("error: {e}")))?;
+            // A swept value is the value from the start; a timeline change of the same
+            // parameter overrides it from its date, which silently flattens the sweep.
+            for (path, _) in &axes {
+                for c in loaded
+                    .file
+                    .timeline
+                    .iter()
+                    .filter(|c| c.set.contains_key(path))
+                {
+                    eprintln!(
+                        "warning: --set {path}: timeline change `{}` sets it to {} from {}, \
+                         overriding the swept values from then on; sweep a scenario without \
+                         that change to vary it for the whole run (docs/scenario-format.md, \
+                         \"Sweeps and the timeline\")",
+                        c.id, c.set[path], c.date
+                    );
+                }
+            }
             let base = loaded.file.run.name.clone();
             let grid = batch::grid(&axes);
             let mut jobs = Vec::with_capacity(grid.len());

@@ -210,3 +210,44 @@ fn a_map_year_outside_the_run_is_refused() {
     );
     assert!(!dir.join("plots").exists(), "nothing drawn");
 }
+
+#[test]
+fn a_swept_parameter_the_timeline_changes_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = corridor()
+        .args([
+            "sweep",
+            "scenarios/baseline-2025.toml",
+            "--set",
+            "nodes.aktau.berths=1,2",
+        ])
+        .args(["--reps", "1", "--quiet", "--no-plots", "--out"])
+        .arg(tmp.path().join("sw"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: --set nodes.aktau.berths: timeline change `aktau-hub-phase-1`"),
+        "{err}"
+    );
+    // A parameter no timeline change touches gives no warning.
+    let out = corridor()
+        .args([
+            "sweep",
+            "scenarios/mmc-station.toml",
+            "--set",
+            "nodes.station.cranes=10,11",
+        ])
+        .args(["--reps", "1", "--quiet", "--no-plots", "--out"])
+        .arg(tmp.path().join("sw2"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+}
