@@ -271,10 +271,12 @@ fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
     let util_of = |subject: &str, year: i32| {
         let h = heat.as_ref()?;
         let c = h.years.iter().position(|&y| y == year)?;
+        // A port has two rows (handling and berths): the busier one is what limits it.
         h.rows
             .iter()
-            .find(|r| r.subject == subject && r.values[c].is_finite())
-            .map(|r| r.values[c])
+            .filter(|r| r.subject == subject && r.values[c].is_finite())
+            .max_by(|a, b| a.values[c].total_cmp(&b.values[c]))
+            .map(|r| (r.values[c], r.label.clone()))
     };
     let mut top_subject = None;
     if let Some(y) = wait_year {
@@ -286,7 +288,13 @@ fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
                 .map(|r| format!(", {} h per box on average", thousands(r.mean, 0)))
                 .unwrap_or_default();
             let util = util_of(&top.subject, y)
-                .map(|u| format!(", running at {} of its capacity", percent(u, 0)))
+                .map(|(u, label)| {
+                    if label == top.label {
+                        format!(", running at {} of its capacity", percent(u, 0))
+                    } else {
+                        format!(", with {label} at {} of capacity", percent(u, 0))
+                    }
+                })
                 .unwrap_or_default();
             out.push(format!(
                 "What limits it in {y}: {}, where {} of all TEU-hours waited in the corridor \
