@@ -15,6 +15,23 @@ use corridor::model::Model;
 use corridor::output::{console, network, plots, report};
 use corridor::scenario::{self, LoadedScenario, ParamPath, ScenarioError};
 
+// `print!` and `println!` panic when stdout is a closed pipe (`corridor run … | head`);
+// these shadow them with `console::print`, which goes quiet instead, so the command still
+// writes all its files and exits 0.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        console::print(&format!($($arg)*))
+    };
+}
+macro_rules! println {
+    () => {
+        console::print("\n")
+    };
+    ($($arg:tt)*) => {
+        console::print(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 #[derive(Parser)]
 #[command(
     name = "corridor",
@@ -22,7 +39,10 @@ use corridor::scenario::{self, LoadedScenario, ParamPath, ScenarioError};
     about = "Simulate container flows on the Middle Corridor (China → Kazakhstan → Caspian → Azerbaijan → Georgia)",
     long_about = "Discrete-event simulation of container flows on the Trans-Caspian International Transport Route.\n\
                   Scenarios are TOML files (see docs/scenario-format.md); results are tidy CSV and JSON files\n\
-                  (see docs/outputs.md). Exit codes: 0 success, 1 failure while running, 2 bad input."
+                  (see docs/outputs.md). Exit codes: 0 success (also when stdout is a closed pipe, as in\n\
+                  `corridor run … | head`: the files are still written), 1 failure while running or writing,\n\
+                  2 bad input (scenario files, arguments), 130 interrupted by Ctrl-C (finished replications\n\
+                  are kept; rerun with --resume)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,12 +53,14 @@ struct Cli {
 enum Command {
     /// Run the replications of one scenario and write its results.
     Run {
+        /// Scenario file (TOML), e.g. scenarios/baseline-2025.toml.
         scenario: PathBuf,
         #[command(flatten)]
         opts: RunOpts,
     },
     /// Run several scenarios as one batch (paired against the first).
     Batch {
+        /// Scenario files; the first is the baseline the others are paired against.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
         #[command(flatten)]
@@ -46,13 +68,16 @@ enum Command {
     },
     /// Compare two scenarios with common random numbers: paired differences with 95% intervals.
     Compare {
+        /// The baseline scenario file.
         a: PathBuf,
+        /// The scenario file compared with it (differences are B − A).
         b: PathBuf,
         #[command(flatten)]
         opts: RunOpts,
     },
     /// Run a full grid of parameter values, e.g. --set nodes.aktau.cranes=2,4,6.
     Sweep {
+        /// The scenario file whose parameters are swept.
         scenario: PathBuf,
         /// PATH=V1,V2,... or PATH=START:STOP:STEP; repeat for more dimensions.
         #[arg(long = "set", required = true, value_name = "PATH=VALUES")]
@@ -62,9 +87,11 @@ enum Command {
     },
     /// Merge the folders of shards into the files one unsharded run would write.
     Merge {
+        /// The shard folders (each written by `--shard K/N` with the same command).
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        #[arg(long)]
+        /// The folder to write the merged results into.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Replace results already in the output folder.
         #[arg(long)]
@@ -76,6 +103,7 @@ enum Command {
     /// Help choose a warm-up: Welch's moving average of transit times from an empty start,
     /// and the MSER-5 truncation point.
     Warmup {
+        /// Scenario file (TOML).
         scenario: PathBuf,
         /// Replications to average.
         #[arg(long, value_name = "N", default_value_t = 5)]
@@ -92,13 +120,22 @@ enum Command {
     },
     /// Redraw the charts and the report of a results folder from its CSV files alone.
     Plot {
+        /// A results folder of a finished run (holding summary.csv).
         dir: PathBuf,
         /// Year of the corridor map (default: the last year).
         #[arg(long, value_name = "YEAR")]
         map_year: Option<i32>,
+        /// The sweep chart's metric, e.g. transit_days_mean or wait_teu_hours (default:
+        /// delivered_teu); see docs/outputs.md for the metrics.
+        #[arg(long, value_name = "METRIC")]
+        metric: Option<String>,
+        /// The sweep chart's subject: corridor, or a node, link or flow id (default: corridor).
+        #[arg(long, value_name = "SUBJECT")]
+        subject: Option<String>,
     },
     /// Validate scenario files and report every problem found.
     Check {
+        /// Scenario files to validate.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -106,8 +143,8 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct RunOpts {
-    /// Replications (default: the scenario's `run.replications`).
-    #[arg(long, value_name = "N")]
+    /// Replications, 1 to 100000 (default: the scenario's `run.replications`).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_reps)]
     reps: Option<u64>,
     /// Master seed, 0 to 2^63-1 like a scenario's `run.seed` (default: the scenario's).
     #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
@@ -124,8 +161,9 @@ struct RunOpts {
     /// Continue an interrupted run: keep finished replications, run the rest.
     #[arg(long)]
     resume: bool,
-    /// Run only shard K of N (0-based), e.g. 0/3; also read from SLURM_ARRAY_TASK_ID/COUNT,
-    /// JOB_COMPLETION_INDEX + CORRIDOR_SHARD_COUNT, or CORRIDOR_SHARD.
+    /// Run only shard K of N; shards are numbered 0 to N−1 (0/3, 1/3 and 2/3 are the three
+    /// shards of a run). Also read from SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX +
+    /// CORRIDOR_SHARD_COUNT, or CORRIDOR_SHARD.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
     /// No progress bar.
@@ -203,6 +241,16 @@ fn build(loaded: &LoadedScenario) -> Result<Model, Failure> {
         .map_err(|e| Failure::Input(format!("error: {}: {e}", loaded.path.display())))
 }
 
+/// `--reps`: a whole number between 1 and `MAX_REPLICATIONS`, said plainly for `-3` or `ten`.
+fn parse_reps(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(n) if (1..=i128::from(MAX_REPLICATIONS)).contains(&n) => Ok(n as u64),
+        _ => Err(format!(
+            "the number of replications must be a whole number between 1 and {MAX_REPLICATIONS}"
+        )),
+    }
+}
+
 /// Largest replication count accepted: far beyond any useful interval, small enough that
 /// the per-replication files of a run stay manageable.
 const MAX_REPLICATIONS: u64 = 100_000;
@@ -234,9 +282,11 @@ fn job(
 
 fn shard(opts: &RunOpts) -> Result<Option<Shard>, Failure> {
     match &opts.shard {
-        Some(s) => Shard::parse(s)
-            .map(Some)
-            .map_err(|e| Failure::Input(format!("error: --shard: {e}"))),
+        Some(s) => Shard::parse(s).map(Some).map_err(|e| {
+            Failure::Input(format!(
+                "error: --shard {s}: {e}; shards are numbered 0 to N−1 (--shard 0/3, 1/3 and 2/3 run the three shards)"
+            ))
+        }),
         None => Shard::from_env()
             .map_err(|e| Failure::Input(format!("error: shard from environment: {e}"))),
     }
@@ -302,10 +352,13 @@ fn execute(
         files.iter().map(|(n, f)| (n.as_str(), f)).collect();
     network::write_network_csv(&out, &named).map_err(|e| Failure::Run(format!("error: {e}")))?;
     if result.complete {
-        print!("{}", console::summary_text(&result));
+        print!(
+            "{}",
+            console::summary_text(&result, &plots::names::PlaceNames::load(&out))
+        );
         if !opts.no_plots {
             match report::write_report(&out) {
-                Ok((md, _)) => println!("\nreport: {}", md.display()),
+                Ok((_, html)) => println!("\nreport: {}", html.display()),
                 Err(e) => return Err(Failure::Run(format!("error: drawing the charts: {e}"))),
             }
         }
@@ -386,7 +439,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if !errors.is_empty() {
                 return Err(Failure::Input(errors.join("\n")));
             }
-            let out = opts.out.clone().unwrap_or_else(|| default_out("batch"));
+            // Named after its scenarios, so that two batches never share a folder by default.
+            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+            let out = opts
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out(&format!("batch-{}", names.join("-"))));
             execute(jobs, &files, &opts, out, Vec::new())?;
         }
         Command::Compare { a, b, opts } => {
@@ -407,8 +465,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .unwrap_or_else(|| default_out(&format!("compare-{na}-vs-{nb}")));
             let files = vec![(na.clone(), la.file.clone()), (nb.clone(), lb.file.clone())];
             let jobs = vec![job(&la, na, ma, &opts)?, job(&lb, nb, mb, &opts)?];
-            let result = execute(jobs, &files, &opts, out, Vec::new())?;
-            print_comparison(&result);
+            execute(jobs, &files, &opts, out, Vec::new())?;
         }
         Command::Sweep {
             scenario,
@@ -431,6 +488,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 axes.push((path, values));
             }
             batch::check_axes(&axes).map_err(|e| Failure::Input(format!("error: {e}")))?;
+            // A swept value is the value from the start; a timeline change of the same
+            // parameter overrides it from its date, which silently flattens the sweep.
+            for (path, _) in &axes {
+                for c in loaded
+                    .file
+                    .timeline
+                    .iter()
+                    .filter(|c| c.set.contains_key(path))
+                {
+                    eprintln!(
+                        "warning: --set {path}: timeline change `{}` sets it to {} from {}, \
+                         overriding the swept values from then on; sweep a scenario without \
+                         that change to vary it for the whole run (docs/scenario-format.md, \
+                         \"Sweeps and the timeline\")",
+                        c.id, c.set[path], c.date
+                    );
+                }
+            }
             let base = loaded.file.run.name.clone();
             let grid = batch::grid(&axes);
             let mut jobs = Vec::with_capacity(grid.len());
@@ -481,7 +556,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     force,
                     opened: Some(Arc::clone(&opened)),
                 },
-            )?;
+            )
+            .map_err(|e| match e {
+                // The batch message offers --resume, which merge does not have.
+                batch::BatchError::OutDirHasResults { path } => Failure::Input(format!(
+                    "error: {} already holds results; use --force to replace them, or merge into another folder",
+                    path.display()
+                )),
+                other => other.into(),
+            })?;
             // The network tables are the same in every shard folder: take the first's.
             for f in [network::NODES_CSV, network::LINKS_CSV] {
                 if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
@@ -492,7 +575,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
             if result.complete {
-                print!("{}", console::summary_text(&result));
+                print!(
+                    "{}",
+                    console::summary_text(&result, &plots::names::PlaceNames::load(&out))
+                );
                 if !no_plots {
                     report::write_report(&out)
                         .map_err(|e| Failure::Run(format!("error: drawing the charts: {e}")))?;
@@ -507,7 +593,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             window,
             csv,
         } => warmup(&scenario, reps, bin_days, window, csv.as_deref())?,
-        Command::Plot { dir, map_year } => {
+        Command::Plot {
+            dir,
+            map_year,
+            metric,
+            subject,
+        } => {
             if !dir.is_dir() {
                 return Err(Failure::Input(format!(
                     "error: {} is not a folder",
@@ -531,12 +622,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 corridor::output::check_summary_set(&dir)
                     .map_err(|e| Failure::Input(format!("error: {e}")))?;
             }
+            let defaults = plots::PlotOptions::default();
             let opts = plots::PlotOptions {
                 map_year,
-                ..Default::default()
+                sweep_metric: metric.unwrap_or(defaults.sweep_metric.clone()),
+                sweep_subject: subject.unwrap_or(defaults.sweep_subject.clone()),
+                ..defaults
             };
             let (md, html) = report::write_report_with(&dir, &opts).map_err(|e| match e {
-                plots::PlotError::Read(_) => Failure::Input(format!("error: {e}")),
+                plots::PlotError::Read(_) | plots::PlotError::Options(_) => {
+                    Failure::Input(format!("error: {e}"))
+                }
                 other => Failure::Run(format!("error: {other}")),
             })?;
             println!(
@@ -630,36 +726,6 @@ fn warmup(
             .map_err(|e| Failure::Run(format!("error: {e}")))?;
     }
     Ok(())
-}
-
-fn print_comparison(result: &BatchResult) {
-    for c in &result.comparisons {
-        println!(
-            "\n{} − {} (paired, common random numbers):",
-            c.scenario_b, c.scenario_a
-        );
-        for r in c.rows.iter().filter(|r| {
-            r.subject == "corridor"
-                && (r.metric == "delivered_teu" || r.metric == "transit_days_mean")
-        }) {
-            let big = r.metric == "delivered_teu";
-            let f = |x: f64| {
-                if big {
-                    console::thousands(x)
-                } else {
-                    format!("{x:.2}")
-                }
-            };
-            println!(
-                "  {} {:<18} {:>12} [{} – {}]",
-                r.year,
-                r.metric,
-                f(r.mean_diff),
-                f(r.ci95_low),
-                f(r.ci95_high)
-            );
-        }
-    }
 }
 
 fn main() -> ExitCode {

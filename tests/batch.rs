@@ -656,7 +656,8 @@ fn targets_and_paired_difference_by_hand() {
     assert_eq!(
         lines.next().unwrap(),
         "scenario,target,year,metric,subject,threshold,mean,ci95_low,ci95_high,share_met,\
-         first_year_met_mean,first_year_met_min,first_year_met_max,direction,n,first_year_met_n"
+         first_year_met_mean,first_year_met_min,first_year_met_max,direction,n,first_year_met_n,\
+         first_year_met_by_year"
     );
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(
@@ -673,7 +674,9 @@ fn targets_and_paired_difference_by_hand() {
     );
     assert_eq!(
         &row[9..],
-        &["0.5", "2026", "2026", "2026", "at_least", "4", "2"]
+        &[
+            "0.5", "2026", "2026", "2026", "at_least", "4", "2", "2026:2"
+        ]
     );
 
     let cmp = fs::read_to_string(dir.join("comparison.csv")).unwrap();
@@ -687,7 +690,8 @@ fn targets_and_paired_difference_by_hand() {
 
     let summary = fs::read_to_string(dir.join("summary.csv")).unwrap();
     // a's 2026 values 10..13: mean 11.5, sd sqrt(5/3).
-    let sd = (5.0f64 / 3.0).sqrt();
+    // Statistics are written to 12 significant digits.
+    let sd = corridor::output::csv::round_stat((5.0f64 / 3.0).sqrt());
     assert!(
         summary.contains(&format!("\na,2026,delivered_teu,corridor,11.5,{sd},")),
         "{summary}"

@@ -354,20 +354,32 @@ fn run_mmc_station_writes_results_that_match_erlang_c() {
     let stdout = text(&out.stdout);
     let w = summary_row(&rows, "2026", "wait_hours_mean", "station");
     let u = summary_row(&rows, "2026", "utilization", "station");
-    for (what, row) in [("wait", w), ("utilization", u)] {
-        let shown = format!(
-            "{:.3} [{:.3}–{:.3}]",
-            num(row, "mean"),
-            num(row, "ci95_low"),
-            num(row, "ci95_high")
-        );
+    // Hours with about three significant digits; utilization in per cent, as the report.
+    let d = match num(w, "mean") {
+        m if m < 1.0 => 3,
+        m if m < 100.0 => 1,
+        _ => 0,
+    };
+    let wait = format!(
+        "{:.d$} [{:.d$}–{:.d$}] h per box",
+        num(w, "mean"),
+        num(w, "ci95_low"),
+        num(w, "ci95_high")
+    );
+    let util = format!(
+        "{:.1}% [{:.1}%–{:.1}%]",
+        100.0 * num(u, "mean"),
+        100.0 * num(u, "ci95_low"),
+        100.0 * num(u, "ci95_high")
+    );
+    for (what, shown) in [("wait", wait), ("utilization", util)] {
         assert!(
             stdout.contains(&shown),
             "station {what} `{shown}` not printed:\n{stdout}"
         );
     }
     assert!(stdout.contains("h per box"), "{stdout}");
-    assert!(stdout.contains("station") && stdout.contains("utilization"));
+    assert!(stdout.contains("Station") && stdout.contains("share of capacity in use"));
     assert!(stdout.contains(&format!("results in {}", dir.display())));
 }
 
@@ -669,18 +681,28 @@ fn compare_prints_paired_differences() {
     ]);
     assert_exit(&out, 0);
     let stdout = text(&out.stdout);
+    let table = stdout
+        .split("mmc-11 − mmc-station (paired by replication, common random numbers; 95% CI):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no paired differences:\n{stdout}"));
     assert!(
-        stdout.contains("mmc-11 − mmc-station (paired, common random numbers):"),
+        table.contains("Δ delivered TEU") && table.contains("Δ mean transit days"),
         "{stdout}"
     );
     for y in ["2025", "2026"] {
-        for m in ["delivered_teu", "transit_days_mean"] {
-            assert!(
-                stdout.lines().any(|l| l.contains(y) && l.contains(m)),
-                "no {m} difference for {y}:\n{stdout}"
-            );
-        }
+        // One line per year with both differences and their intervals.
+        assert!(
+            table
+                .lines()
+                .any(|l| l.trim_start().starts_with(y) && l.matches('[').count() == 2),
+            "no differences for {y}:\n{stdout}"
+        );
     }
+    // The table comes before the folder's path, not after it.
+    assert!(
+        stdout.find("paired by replication") < stdout.find("results in"),
+        "{stdout}"
+    );
 
     let rows = csv_rows(&dir.join("comparison.csv"));
     let w = rows

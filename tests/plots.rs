@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use corridor::output::network::{read_links_csv, read_nodes_csv, write_network_csv};
 use corridor::output::plots::{
     self, PlotError, PlotOptions, Results, bottleneck_series, comparison_series, draw_all,
-    map_series, sweep_series, throughput_series, throughput_targets, transit_series,
-    utilization_heatmap,
+    map_series, sweep_series, throughput_guides, throughput_series, throughput_targets,
+    transit_series, utilization_heatmap,
 };
 use corridor::output::report::write_report;
 
@@ -443,7 +443,12 @@ fn chart_data_matches_the_csv() {
     assert_eq!(sw.axis, "nodes.aktau.cranes");
     assert_eq!(sw.year, 2040);
     assert_eq!(sw.series.len(), 3);
-    assert_eq!(sw.series[0].label, "links.aktau-alat.fleet=4");
+    // One other parameter: the legend heading names it, the entries are its values.
+    assert_eq!(sw.others, vec!["aktau-alat fleet".to_string()]);
+    assert_eq!(sw.series[0].label, "= 4");
+    assert_ne!(sw.series[0].label, sw.series[1].label);
+    assert!(sw.integer_axis(), "cranes are whole numbers: integer ticks");
+    assert!(!sw.is_flat());
     assert_eq!(sw.series[0].points.len(), 5);
     assert_eq!(sw.series[0].points[0].1, 2.0 * 90_000.0 * 0.97);
 
@@ -466,28 +471,35 @@ fn report_has_targets_findings_and_embedded_charts() {
     let md = fs::read_to_string(md).unwrap();
     let html = fs::read_to_string(html).unwrap();
     assert!(
-        md.contains("| baseline | ebrd-2040 | delivered_teu of corridor | 2040 | ≥ 865,000 TEU | 800,000 TEU | 791,000 TEU – 809,000 TEU | 15% of 20 | 2040 |"),
+        md.contains("| baseline | ebrd-2040 | corridor: TEU delivered | 2040 | ≥ 865,000 TEU | 800,000 TEU | 791,000 – 809,000 TEU | 3 of 20 (15%) | 2040 |"),
         "{md}"
     );
     assert!(md.contains("| ebrd-investment | aktau-3x-2028 |"));
     assert!(
-        md.contains("Target ebrd-2040 (corridor delivered_teu ≥ 865,000 TEU in 2040), scenario baseline: unlikely to be met (met in 15% of 20 replications"),
+        md.contains("baseline — Target ebrd-2040 (corridor: TEU delivered ≥ 865,000 TEU in 2040): unlikely to be met — met in 2040 by 3 of 20 replications (15%)"),
         "{md}"
     );
     assert!(
-        md.contains("In baseline, the main bottleneck in 2040 is Aktau"),
+        md.contains("baseline — What limits it in 2040: Aktau, where"),
         "{md}"
     );
     assert!(
-        md.contains("the most heavily used resource in 2040 is"),
+        md.contains("The most heavily used resource in 2040 is"),
         "{md}"
     );
     assert!(
         md.contains(
-            "Against baseline, ebrd-investment changes corridor deliveries in 2040 by +80,000 TEU"
+            "against baseline, ebrd-investment changes corridor deliveries in 2040 by +80,000 TEU"
         ),
         "{md}"
     );
+    // The TEU-by-year table, with demand and the share served.
+    assert!(
+        md.contains("| baseline | 2025 | 80,080 TEU | 77,000 TEU | 75,919 – 78,081 TEU | 96% |"),
+        "{md}"
+    );
+    // Short names only: no full node names in the findings.
+    assert!(!md.contains("Baku International"), "{md}");
     assert!(md.contains("![Throughput](plots/throughput.png)"));
     // The report stays deterministic: wall-clock facts live in provenance.json only.
     assert!(!md.contains("Wall-clock"));
@@ -644,4 +656,161 @@ fn redraw_folder_from_env() {
     let files = draw_all(Path::new(&dir), &PlotOptions::default()).unwrap();
     write_report(Path::new(&dir)).unwrap();
     eprintln!("{} chart files", files.len());
+}
+
+/// Every number of two or more digits that a finding quotes (TEU, hours, TEU-hours,
+/// years) is a value of the folder's CSV tables, rounded as the report rounds it; shares
+/// (followed by `%`) and replication counts are computed and left to the other tests.
+#[test]
+fn findings_quote_numbers_that_are_in_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let results = Results::load(dir.path()).unwrap();
+    let findings = corridor::output::report::findings(&results, &PlotOptions::default());
+    assert!(findings.len() >= 5, "{findings:?}");
+    let mut csv_values: Vec<f64> = Vec::new();
+    for f in ["summary.csv", "targets.csv", "comparison.csv"] {
+        let text = fs::read_to_string(dir.path().join(f)).unwrap();
+        for line in text.lines().skip(1) {
+            for cell in line.split(',') {
+                if let Ok(v) = cell.parse::<f64>() {
+                    csv_values.push(v);
+                }
+            }
+        }
+    }
+    let quoted = |token: &str, decimals: usize| {
+        csv_values.iter().any(|v| {
+            let s = format!("{:.*}", decimals, v.abs());
+            s == token
+        })
+    };
+    let mut checked = 0;
+    for f in &findings {
+        let chars: Vec<char> = f.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_alphanumeric()) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || ((chars[i] == ',' || chars[i] == '.')
+                        && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit())))
+            {
+                i += 1;
+            }
+            let token: String = chars[start..i].iter().filter(|c| **c != ',').collect();
+            let percent = chars.get(i) == Some(&'%');
+            let count = f[f.char_indices().nth(i).map_or(f.len(), |(b, _)| b)..]
+                .trim_start()
+                .starts_with("of ")
+                || f[f.char_indices().nth(i).map_or(f.len(), |(b, _)| b)..]
+                    .starts_with(" replication");
+            if percent || count || token.len() < 3 {
+                continue;
+            }
+            let decimals = token.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(
+                quoted(&token, decimals),
+                "finding quotes {token}, which no CSV value rounds to: {f}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} numbers checked in {findings:?}"
+    );
+}
+
+/// The HTML report renders: one document, balanced tags, every table row as wide as its
+/// header, every image an embedded PNG of the charts' size.
+#[test]
+fn report_html_renders_images_and_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let (_, html) = write_report(dir.path()).unwrap();
+    let html = fs::read_to_string(html).unwrap();
+    for tag in [
+        "html", "head", "body", "table", "thead", "tbody", "tr", "ul", "li", "figure",
+    ] {
+        let open =
+            html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
+        let close = html.matches(&format!("</{tag}>")).count();
+        assert_eq!(open, close, "<{tag}> opened {open} times, closed {close}");
+    }
+    let mut tables = 0;
+    for table in html.split("<table>").skip(1) {
+        let table = &table[..table.find("</table>").unwrap()];
+        let header = table.matches("<th>").count();
+        assert!(header > 0);
+        for row in table.split("<tr>").skip(2) {
+            assert_eq!(row.matches("<td>").count(), header, "{row}");
+        }
+        tables += 1;
+    }
+    assert!(
+        tables >= 3,
+        "findings, throughput, targets and provenance tables"
+    );
+    let mut images = 0;
+    for img in html.split("<img ").skip(1) {
+        let src = img
+            .split("src=\"data:image/png;base64,")
+            .nth(1)
+            .expect("embedded PNG");
+        let b64 = &src[..src.find('"').unwrap()];
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (plots::WIDTH, plots::HEIGHT));
+        images += 1;
+    }
+    assert!(images >= 6, "{images} images");
+}
+
+/// The throughput chart draws each scenario's demand, and a target on a node against that
+/// node's own line, with the CSV's numbers.
+#[test]
+fn throughput_targets_sit_on_their_own_measure() {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let r = Results::load(dir.path()).unwrap();
+    let scenarios = vec!["baseline".to_string()];
+    let guides = throughput_guides(&r, &scenarios);
+    let demand = guides
+        .iter()
+        .find(|g| g.kind == plots::GuideKind::Demand)
+        .expect("a demand line");
+    let created = r
+        .get("baseline", "created_teu", "corridor", 2030)
+        .unwrap()
+        .mean;
+    assert!(demand.points.contains(&(2030.0, created)));
+    let aktau = guides
+        .iter()
+        .find(|g| g.kind == plots::GuideKind::TargetSubject)
+        .expect("the aktau-3x-2028 target's own line");
+    assert_eq!(aktau.label, "Aktau: TEU handled");
+    let handled = r
+        .get("baseline", "handled_teu", "aktau", 2028)
+        .unwrap()
+        .mean;
+    assert!(aktau.points.contains(&(2028.0, handled)));
+    // The corridor target has no line of its own: it is measured on the corridor line.
+    assert_eq!(
+        guides
+            .iter()
+            .filter(|g| g.kind == plots::GuideKind::TargetSubject)
+            .count(),
+        1
+    );
 }

@@ -31,7 +31,7 @@ pub struct SummaryRow {
 }
 
 /// When replications first met a target, among those that ever met it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FirstYearMet {
     /// Replications that met the threshold in some year.
     pub n: usize,
@@ -39,6 +39,9 @@ pub struct FirstYearMet {
     pub mean: f64,
     pub min: Option<i32>,
     pub max: Option<i32>,
+    /// How many replications first met it in each year, years ascending: the distribution
+    /// that `mean`, `min` and `max` summarise (a mean year such as 2029.6 is no year).
+    pub by_year: Vec<(i32, usize)>,
 }
 
 /// A target assessed across replications.
@@ -123,6 +126,53 @@ fn collect(runs: &[RunResult]) -> BTreeMap<Key<'_>, BTreeMap<u64, f64>> {
     map
 }
 
+/// The range a metric's values can take: every metric the model records is a count, an
+/// amount of TEU, a duration or a share, so none is below zero, and shares of capacity are
+/// at most one. Unknown metrics are unbounded.
+pub fn metric_bounds(metric: &str) -> (f64, f64) {
+    const SHARES: [&str; 3] = ["utilization", "berth_utilization", "load_factor_mean"];
+    const NON_NEGATIVE: [&str; 18] = [
+        "backlog_teu",
+        "carried_teu",
+        "created_teu",
+        "delivered_teu",
+        "departures",
+        "handled_teu",
+        "in_system_teu",
+        "queue_max",
+        "queue_mean",
+        "storm_hours",
+        "transit_days_mean",
+        "transit_days_p50",
+        "transit_days_p95",
+        "vessels_mean",
+        "wait_hours_mean",
+        "wait_teu_hours",
+        "yard_occupancy_max_teu",
+        "yard_occupancy_mean_teu",
+    ];
+    if SHARES.contains(&metric) {
+        (0.0, 1.0)
+    } else if NON_NEGATIVE.contains(&metric) {
+        (0.0, f64::INFINITY)
+    } else {
+        (f64::NEG_INFINITY, f64::INFINITY)
+    }
+}
+
+/// A Student-t interval of the mean cut to the range the metric can take. With few
+/// replications of a quantity near zero (a backlog that appears in one replication of
+/// twenty), mean − t·s/√n falls below zero; the true mean cannot, so the part of the
+/// interval outside the range holds no possible value and is dropped. The cut interval
+/// covers the true mean whenever the uncut one does. The mean and sd are never changed.
+fn clip_interval(metric: &str, low: f64, high: f64) -> (f64, f64) {
+    let (min, max) = metric_bounds(metric);
+    if low.is_nan() || high.is_nan() {
+        return (low, high);
+    }
+    (low.clamp(min, max), high.clamp(min, max))
+}
+
 /// Summarises every (year, metric, subject) recorded in any run, sorted by metric, subject
 /// and year. NaN values (e.g. a mean transit time in a year with no deliveries) are left
 /// out, as are replications that did not record the metric; `n` tells how many remained.
@@ -132,6 +182,7 @@ pub fn summarise(scenario: &str, runs: &[RunResult]) -> Vec<SummaryRow> {
         .map(|((metric, subject, year), by_rep)| {
             let values: Vec<f64> = by_rep.into_values().collect();
             let s = Summary::of(&values);
+            let (ci95_low, ci95_high) = clip_interval(metric, s.ci95_low, s.ci95_high);
             SummaryRow {
                 scenario: scenario.to_string(),
                 year,
@@ -139,8 +190,8 @@ pub fn summarise(scenario: &str, runs: &[RunResult]) -> Vec<SummaryRow> {
                 subject: subject.to_string(),
                 mean: s.mean,
                 sd: s.sd,
-                ci95_low: s.ci95_low,
-                ci95_high: s.ci95_high,
+                ci95_low,
+                ci95_high,
                 n: s.n,
             }
         })
@@ -200,6 +251,7 @@ pub fn assess_targets(
                 }
             }
             let s = Summary::of(&values);
+            let (ci95_low, ci95_high) = clip_interval(&t.metric, s.ci95_low, s.ci95_high);
             let share_met = if values.is_empty() {
                 f64::NAN
             } else {
@@ -214,6 +266,14 @@ pub fn assess_targets(
                 },
                 min: firsts.iter().copied().min(),
                 max: firsts.iter().copied().max(),
+                by_year: firsts
+                    .iter()
+                    .fold(BTreeMap::<i32, usize>::new(), |mut m, &y| {
+                        *m.entry(y).or_default() += 1;
+                        m
+                    })
+                    .into_iter()
+                    .collect(),
             };
             TargetRow {
                 scenario: scenario.to_string(),
@@ -225,8 +285,8 @@ pub fn assess_targets(
                 threshold: t.threshold,
                 n: s.n,
                 mean: s.mean,
-                ci95_low: s.ci95_low,
-                ci95_high: s.ci95_high,
+                ci95_low,
+                ci95_high,
                 share_met,
                 first_year_met,
             }
@@ -452,6 +512,7 @@ mod tests {
         assert_eq!(r.first_year_met.mean, 2025.5);
         assert_eq!(r.first_year_met.min, Some(2025));
         assert_eq!(r.first_year_met.max, Some(2026));
+        assert_eq!(r.first_year_met.by_year, vec![(2025, 1), (2026, 1)]);
 
         let at_most = TargetSpec {
             direction: TargetDirection::AtMost,
@@ -463,6 +524,34 @@ mod tests {
         assert_eq!(rows[0].first_year_met.n, 0);
         assert!(rows[0].first_year_met.mean.is_nan());
         assert_eq!(rows[0].first_year_met.min, None);
+    }
+
+    #[test]
+    fn intervals_stay_in_the_metric_range() {
+        // One replication of five has a backlog: mean 2, sd 4.47, t interval [-3.55, 7.55].
+        let backlog: Vec<_> = [10.0, 0.0, 0.0, 0.0, 0.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| run(i as u64, &[(2025, "backlog_teu", "corridor", x)]))
+            .collect();
+        let r = &summarise("s", &backlog)[0];
+        assert_eq!(r.mean, 2.0);
+        assert_eq!(r.ci95_low, 0.0);
+        assert!((r.ci95_high - 7.552).abs() < 1e-3, "{}", r.ci95_high);
+        // A utilization near one is not given an upper bound above one.
+        let util: Vec<_> = [1.0, 0.9, 1.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| run(i as u64, &[(2025, "utilization", "l", x)]))
+            .collect();
+        assert_eq!(summarise("s", &util)[0].ci95_high, 1.0);
+        // A quantity that can be negative keeps its interval.
+        let any: Vec<_> = [1.0, -1.0, 0.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| run(i as u64, &[(2025, "some_delta", "l", x)]))
+            .collect();
+        assert!(summarise("s", &any)[0].ci95_low < -1.0);
     }
 
     #[test]

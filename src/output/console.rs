@@ -1,15 +1,23 @@
-//! The short text a planner reads in the terminal after a run: for each reported year the
-//! TEU delivered against the targets, transit times, where containers wait longest and
-//! the busiest resources, with 95% intervals.
+//! The short text a planner reads in the terminal after a run: for every simulated year
+//! the demand (TEU created), the TEU delivered with its 95% interval, the share served
+//! and what is left waiting; the targets, worded exactly; where containers wait longest;
+//! the busiest resources; and, for a batch or a comparison, the paired differences against
+//! the first scenario.
 //!
 //! It formats numbers that `analysis` computed; it must never compute statistics of its
-//! own beyond picking and ranking rows, and never write files.
+//! own beyond picking, ranking and dividing two means, and never write files. Places are
+//! named by `PlaceNames` ("Aktau → Alat"), numbers with thousands separators, shares as
+//! percentages, like the report.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
+use std::io::{self, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::analysis::{SummaryRow, TargetRow};
+use crate::analysis::{Comparison, SummaryRow, TargetRow};
 use crate::batch::{BatchResult, JobOutcome};
+use crate::output::plots::format::{TargetOutcome, metric_label, percent, thousands as grouped};
+use crate::output::plots::names::PlaceNames;
 use crate::scenario::TargetDirection;
 
 /// `1234567.8` → `1,234,568`.
@@ -17,31 +25,50 @@ pub fn thousands(x: f64) -> String {
     if !x.is_finite() {
         return "–".to_string();
     }
-    let neg = x < 0.0;
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+    grouped(x, 0)
+}
+
+/// Set once stdout turned out to be a closed pipe (`corridor run … | head`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout; when the reader has gone away (a closed pipe), stays quiet from then
+/// on instead of panicking like `print!`, so that the command still finishes writing its
+/// files and exits normally (exit 0). Other write errors are ignored the same way: the
+/// console text is a courtesy, the files are the results.
+pub fn print(text: &str) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
     }
-    if neg && out != "0" {
-        out.insert(0, '-');
+    let mut out = io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
     }
-    out
 }
 
 fn num(x: f64, decimals: usize) -> String {
     if x.is_finite() {
-        format!("{x:.decimals$}")
+        grouped(x, decimals)
     } else {
         "–".to_string()
     }
 }
 
-fn interval(r: &SummaryRow, decimals: usize, big: bool) -> String {
-    let f = |x: f64| if big { thousands(x) } else { num(x, decimals) };
+/// Decimals that keep about three significant digits of a duration or small count.
+fn decimals_for(x: f64) -> usize {
+    if x.abs() < 1.0 {
+        3
+    } else if x.abs() < 100.0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn interval_with(r: &SummaryRow, f: impl Fn(f64) -> String) -> String {
     if r.ci95_low.is_finite() {
         format!("{} [{}–{}]", f(r.mean), f(r.ci95_low), f(r.ci95_high))
     } else {
@@ -59,29 +86,82 @@ fn find<'a>(
         .find(|r| r.year == year && r.metric == metric && r.subject == subject)
 }
 
-/// The years worth a line: each target's year, 2028 and 2040 when simulated, the first and
-/// the last year.
-fn years_of_interest(job: &JobOutcome) -> Vec<i32> {
-    let all: BTreeSet<i32> = job.summary.iter().map(|r| r.year).collect();
-    let mut pick = BTreeSet::new();
-    if let (Some(first), Some(last)) = (all.first(), all.last()) {
-        pick.insert(*first);
-        pick.insert(*last);
-    }
-    for y in [2028, 2040] {
-        if all.contains(&y) {
-            pick.insert(y);
-        }
-    }
-    for t in &job.target_rows {
-        if all.contains(&t.year) {
-            pick.insert(t.year);
-        }
-    }
-    pick.into_iter().collect()
+fn years(job: &JobOutcome) -> Vec<i32> {
+    job.summary
+        .iter()
+        .map(|r| r.year)
+        .collect::<BTreeSet<i32>>()
+        .into_iter()
+        .collect()
 }
 
-fn target_line(t: &TargetRow) -> String {
+/// The years table: every simulated year, so that a crisis year in the middle of the
+/// horizon is never hidden.
+fn years_table(out: &mut String, job: &JobOutcome) {
+    let _ = writeln!(
+        out,
+        "  {:<6} {:>11} {:>32} {:>8} {:>12} {:>12} {:>16}",
+        "year",
+        "created TEU",
+        "delivered TEU [95% CI]",
+        "served",
+        "backlog TEU",
+        "in corridor",
+        "transit days"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<6} {:>11} {:>32} {:>8} {:>12} {:>12} {:>16}",
+        "", "(demand)", "", "", "(year end)", "(year end)", "mean / p95"
+    );
+    let mut over = false;
+    for year in years(job) {
+        let mean = |m: &str| find(&job.summary, year, m, "corridor").map(|r| r.mean);
+        let created = mean("created_teu");
+        let delivered = find(&job.summary, year, "delivered_teu", "corridor");
+        let served = match (delivered.map(|r| r.mean), created) {
+            (Some(d), Some(c)) if c > 0.0 => {
+                over |= d > c;
+                percent(d / c, 0)
+            }
+            _ => "–".into(),
+        };
+        let transit = match (mean("transit_days_mean"), mean("transit_days_p95")) {
+            (Some(m), Some(p)) => format!(
+                "{} / {}",
+                num(m, decimals_for(m).max(1)),
+                num(p, decimals_for(p).max(1))
+            ),
+            (Some(m), None) => num(m, 1),
+            _ => "–".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {year:<6} {:>11} {:>32} {served:>8} {:>12} {:>12} {transit:>16}",
+            created.map(thousands).unwrap_or_else(|| "–".into()),
+            delivered
+                .map(|r| interval_with(r, thousands))
+                .unwrap_or_else(|| "–".into()),
+            mean("backlog_teu")
+                .map(thousands)
+                .unwrap_or_else(|| "–".into()),
+            mean("in_system_teu")
+                .map(thousands)
+                .unwrap_or_else(|| "–".into()),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  served = delivered ÷ created in the year{}; backlog = TEU held outside full yards.",
+        if over {
+            " (above 100% when boxes of earlier years are delivered as a backlog clears)"
+        } else {
+            ""
+        }
+    );
+}
+
+fn target_line(t: &TargetRow, names: &PlaceNames) -> String {
     let op = match t.direction {
         TargetDirection::AtLeast => "≥",
         TargetDirection::AtMost => "≤",
@@ -93,26 +173,33 @@ fn target_line(t: &TargetRow) -> String {
     } else {
         f(t.mean)
     };
-    let met = if t.share_met.is_finite() {
-        format!("met in {:.0}% of replications", t.share_met * 100.0)
-    } else {
-        "not measured".to_string()
+    let firsts: Vec<(i32, u64)> = t
+        .first_year_met
+        .by_year
+        .iter()
+        .map(|&(y, c)| (y, c as u64))
+        .collect();
+    let o = TargetOutcome {
+        ceiling: t.direction == TargetDirection::AtMost,
+        year: t.year,
+        n: Some(t.n as u64),
+        share_met: t.share_met,
+        first_years: &firsts,
     };
-    let first = match (t.first_year_met.min, t.first_year_met.max) {
-        (Some(a), Some(b)) if a == b => format!("; first met {a}"),
-        (Some(a), Some(b)) => format!("; first met {a}–{b}"),
-        _ => String::new(),
-    };
+    let first = o
+        .first_years_phrase()
+        .map(|p| format!("; {p}"))
+        .unwrap_or_default();
     format!(
-        "  {} ({} {} {}): {} vs {} {} — {}{}",
+        "  {}: {}: {} in {} {} {} — mean {}; {}{}",
         t.target,
-        t.metric,
-        t.subject,
+        names.short(&t.subject),
+        metric_label(&t.metric),
         t.year,
-        value,
         op,
         f(t.threshold),
-        met,
+        value,
+        o.share_phrase(),
         first
     )
 }
@@ -138,8 +225,135 @@ fn waiting_ranking(rows: &[SummaryRow], year: i32) -> Vec<(&SummaryRow, f64, Opt
     ranked
 }
 
-/// The text printed after a run or a batch.
-pub fn summary_text(result: &BatchResult) -> String {
+fn waiting(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
+    let ranked = waiting_ranking(&job.summary, year);
+    if ranked.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  where containers wait longest in {year} (share of all TEU-hours waited; mean wait per box):"
+    );
+    for (i, (r, share, per_box)) in ranked.iter().take(3).enumerate() {
+        let per = per_box
+            .map(|p| {
+                let d = decimals_for(p.mean);
+                let hours = interval_with(p, |x| num(x, d));
+                format!("{hours} h per box (≈ {} days)", num(p.mean / 24.0, 1))
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {}. {:<24} {:>6}  {}",
+            i + 1,
+            names.short(&r.subject),
+            percent(*share, 1),
+            per
+        );
+    }
+}
+
+fn busiest(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
+    let mut util: Vec<&SummaryRow> = job
+        .summary
+        .iter()
+        .filter(|r| {
+            r.year == year && (r.metric == "utilization" || r.metric == "berth_utilization")
+        })
+        .collect();
+    util.sort_by(|a, b| {
+        b.mean
+            .total_cmp(&a.mean)
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    if util.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  busiest resources in {year} (share of capacity in use):"
+    );
+    for r in util.iter().take(3) {
+        let what = if r.metric == "berth_utilization" {
+            "berths"
+        } else {
+            "link"
+        };
+        let _ = writeln!(
+            out,
+            "    {:<24} {:<7} {}",
+            names.short(&r.subject),
+            what,
+            interval_with(r, |x| percent(x, 1))
+        );
+    }
+}
+
+/// Paired differences of each scenario against the first, for corridor deliveries and
+/// mean transit time in every compared year.
+pub fn comparison_text(comparisons: &[Comparison]) -> String {
+    let mut out = String::new();
+    for c in comparisons {
+        let _ = writeln!(
+            out,
+            "\n{} − {} (paired by replication, common random numbers; 95% CI):",
+            c.scenario_b, c.scenario_a
+        );
+        let _ = writeln!(
+            out,
+            "  {:<6} {:>32} {:>34}",
+            "year", "Δ delivered TEU", "Δ mean transit days"
+        );
+        let years: BTreeSet<i32> = c
+            .rows
+            .iter()
+            .filter(|r| r.subject == "corridor")
+            .map(|r| r.year)
+            .collect();
+        for y in years {
+            let cell = |metric: &str, f: &dyn Fn(f64) -> String| {
+                c.rows
+                    .iter()
+                    .find(|r| r.year == y && r.subject == "corridor" && r.metric == metric)
+                    .map(|r| {
+                        if r.ci95_low.is_finite() {
+                            format!(
+                                "{} [{} – {}]",
+                                f(r.mean_diff),
+                                f(r.ci95_low),
+                                f(r.ci95_high)
+                            )
+                        } else {
+                            f(r.mean_diff)
+                        }
+                    })
+                    .unwrap_or_else(|| "–".into())
+            };
+            let teu = |x: f64| signed(x, 0);
+            let days = |x: f64| signed(x, 1);
+            let _ = writeln!(
+                out,
+                "  {y:<6} {:>32} {:>34}",
+                cell("delivered_teu", &teu),
+                cell("transit_days_mean", &days)
+            );
+        }
+    }
+    out
+}
+
+fn signed(x: f64, decimals: usize) -> String {
+    let s = num(x, decimals);
+    if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// The text printed after a run, a batch or a merge. `names` gives the places' short
+/// names (`PlaceNames::load` of the results folder).
+pub fn summary_text(result: &BatchResult, names: &PlaceNames) -> String {
     let mut out = String::new();
     for job in &result.jobs {
         let _ = writeln!(
@@ -149,96 +363,16 @@ pub fn summary_text(result: &BatchResult) -> String {
             job.runs.len(),
             job.seed
         );
-        let _ = writeln!(
-            out,
-            "  {:<6} {:>34} {:>18} {:>22}",
-            "year", "TEU delivered (95% CI)", "backlog TEU", "transit days mean/p95"
-        );
-        for year in years_of_interest(job) {
-            let delivered = find(&job.summary, year, "delivered_teu", "corridor")
-                .map(|r| interval(r, 0, true))
-                .unwrap_or_else(|| "–".into());
-            let backlog = find(&job.summary, year, "backlog_teu", "corridor")
-                .map(|r| thousands(r.mean))
-                .unwrap_or_else(|| "–".into());
-            let transit = match (
-                find(&job.summary, year, "transit_days_mean", "corridor"),
-                find(&job.summary, year, "transit_days_p95", "corridor"),
-            ) {
-                (Some(m), Some(p)) => {
-                    let d = if m.mean < 1.0 { 3 } else { 1 };
-                    format!("{} / {}", num(m.mean, d), num(p.mean, d))
-                }
-                (Some(m), None) => num(m.mean, 1),
-                _ => "–".into(),
-            };
-            let _ = writeln!(
-                out,
-                "  {year:<6} {delivered:>34} {backlog:>18} {transit:>22}"
-            );
-        }
+        years_table(&mut out, job);
         if !job.target_rows.is_empty() {
             let _ = writeln!(out, "  targets:");
             for t in &job.target_rows {
-                let _ = writeln!(out, "{}", target_line(t));
+                let _ = writeln!(out, "{}", target_line(t, names));
             }
         }
-        let last = job.summary.iter().map(|r| r.year).max();
-        if let Some(year) = last {
-            let ranked = waiting_ranking(&job.summary, year);
-            if !ranked.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  where containers wait longest in {year} (share of all TEU-hours waited):"
-                );
-                for (i, (r, share, per_box)) in ranked.iter().take(3).enumerate() {
-                    let per = per_box
-                        .map(|p| {
-                            format!(
-                                "{} h per box",
-                                interval(p, if p.mean < 10.0 { 3 } else { 1 }, false)
-                            )
-                        })
-                        .unwrap_or_default();
-                    let _ = writeln!(
-                        out,
-                        "    {}. {:<20} {:>5.1}%  {}",
-                        i + 1,
-                        r.subject,
-                        share * 100.0,
-                        per
-                    );
-                }
-            }
-            let mut util: Vec<&SummaryRow> = job
-                .summary
-                .iter()
-                .filter(|r| {
-                    r.year == year && (r.metric == "utilization" || r.metric == "berth_utilization")
-                })
-                .collect();
-            util.sort_by(|a, b| {
-                b.mean
-                    .total_cmp(&a.mean)
-                    .then_with(|| a.subject.cmp(&b.subject))
-            });
-            if !util.is_empty() {
-                let _ = writeln!(out, "  busiest resources in {year}:");
-                for r in util.iter().take(3) {
-                    let what = if r.metric == "berth_utilization" {
-                        "berths"
-                    } else {
-                        "utilization"
-                    };
-                    let _ = writeln!(
-                        out,
-                        "    {:<20} {:<12} {}",
-                        r.subject,
-                        what,
-                        interval(r, 3, false)
-                    );
-                }
-            }
+        if let Some(&year) = years(job).last() {
+            waiting(&mut out, job, year, names);
+            busiest(&mut out, job, year, names);
         }
         if !job.conservation_violations.is_empty() {
             let _ = writeln!(
@@ -248,6 +382,7 @@ pub fn summary_text(result: &BatchResult) -> String {
             );
         }
     }
+    out.push_str(&comparison_text(&result.comparisons));
     out
 }
 
@@ -262,5 +397,8 @@ mod tests {
         assert_eq!(thousands(12.0), "12");
         assert_eq!(thousands(-4321.0), "-4,321");
         assert_eq!(thousands(f64::NAN), "–");
+        assert_eq!(num(85336.5, 1), "85,336.5");
+        assert_eq!(signed(1234.0, 0), "+1,234");
+        assert_eq!(signed(-0.04, 1), "0.0");
     }
 }

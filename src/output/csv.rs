@@ -3,6 +3,13 @@
 //! Column sets and orders are part of the documented interface (docs/outputs.md); new
 //! columns are only ever appended. This module must never compute statistics: it writes
 //! the rows it is given, in the order it is given them.
+//!
+//! Raw values (`replications.csv`, thresholds, swept values) are written with Rust's
+//! shortest round-trip representation. Statistics (means, sds, intervals, shares) are
+//! rounded to `STAT_DIGITS` significant digits first: a mean of twenty values carries the
+//! rounding noise of its sum in its last digits (`56390.799999999996` for 56,390.8), which
+//! is no information and reads as a bug; twelve digits are far more than any interval
+//! resolves.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -32,6 +39,31 @@ where
         rows(&mut out).map_err(csv_io)?;
         out.flush()
     })
+}
+
+/// Significant digits of the statistics written to CSV and JSON.
+pub const STAT_DIGITS: usize = 12;
+
+/// `x` rounded to `STAT_DIGITS` significant digits (NaN and infinities unchanged).
+pub fn round_stat(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    format!("{:.*e}", STAT_DIGITS - 1, x).parse().unwrap_or(x)
+}
+
+/// A statistic for a CSV cell: rounded by `round_stat`, then written like `fmt_f64`.
+pub fn fmt_stat(x: f64) -> String {
+    fmt_f64(round_stat(x))
+}
+
+/// The distribution of first years, `2029:9 2030:7` (year:replications, years ascending).
+fn by_year_cell(by_year: &[(i32, usize)]) -> String {
+    by_year
+        .iter()
+        .map(|(y, n)| format!("{y}:{n}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn opt_i32(x: Option<i32>) -> String {
@@ -104,10 +136,10 @@ pub fn write_summary_csv(path: &Path, rows: &[SummaryRow]) -> Result<(), OutputE
                     &r.year.to_string(),
                     &r.metric,
                     &r.subject,
-                    &fmt_f64(r.mean),
-                    &fmt_f64(r.sd),
-                    &fmt_f64(r.ci95_low),
-                    &fmt_f64(r.ci95_high),
+                    &fmt_stat(r.mean),
+                    &fmt_stat(r.sd),
+                    &fmt_stat(r.ci95_low),
+                    &fmt_stat(r.ci95_high),
                     &r.n.to_string(),
                 ])?;
             }
@@ -117,7 +149,8 @@ pub fn write_summary_csv(path: &Path, rows: &[SummaryRow]) -> Result<(), OutputE
 }
 
 /// `targets.csv`. The first thirteen columns are those of the original specification;
-/// `direction`, `n` and `first_year_met_n` follow so that the file explains itself.
+/// `direction`, `n`, `first_year_met_n` and `first_year_met_by_year` follow so that the
+/// file explains itself.
 pub fn write_targets_csv(path: &Path, rows: &[TargetRow]) -> Result<(), OutputError> {
     write_csv(
         path,
@@ -138,6 +171,7 @@ pub fn write_targets_csv(path: &Path, rows: &[TargetRow]) -> Result<(), OutputEr
             "direction",
             "n",
             "first_year_met_n",
+            "first_year_met_by_year",
         ],
         |w| {
             for r in rows {
@@ -148,16 +182,17 @@ pub fn write_targets_csv(path: &Path, rows: &[TargetRow]) -> Result<(), OutputEr
                     &r.metric,
                     &r.subject,
                     &fmt_f64(r.threshold),
-                    &fmt_f64(r.mean),
-                    &fmt_f64(r.ci95_low),
-                    &fmt_f64(r.ci95_high),
-                    &fmt_f64(r.share_met),
-                    &fmt_f64(r.first_year_met.mean),
+                    &fmt_stat(r.mean),
+                    &fmt_stat(r.ci95_low),
+                    &fmt_stat(r.ci95_high),
+                    &fmt_stat(r.share_met),
+                    &fmt_stat(r.first_year_met.mean),
                     &opt_i32(r.first_year_met.min),
                     &opt_i32(r.first_year_met.max),
                     direction_name(r.direction),
                     &r.n.to_string(),
                     &r.first_year_met.n.to_string(),
+                    &by_year_cell(&r.first_year_met.by_year),
                 ])?;
             }
             Ok(())
@@ -191,11 +226,11 @@ pub fn write_comparison_csv(path: &Path, comparisons: &[Comparison]) -> Result<(
                         &r.year.to_string(),
                         &r.metric,
                         &r.subject,
-                        &fmt_f64(r.mean_a),
-                        &fmt_f64(r.mean_b),
-                        &fmt_f64(r.mean_diff),
-                        &fmt_f64(r.ci95_low),
-                        &fmt_f64(r.ci95_high),
+                        &fmt_stat(r.mean_a),
+                        &fmt_stat(r.mean_b),
+                        &fmt_stat(r.mean_diff),
+                        &fmt_stat(r.ci95_low),
+                        &fmt_stat(r.ci95_high),
                         &r.n.to_string(),
                     ])?;
                 }
@@ -268,9 +303,9 @@ pub fn write_sweep_csv(path: &Path, points: &[SweepPoint<'_>]) -> Result<(), Out
                     r.year.to_string(),
                     r.metric.clone(),
                     r.subject.clone(),
-                    fmt_f64(r.mean),
-                    fmt_f64(r.ci95_low),
-                    fmt_f64(r.ci95_high),
+                    fmt_stat(r.mean),
+                    fmt_stat(r.ci95_low),
+                    fmt_stat(r.ci95_high),
                     r.n.to_string(),
                 ]);
                 w.write_record(&rec)?;
@@ -284,6 +319,18 @@ pub fn write_sweep_csv(path: &Path, points: &[SweepPoint<'_>]) -> Result<(), Out
 mod tests {
     use super::*;
     use crate::model::results::Record;
+
+    #[test]
+    fn statistics_lose_float_noise_not_information() {
+        assert_eq!(fmt_stat(56390.799999999996), "56390.8");
+        assert_eq!(fmt_stat(212461.49999999997), "212461.5");
+        assert_eq!(fmt_stat(0.1 + 0.2), "0.3");
+        assert_eq!(fmt_stat(1.2909944487358056), "1.29099444874");
+        assert_eq!(fmt_stat(-7.377912367255631), "-7.37791236726");
+        assert_eq!(fmt_stat(f64::NAN), "");
+        assert_eq!(fmt_stat(0.0), "0");
+        assert_eq!(by_year_cell(&[(2029, 9), (2030, 7)]), "2029:9 2030:7");
+    }
 
     #[test]
     fn nan_is_empty_and_commas_are_quoted() {

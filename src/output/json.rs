@@ -24,7 +24,17 @@ pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), O
     })
 }
 
+/// A statistic for JSON: rounded like the CSV cells (`csv::round_stat`), null when not finite.
 fn opt(x: f64) -> Option<f64> {
+    if x.is_finite() {
+        Some(super::csv::round_stat(x))
+    } else {
+        None
+    }
+}
+
+/// A raw value (a replication's record, a threshold) exactly, null when not finite.
+fn raw(x: f64) -> Option<f64> {
     if x.is_finite() { Some(x) } else { None }
 }
 
@@ -103,6 +113,8 @@ struct FirstYearDoc {
     mean: Option<f64>,
     min: Option<i32>,
     max: Option<i32>,
+    /// `{year: replications}` that first met the target that year.
+    by_year: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Serialize)]
@@ -147,7 +159,7 @@ pub fn write_summary_json(
                     .iter()
                     .map(|(p, v)| SweepDoc {
                         path: p,
-                        value: opt(*v),
+                        value: raw(*v),
                     })
                     .collect(),
                 conservation_violations: s.conservation_violations,
@@ -174,7 +186,7 @@ pub fn write_summary_json(
                         metric: &t.metric,
                         subject: &t.subject,
                         direction: super::csv::direction_name(t.direction),
-                        threshold: opt(t.threshold),
+                        threshold: raw(t.threshold),
                         n: t.n,
                         mean: opt(t.mean),
                         ci95_low: opt(t.ci95_low),
@@ -185,6 +197,12 @@ pub fn write_summary_json(
                             mean: opt(t.first_year_met.mean),
                             min: t.first_year_met.min,
                             max: t.first_year_met.max,
+                            by_year: t
+                                .first_year_met
+                                .by_year
+                                .iter()
+                                .map(|(y, n)| (y.to_string(), *n))
+                                .collect(),
                         },
                     })
                     .collect(),

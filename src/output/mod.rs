@@ -4,10 +4,11 @@
 //! bytes. It must never know about the event loop, threads or shards, and it must never
 //! format anything non-deterministically: the same rows always give the same bytes, so
 //! that runs can be compared with `cmp`. Floats are written with Rust's shortest
-//! round-trip `Display` (never exponent notation, never locale-dependent); NaN is an empty
-//! CSV cell and a JSON `null`. Wall-clock time appears only in `provenance.json`. Inside
-//! an output folder opened with `files::OutDir`, an atomic write never replaces a file
-//! that corridor cannot prove it wrote (see `files`).
+//! round-trip `Display` (never exponent notation, never locale-dependent), statistics
+//! after rounding to 12 significant digits (`csv::round_stat`); NaN is an empty CSV cell
+//! and a JSON `null`. Wall-clock time appears only in `provenance.json`. Inside an output
+//! folder opened with `files::OutDir`, an atomic write never replaces a file that
+//! corridor cannot prove it wrote (see `files`).
 
 pub mod console;
 pub mod csv;

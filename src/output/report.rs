@@ -16,10 +16,10 @@ use serde_json::Value;
 
 use super::network::ReadError;
 use super::plots::data::{Results, TargetRecord};
-use super::plots::format::{percent, thousands};
+use super::plots::format::{TargetOutcome, metric_label, percent, thousands};
 use super::plots::{
     PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem, draw_results,
-    utilization_heatmap,
+    short_scenario_name, utilization_heatmap,
 };
 use super::{PROVENANCE_JSON, SUMMARY_JSON, write_bytes_atomic};
 
@@ -107,23 +107,38 @@ fn is_share(metric: &str) -> bool {
     metric.contains("utilization") || metric.contains("load_factor")
 }
 
-/// A value in a metric's unit, for prose and tables.
+/// A value in a metric's unit, for prose and tables: TEU whole, durations and other
+/// amounts with one decimal below 100, shares as percentages.
 fn value(metric: &str, v: f64) -> String {
+    format!("{}{}", bare(metric, v), unit(metric))
+}
+
+fn bare(metric: &str, v: f64) -> String {
     if v.is_nan() {
         return "n/a".to_string();
     }
     if is_share(metric) {
         return percent(v, 1);
     }
-    let decimals = if v.abs() >= 100.0 { 0 } else { 1 };
-    format!("{}{}", thousands(v, decimals), unit(metric))
+    let decimals = if v.abs() >= 100.0 || metric.ends_with("_teu") {
+        0
+    } else {
+        1
+    };
+    thousands(v, decimals)
 }
 
+/// "56,080 – 56,701 TEU": the unit once, after both bounds.
 fn interval(metric: &str, lo: f64, hi: f64) -> String {
     if lo.is_nan() || hi.is_nan() {
         "n/a".to_string()
     } else {
-        format!("{} – {}", value(metric, lo), value(metric, hi))
+        format!(
+            "{} – {}{}",
+            bare(metric, lo),
+            bare(metric, hi),
+            unit(metric)
+        )
     }
 }
 
@@ -139,11 +154,38 @@ fn signed(v: f64) -> String {
     }
 }
 
+fn outcome<'a>(t: &TargetRecord, firsts: &'a [(i32, u64)]) -> TargetOutcome<'a> {
+    TargetOutcome {
+        ceiling: t.direction == "at_most",
+        year: t.year,
+        n: t.n.and_then(|n| u64::try_from(n).ok()),
+        share_met: t.share_met,
+        first_years: firsts,
+    }
+}
+
+fn firsts(t: &TargetRecord) -> Vec<(i32, u64)> {
+    t.first_year_met_by_year
+        .iter()
+        .map(|&(y, c)| (y, u64::try_from(c).unwrap_or(0)))
+        .collect()
+}
+
+/// The target table's last column: when replications first reached a floor, as counts per
+/// year (a mean year such as 2029.6 is no year anyone can plan for).
 fn first_year(t: &TargetRecord) -> String {
+    if t.direction == "at_most" {
+        return "– (a ceiling)".to_string();
+    }
+    let f = firsts(t);
+    if let Some(p) = outcome(t, &f).first_years_phrase() {
+        return p.trim_start_matches("first reached in ").to_string();
+    }
+    // Folders written before `first_year_met_by_year` existed: the range only.
     match (t.first_year_met_min, t.first_year_met_max) {
         (Some(a), Some(b)) if a == b => format!("{a}"),
-        (Some(a), Some(b)) => format!("{:.1} ({a}–{b})", t.first_year_met_mean),
-        _ => "not met".to_string(),
+        (Some(a), Some(b)) => format!("between {a} and {b}"),
+        _ => "never".to_string(),
     }
 }
 
@@ -161,104 +203,297 @@ fn verdict(share: f64) -> &'static str {
     }
 }
 
-/// The findings sentences, from the numbers.
+/// "Aktau → Alat: TEU carried", "corridor: TEU delivered".
+fn measure(results: &Results, scenario: &str, metric: &str, subject: &str) -> String {
+    format!(
+        "{}: {}",
+        results.place_name(scenario, subject),
+        metric_label(metric)
+    )
+}
+
+fn target_sentence(results: &Results, t: &TargetRecord, with_scenario: bool) -> String {
+    let f = firsts(t);
+    let o = outcome(t, &f);
+    let mut s = format!(
+        "Target {} ({} {} {} in {}){}: {}",
+        t.target,
+        measure(results, &t.scenario, &t.metric, &t.subject),
+        op(&t.direction),
+        value(&t.metric, t.threshold),
+        t.year,
+        if with_scenario {
+            format!(", scenario {}", t.scenario)
+        } else {
+            String::new()
+        },
+        verdict(t.share_met),
+    );
+    if t.share_met.is_finite() {
+        let _ = write!(
+            s,
+            " — {}; mean {}, 95% CI {}",
+            o.share_phrase(),
+            value(&t.metric, t.mean),
+            interval(&t.metric, t.ci95_low, t.ci95_high)
+        );
+    }
+    if let Some(p) = o.first_years_phrase() {
+        let _ = write!(s, "; {p}");
+    }
+    s.push('.');
+    s
+}
+
+/// The year the corridor served the smallest share of its demand, with that share.
+fn worst_served_year(results: &Results, scenario: &str) -> Option<(i32, f64, f64, f64)> {
+    results
+        .series(scenario, "created_teu", "corridor")
+        .into_iter()
+        .filter_map(|c| {
+            let d = results.get(scenario, "delivered_teu", "corridor", c.year)?;
+            (c.mean > 0.0).then(|| (c.year, d.mean / c.mean, d.mean, c.mean))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+}
+
+/// What limits a scenario: the main place of waiting in its last year, with its use of
+/// capacity, and the most used resource when that is another.
+fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let wait_year = results
+        .summary
+        .iter()
+        .filter(|r| r.scenario == s && r.metric == "wait_teu_hours")
+        .map(|r| r.year)
+        .max();
+    let heat = utilization_heatmap(results, s);
+    let util_of = |subject: &str, year: i32| {
+        let h = heat.as_ref()?;
+        let c = h.years.iter().position(|&y| y == year)?;
+        // A port has two rows (handling and berths): the busier one is what limits it.
+        h.rows
+            .iter()
+            .filter(|r| r.subject == subject && r.values[c].is_finite())
+            .max_by(|a, b| a.values[c].total_cmp(&b.values[c]))
+            .map(|r| (r.values[c], r.label.clone()))
+    };
+    let mut top_subject = None;
+    if let Some(y) = wait_year {
+        if let Some(top) =
+            bottleneck_series(results, s, Some((y, y))).and_then(|b| b.bars.first().cloned())
+        {
+            let per_box = results
+                .get(s, "wait_hours_mean", &top.subject, y)
+                .map(|r| format!(", {} h per box on average", thousands(r.mean, 0)))
+                .unwrap_or_default();
+            let util = util_of(&top.subject, y)
+                .map(|(u, label)| {
+                    if label == top.label {
+                        format!(", running at {} of its capacity", percent(u, 0))
+                    } else {
+                        format!(", with {label} at {} of capacity", percent(u, 0))
+                    }
+                })
+                .unwrap_or_default();
+            out.push(format!(
+                "What limits it in {y}: {}, where {} of all TEU-hours waited in the corridor \
+                 are spent ({} TEU-hours{per_box}){util}.",
+                top.label,
+                percent(top.shares[0], 0),
+                thousands(top.teu_hours[0], 0)
+            ));
+            top_subject = Some(top.subject);
+        }
+    }
+    if let Some(h) = &heat {
+        if let Some(c) = h.years.len().checked_sub(1) {
+            let best = h
+                .rows
+                .iter()
+                .filter(|r| r.values[c].is_finite())
+                .max_by(|a, b| a.values[c].total_cmp(&b.values[c]));
+            if let Some(r) = best.filter(|r| Some(&r.subject) != top_subject.as_ref()) {
+                let year = h.years[c];
+                let ci = results
+                    .get(s, &r.metric, &r.subject, year)
+                    .map(|x| (x.ci95_low, x.ci95_high))
+                    .filter(|(a, b)| a.is_finite() && b.is_finite())
+                    .map(|(a, b)| format!(" (95% CI {})", interval("utilization", a, b)))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "The most heavily used resource in {year} is {} at {} of its capacity{ci}.",
+                    r.label,
+                    percent(r.values[c], 0)
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn demand_sentence(results: &Results, s: &str) -> Option<String> {
+    let (year, share, delivered, created) = worst_served_year(results, s)?;
+    if share >= 0.95 {
+        return Some(format!(
+            "Demand is served: every year the corridor delivers at least 95% as many TEU as \
+             are created (lowest {} in {year}).",
+            percent(share, 0)
+        ));
+    }
+    let backlog = results
+        .get(s, "backlog_teu", "corridor", year)
+        .filter(|r| r.mean >= 0.5)
+        .map(|r| {
+            format!(
+                ", and {} TEU are held in backlog at year end",
+                thousands(r.mean, 0)
+            )
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "Demand is not all served: in {year} the corridor delivers {} TEU of the {} TEU \
+         created ({}){backlog}.",
+        thousands(delivered, 0),
+        thousands(created, 0),
+        percent(share, 0)
+    ))
+}
+
+/// Every scenario the options select. The report's sentences and tables speak of all of
+/// them: `max_scenarios` limits what a chart can draw, not what the report may count ("8 of
+/// 8 scenarios" for a nine-point sweep would be false).
+fn all_selected(results: &Results, opts: &PlotOptions) -> Vec<String> {
+    results
+        .scenarios
+        .iter()
+        .filter(|s| opts.scenarios.as_ref().is_none_or(|w| w.contains(s)))
+        .cloned()
+        .collect()
+}
+
+/// More scenarios than this (a sweep) and findings are grouped by target, not by scenario.
+const FINDINGS_PER_SCENARIO_MAX: usize = 3;
+
+/// The findings sentences, from the numbers: for each scenario whether it meets its
+/// targets, whether demand is served, what limits it; then what the compared scenarios
+/// change. With many scenarios (a sweep) each target gets one sentence saying where it
+/// is met.
 pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
     let mut out = Vec::new();
-    let scenarios = results.scenarios_for(opts);
-    for t in results
-        .targets
-        .iter()
-        .filter(|t| scenarios.contains(&t.scenario))
-    {
-        let what = if t.subject == "corridor" {
-            format!("corridor {}", t.metric)
-        } else {
-            format!(
-                "{} of {}",
-                t.metric,
-                results.place_name(&t.scenario, &t.subject)
-            )
-        };
-        let mut s = format!(
-            "Target {} ({what} {} {} in {}), scenario {}: {}",
-            t.target,
-            op(&t.direction),
-            value(&t.metric, t.threshold),
-            t.year,
-            t.scenario,
-            verdict(t.share_met),
-        );
-        if t.share_met.is_finite() {
-            let n = t.n.map(|n| format!(" of {n}")).unwrap_or_default();
-            let _ = write!(
-                s,
-                " (met in {}{n} replications; mean {}, 95% CI {})",
-                percent(t.share_met, 0),
-                value(&t.metric, t.mean),
-                interval(&t.metric, t.ci95_low, t.ci95_high)
-            );
-        }
-        if let (Some(a), Some(_)) = (t.first_year_met_min, t.first_year_met_max) {
-            let _ = write!(
-                s,
-                "; first reached in {:.0} on average (earliest {a})",
-                t.first_year_met_mean
-            );
-        }
-        s.push('.');
-        out.push(s);
-    }
-    for s in &scenarios {
-        let Some(&last) = results.years(s).last() else {
-            continue;
-        };
-        let wait_year = results
-            .summary
+    let scenarios = all_selected(results, opts);
+    let targets_of = |s: &str| {
+        results
+            .targets
             .iter()
-            .filter(|r| r.scenario == *s && r.metric == "wait_teu_hours")
-            .map(|r| r.year)
-            .max();
-        if let Some(y) = wait_year {
-            if let Some(b) = bottleneck_series(results, s, Some((y, y))) {
-                if let Some(top) = b.bars.first() {
-                    out.push(format!(
-                        "In {s}, the main bottleneck in {y} is {}: {} of all TEU-hours waited \
-                         in the corridor ({} TEU-hours).",
-                        top.label,
-                        percent(top.shares[0], 0),
-                        thousands(top.teu_hours[0], 0)
-                    ));
+            .filter(|t| t.scenario == s)
+            .collect::<Vec<_>>()
+    };
+    if scenarios.len() <= FINDINGS_PER_SCENARIO_MAX {
+        let several = scenarios.len() > 1;
+        for s in &scenarios {
+            let prefix = if several {
+                format!("{s} — ")
+            } else {
+                String::new()
+            };
+            for t in targets_of(s) {
+                out.push(format!("{prefix}{}", target_sentence(results, t, false)));
+            }
+            if let Some(d) = demand_sentence(results, s) {
+                out.push(format!("{prefix}{d}"));
+            }
+            for l in limit_sentences(results, s) {
+                out.push(format!("{prefix}{l}"));
+            }
+        }
+    } else {
+        let mut ids: Vec<&str> = Vec::new();
+        for t in &results.targets {
+            if scenarios.contains(&t.scenario) && !ids.contains(&t.target.as_str()) {
+                ids.push(&t.target);
+            }
+        }
+        for id in ids {
+            let rows: Vec<&TargetRecord> = results
+                .targets
+                .iter()
+                .filter(|t| t.target == id && scenarios.contains(&t.scenario))
+                .collect();
+            let sure: Vec<String> = rows
+                .iter()
+                .filter(|t| t.share_met >= 0.95)
+                .map(|t| short_scenario_name(&t.scenario))
+                .collect();
+            let t0 = rows[0];
+            let list = if sure.is_empty() {
+                String::new()
+            } else if sure.len() <= 4 {
+                format!(" ({})", sure.join("; "))
+            } else {
+                format!(" (among them {})", sure[..4].join("; "))
+            };
+            let best = rows
+                .iter()
+                .filter(|t| t.share_met.is_finite())
+                .max_by(|a, b| a.share_met.total_cmp(&b.share_met));
+            let best = best
+                .map(|b| {
+                    format!(
+                        "; at best met by {} of replications ({})",
+                        percent(b.share_met, 0),
+                        short_scenario_name(&b.scenario)
+                    )
+                })
+                .unwrap_or_default();
+            let head = format!(
+                "Target {id} ({} {} {} in {}): met with high confidence (in at least 95% of \
+                 replications)",
+                measure(results, &t0.scenario, &t0.metric, &t0.subject),
+                op(&t0.direction),
+                value(&t0.metric, t0.threshold),
+                t0.year,
+            );
+            if sure.len() == rows.len() {
+                out.push(format!("{head} in all {} scenarios.", rows.len()));
+            } else {
+                out.push(format!(
+                    "{head} in {} of {} scenarios{list}{best}.",
+                    sure.len(),
+                    rows.len()
+                ));
+            }
+        }
+        // The most common main bottleneck across the scenarios.
+        let mut tops: Vec<(String, i32)> = Vec::new();
+        for s in &scenarios {
+            let y = results
+                .summary
+                .iter()
+                .filter(|r| r.scenario == *s && r.metric == "wait_teu_hours")
+                .map(|r| r.year)
+                .max();
+            if let Some(y) = y {
+                if let Some(top) = bottleneck_series(results, s, Some((y, y)))
+                    .and_then(|b| b.bars.first().cloned())
+                {
+                    tops.push((top.label, y));
                 }
             }
         }
-        if let Some(h) = utilization_heatmap(results, s) {
-            let col = h
-                .years
-                .iter()
-                .position(|&y| y == last)
-                .or(h.years.len().checked_sub(1));
-            if let Some(c) = col {
-                let best = h
-                    .rows
-                    .iter()
-                    .filter(|r| r.values[c].is_finite())
-                    .max_by(|a, b| a.values[c].total_cmp(&b.values[c]));
-                if let Some(r) = best {
-                    let year = h.years[c];
-                    let ci = results
-                        .get(s, &r.metric, &r.subject, year)
-                        .map(|x| (x.ci95_low, x.ci95_high))
-                        .filter(|(a, b)| a.is_finite() && b.is_finite())
-                        .map(|(a, b)| format!(" (95% CI {})", interval("utilization", a, b)))
-                        .unwrap_or_default();
-                    out.push(format!(
-                        "In {s}, the most heavily used resource in {year} is {} at {} of its \
-                         capacity{ci}.",
-                        r.label,
-                        percent(r.values[c], 0)
-                    ));
-                }
+        let mut counts: Vec<(String, i32, usize)> = Vec::new();
+        for (l, y) in tops {
+            match counts.iter_mut().find(|(a, b, _)| *a == l && *b == y) {
+                Some(c) => c.2 += 1,
+                None => counts.push((l, y, 1)),
             }
+        }
+        counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        if let Some((label, y, n)) = counts.first() {
+            out.push(format!(
+                "The main bottleneck in {y} is {label} in {n} of {} scenarios.",
+                scenarios.len()
+            ));
         }
     }
     // Paired comparisons: the effect on corridor throughput in the last compared year.
@@ -276,8 +511,8 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
         {
             let clear = c.ci95_low > 0.0 || c.ci95_high < 0.0;
             out.push(format!(
-                "Against {}, {} changes corridor deliveries in {y} by {} TEU (paired 95% CI {} \
-                 to {}){}.",
+                "What it would take: against {}, {} changes corridor deliveries in {y} by {} \
+                 TEU (paired 95% CI {} to {}){}.",
                 c.scenario_a,
                 c.scenario_b,
                 signed(c.mean_diff),
@@ -299,6 +534,59 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
     out
 }
 
+/// The TEU-by-year table: demand, deliveries with their interval, the share served, the
+/// backlog and the mean transit time, every year of each scenario (the last year of each
+/// scenario when there are many).
+fn throughput_table(results: &Results, scenarios: &[String]) -> Block {
+    let header = [
+        "Scenario",
+        "Year",
+        "TEU created (demand)",
+        "TEU delivered",
+        "95% CI",
+        "Served",
+        "Backlog at year end",
+        "Mean transit",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut rows = Vec::new();
+    let many = scenarios.len() > FINDINGS_PER_SCENARIO_MAX;
+    for s in scenarios {
+        let years = results.years(s);
+        let years: Vec<i32> = if many {
+            years.last().copied().into_iter().collect()
+        } else {
+            years
+        };
+        for y in years {
+            let get = |m: &str| results.get(s, m, "corridor", y);
+            let created = get("created_teu");
+            let delivered = get("delivered_teu");
+            if created.is_none() && delivered.is_none() {
+                continue;
+            }
+            let served = match (created, delivered) {
+                (Some(c), Some(d)) if c.mean > 0.0 => percent(d.mean / c.mean, 0),
+                _ => "n/a".into(),
+            };
+            rows.push(vec![
+                short_scenario_name(s),
+                y.to_string(),
+                created.map_or("n/a".into(), |r| value(&r.metric, r.mean)),
+                delivered.map_or("n/a".into(), |r| value(&r.metric, r.mean)),
+                delivered.map_or("n/a".into(), |r| {
+                    interval(&r.metric, r.ci95_low, r.ci95_high)
+                }),
+                served,
+                get("backlog_teu").map_or("n/a".into(), |r| value(&r.metric, r.mean)),
+                get("transit_days_mean").map_or("n/a".into(), |r| value(&r.metric, r.mean)),
+            ]);
+        }
+    }
+    Block::Table(header, rows)
+}
+
 fn build(
     results: &Results,
     opts: &PlotOptions,
@@ -315,12 +603,22 @@ fn build(
     // provenance.json says when and where it ran.
     doc.push(Block::Para(
         "Every number is a mean over independent replications of the simulation; intervals \
-         are Student-t 95% confidence intervals of that mean."
+         are Student-t 95% confidence intervals of that mean, cut at zero (and at 100% for \
+         shares of capacity) where a quantity cannot go beyond."
             .into(),
     ));
 
     doc.push(Block::Heading(2, "Findings".into()));
     doc.push(Block::Bullets(findings(results, opts)));
+
+    doc.push(Block::Heading(2, "Throughput by year".into()));
+    let scenarios = all_selected(results, opts);
+    doc.push(Block::Para(
+        "Served is TEU delivered ÷ TEU created in the year: above 100% when boxes created in \
+         earlier years are delivered as a backlog clears. Backlog: TEU held outside full yards."
+            .into(),
+    ));
+    doc.push(throughput_table(results, &scenarios));
 
     doc.push(Block::Heading(2, "Targets".into()));
     let targets: Vec<&TargetRecord> = results.targets.iter().collect();
@@ -335,8 +633,8 @@ fn build(
             "Threshold",
             "Mean",
             "95% CI",
-            "Replications meeting it",
-            "First year met",
+            "Met in the target year",
+            "First reached (replications)",
         ]
         .map(String::from)
         .to_vec();
@@ -344,21 +642,19 @@ fn build(
             .iter()
             .map(|t| {
                 vec![
-                    t.scenario.clone(),
+                    short_scenario_name(&t.scenario),
                     t.target.clone(),
-                    format!(
-                        "{} of {}",
-                        t.metric,
-                        results.place_name(&t.scenario, &t.subject)
-                    ),
+                    measure(results, &t.scenario, &t.metric, &t.subject),
                     t.year.to_string(),
                     format!("{} {}", op(&t.direction), value(&t.metric, t.threshold)),
                     value(&t.metric, t.mean),
                     interval(&t.metric, t.ci95_low, t.ci95_high),
                     match t.n {
-                        Some(n) if t.share_met.is_finite() => {
-                            format!("{} of {n}", percent(t.share_met, 0))
-                        }
+                        Some(n) if t.share_met.is_finite() => format!(
+                            "{} of {n} ({})",
+                            (t.share_met * n as f64).round(),
+                            percent(t.share_met, 0)
+                        ),
                         _ => percent(t.share_met, 0),
                     },
                     first_year(t),
@@ -410,8 +706,9 @@ fn caption(results: &Results, name: &str) -> (String, String) {
     match name {
         "throughput" => (
             "Throughput".into(),
-            "Corridor TEU delivered per year, mean and 95% band per scenario; diamonds mark the \
-             TEU targets."
+            "Corridor TEU delivered per year, mean and 95% band per scenario; the thin line is \
+             the demand (TEU created). Diamonds mark the TEU targets; a target on a flow or a \
+             port sits against its own measure, the dashed line labelled with it."
                 .into(),
         ),
         "transit-time" => (

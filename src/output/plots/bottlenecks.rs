@@ -11,7 +11,7 @@ use super::draw::{
     AXIS_DESC_SIZE, Chart as ChartTrait, DResult, GRID, INK, LABEL_SIZE, OrMsg, Swatch, TICK_SIZE,
     TITLE_BAND, draw_legend, draw_title, fit_text, font, nice_ticks, text, text_size,
 };
-use super::format::{percent, thousands};
+use super::format::{compact, percent, thousands};
 use super::throughput::{LEGEND_W, legend_note};
 use super::{HEIGHT, WIDTH};
 
@@ -182,8 +182,10 @@ impl ChartTrait for BottleneckChart {
             .flat_map(|b| b.shares.iter().copied())
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max);
-        let ticks = nice_ticks(0.0, (max_share * 1.12).max(0.01), 6);
-        let x_max = ticks.last().copied().unwrap_or(1.0).max(max_share * 1.12);
+        // Ticks stop at the data (never past 100%); the scale leaves room right of the
+        // longest bar for its "share · TEU-hours" label.
+        let ticks = nice_ticks(0.0, (max_share * 1.12).clamp(0.01, 1.0), 6);
+        let x_max = ticks.last().copied().unwrap_or(1.0).max(max_share * 1.4);
         let x_of = |s: f64| left + ((s / x_max) * (right - left) as f64).round() as i32;
         let grid_bottom = top + row_h * nrows;
 
@@ -245,8 +247,16 @@ impl ChartTrait for BottleneckChart {
                 ))
                 .m()?;
                 if bar_h >= 12 {
+                    // The absolute amount beside the share: a share can fall while the
+                    // waiting it stands for grows (everything else grew faster).
+                    let amount = b
+                        .teu_hours
+                        .get(k)
+                        .filter(|h| h.is_finite())
+                        .map(|h| format!(" · {} TEU-h", compact(*h)))
+                        .unwrap_or_default();
                     root.draw(&Text::new(
-                        percent(*s, if *s < 0.0995 { 1 } else { 0 }),
+                        format!("{}{amount}", percent(*s, if *s < 0.0995 { 1 } else { 0 })),
                         (w + 8, by + bar_h / 2),
                         vf.clone()
                             .color(&INK)

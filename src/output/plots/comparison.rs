@@ -100,6 +100,7 @@ impl ChartTrait for Chart {
                     zero_line: true,
                     y_from_zero: false,
                     marks: &[],
+                    guides: &[],
                 },
             )?;
         }
@@ -120,7 +121,10 @@ impl ChartTrait for Chart {
                 .enumerate()
                 .map(|(i, l)| (Swatch::Line(line_colour(i), i), short_scenario_name(l))),
         );
-        entries.push((Swatch::Width(INK, 2), "zero: no difference".to_string()));
+        entries.push((
+            Swatch::Width(INK, 1),
+            "dashed: zero, no difference".to_string(),
+        ));
         let (x, y) = legend.get_base_pixel();
         draw_legend(root, (x + 10, y + 20), LEGEND_W - 30, &entries)?;
         legend_note(

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::PlotOptions;
+use super::names::PlaceNames;
 use crate::output::network::{
     CsvTable, LINKS_CSV, LinkRow, NODES_CSV, NodeRow, ReadError, read_links_csv, read_nodes_csv,
 };
@@ -49,6 +50,9 @@ pub struct TargetRecord {
     pub direction: String,
     pub n: Option<i64>,
     pub first_year_met_n: Option<i64>,
+    /// (year, replications that first met the target that year), years ascending; empty
+    /// when the column is absent.
+    pub first_year_met_by_year: Vec<(i32, i64)>,
 }
 
 /// One row of `comparison.csv`.
@@ -330,31 +334,15 @@ impl Results {
         }
     }
 
-    /// A readable name for a node or link: the node's name from `nodes.csv`, a link as
-    /// "From → To, mode", or the id itself.
+    /// The short name of a node or link ("Alat", "Aktau → Alat"), or the id itself; see
+    /// `names::PlaceNames`.
     pub fn place_name(&self, scenario: &str, subject: &str) -> String {
-        if let Some(n) = self
-            .nodes_of(scenario)
-            .into_iter()
-            .find(|n| n.id == subject)
-        {
-            return n.name.clone();
-        }
-        if let Some(l) = self
-            .links_of(scenario)
-            .into_iter()
-            .find(|l| l.id == subject)
-        {
-            let name = |id: &str| {
-                self.nodes_of(scenario)
-                    .into_iter()
-                    .find(|n| n.id == id)
-                    .map(|n| n.name.clone())
-                    .unwrap_or_else(|| id.to_string())
-            };
-            return format!("{} → {}, {}", name(&l.from), name(&l.to), l.mode);
-        }
-        subject.to_string()
+        self.place_names(scenario).short(subject)
+    }
+
+    /// The short names of `scenario`'s places.
+    pub fn place_names(&self, scenario: &str) -> PlaceNames {
+        PlaceNames::new(self.nodes_of(scenario), self.links_of(scenario))
     }
 
     /// Order of places for tables and heatmaps: nodes, then links, in `nodes.csv` /
@@ -512,8 +500,20 @@ fn read_targets(path: &Path) -> Result<Option<Vec<TargetRecord>>, ReadError> {
     let dir = t.find("direction");
     let n = t.find("n");
     let fnn = t.find("first_year_met_n");
+    let fby = t.find("first_year_met_by_year");
     let mut out = Vec::with_capacity(t.rows.len());
-    for r in t.rows() {
+    for (line, r) in t.rows.iter().map(|(l, _)| *l).zip(t.rows()) {
+        let by_year = match fby {
+            Some(c) => parse_by_year(r.text(c)).ok_or_else(|| ReadError {
+                path: t.path.clone(),
+                line: Some(line),
+                message: format!(
+                    "column `first_year_met_by_year`: `{}` is not a list of YEAR:COUNT",
+                    r.text(c)
+                ),
+            })?,
+            None => Vec::new(),
+        };
         out.push(TargetRecord {
             scenario: r.text(s).to_string(),
             target: r.text(tg).to_string(),
@@ -534,9 +534,20 @@ fn read_targets(path: &Path) -> Result<Option<Vec<TargetRecord>>, ReadError> {
                 .unwrap_or_else(|| "at_least".to_string()),
             n: n.map(|c| r.opt_int(c)).transpose()?.flatten(),
             first_year_met_n: fnn.map(|c| r.opt_int(c)).transpose()?.flatten(),
+            first_year_met_by_year: by_year,
         });
     }
     Ok(Some(out))
+}
+
+/// `2029:9 2030:7` → [(2029, 9), (2030, 7)]; `None` when malformed.
+fn parse_by_year(cell: &str) -> Option<Vec<(i32, i64)>> {
+    cell.split_whitespace()
+        .map(|p| {
+            let (y, n) = p.split_once(':')?;
+            Some((y.parse().ok()?, n.parse().ok()?))
+        })
+        .collect()
 }
 
 fn read_comparison(path: &Path) -> Result<Option<Vec<ComparisonRow>>, ReadError> {

@@ -54,11 +54,13 @@ pub fn percent(share: f64, decimals: usize) -> String {
     }
 }
 
-/// Compact TEU: 412,345 → "412k", 1,234,567 → "1.23M", 950 → "950".
+/// Compact TEU: 412,345 → "412k", 1,234,567 → "1.23M", 5,705,400,000 → "5.71bn", 950 → "950".
 pub fn compact(x: f64) -> String {
     let a = x.abs();
     if x.is_nan() {
         "n/a".to_string()
+    } else if a >= 1e9 {
+        format!("{:.2}bn", x / 1e9)
     } else if a >= 1e6 {
         format!("{:.2}M", x / 1e6)
     } else if a >= 1e4 {
@@ -67,6 +69,94 @@ pub fn compact(x: f64) -> String {
         format!("{:.1}k", x / 1e3)
     } else {
         format!("{x:.0}")
+    }
+}
+
+/// A metric as words for prose and tables: `carried_teu` → "TEU carried"; metrics
+/// without a phrase keep their id.
+pub fn metric_label(metric: &str) -> &str {
+    match metric {
+        "delivered_teu" => "TEU delivered",
+        "created_teu" => "TEU created",
+        "carried_teu" => "TEU carried",
+        "handled_teu" => "TEU handled",
+        "backlog_teu" => "TEU in backlog",
+        "in_system_teu" => "TEU in the corridor",
+        "transit_days_mean" => "mean transit days",
+        "transit_days_p50" => "median transit days",
+        "transit_days_p95" => "95th-percentile transit days",
+        "wait_hours_mean" => "mean hours waited per box",
+        "wait_teu_hours" => "TEU-hours waited",
+        "utilization" => "utilization",
+        "berth_utilization" => "berth utilization",
+        other => other,
+    }
+}
+
+/// What the console and the report say about one target, from either `analysis::TargetRow`
+/// or a `targets.csv` row: the one place targets are worded, so both say the same.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetOutcome<'a> {
+    /// A ceiling (`at_most`) rather than a floor.
+    pub ceiling: bool,
+    pub year: i32,
+    /// Replications with a value in the target year.
+    pub n: Option<u64>,
+    pub share_met: f64,
+    /// (year, replications that first met it that year); empty when unknown.
+    pub first_years: &'a [(i32, u64)],
+}
+
+impl TargetOutcome<'_> {
+    /// "met in 2029 by 7 of 20 replications (35%)"; for a ceiling "within the ceiling in
+    /// 2024 in 20 of 20 replications (100%)".
+    pub fn share_phrase(&self) -> String {
+        if self.share_met.is_nan() {
+            return format!("no replication recorded {}", self.year);
+        }
+        let pct = percent(self.share_met, 0);
+        let count = match self.n {
+            Some(n) => {
+                let met = (self.share_met * n as f64).round() as u64;
+                format!("{met} of {n} replications ({pct})")
+            }
+            None => format!("{pct} of replications"),
+        };
+        if self.ceiling {
+            format!("within the ceiling in {} in {count}", self.year)
+        } else {
+            format!("met in {} by {count}", self.year)
+        }
+    }
+
+    /// When replications first reached a floor, as a distribution: "first reached in 2029
+    /// (9 replications), 2030 (7); 4 never". `None` for ceilings (every run starts below
+    /// a ceiling, so a "first year" says nothing) and when no replication reached it.
+    pub fn first_years_phrase(&self) -> Option<String> {
+        if self.ceiling || self.first_years.is_empty() {
+            return None;
+        }
+        let reached: u64 = self.first_years.iter().map(|(_, c)| c).sum();
+        let parts: Vec<String> = self
+            .first_years
+            .iter()
+            .enumerate()
+            .map(|(i, (y, c))| {
+                let unit = if i > 0 {
+                    ""
+                } else if *c == 1 {
+                    " replication"
+                } else {
+                    " replications"
+                };
+                format!("{y} ({c}{unit})")
+            })
+            .collect();
+        let never = match self.n {
+            Some(n) if n > reached => format!("; {} never", n - reached),
+            _ => String::new(),
+        };
+        Some(format!("first reached in {}{never}", parts.join(", ")))
     }
 }
 
@@ -88,5 +178,48 @@ mod tests {
         assert_eq!(percent(0.8712, 0), "87%");
         assert_eq!(compact(412_345.0), "412k");
         assert_eq!(compact(1_234_567.0), "1.23M");
+        assert_eq!(compact(5_705_400_000.0), "5.71bn");
+    }
+
+    #[test]
+    fn targets_worded_with_counts_and_distribution() {
+        let floor = TargetOutcome {
+            ceiling: false,
+            year: 2029,
+            n: Some(20),
+            share_met: 0.35,
+            first_years: &[(2029, 9), (2030, 7)],
+        };
+        assert_eq!(
+            floor.share_phrase(),
+            "met in 2029 by 7 of 20 replications (35%)"
+        );
+        assert_eq!(
+            floor.first_years_phrase().unwrap(),
+            "first reached in 2029 (9 replications), 2030 (7); 4 never"
+        );
+        let one = TargetOutcome {
+            share_met: 0.05,
+            first_years: &[(2028, 1)],
+            ..floor
+        };
+        assert_eq!(
+            one.share_phrase(),
+            "met in 2029 by 1 of 20 replications (5%)"
+        );
+        assert_eq!(
+            one.first_years_phrase().unwrap(),
+            "first reached in 2028 (1 replication); 19 never"
+        );
+        let ceiling = TargetOutcome {
+            ceiling: true,
+            share_met: 1.0,
+            ..floor
+        };
+        assert_eq!(
+            ceiling.share_phrase(),
+            "within the ceiling in 2029 in 20 of 20 replications (100%)"
+        );
+        assert_eq!(ceiling.first_years_phrase(), None);
     }
 }

@@ -54,7 +54,7 @@ pub fn map_series(results: &Results, scenario: &str, year: Option<i32>) -> Optio
         .filter(|n| n.lat.is_finite() && n.lon.is_finite())
         .map(|n| MapNode {
             id: n.id.clone(),
-            name: n.name.clone(),
+            name: results.place_name(scenario, &n.id),
             kind: n.kind.clone(),
             lon: n.lon,
             lat: n.lat,

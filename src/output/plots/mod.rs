@@ -19,6 +19,7 @@ pub mod data;
 mod draw;
 pub mod format;
 mod map;
+pub mod names;
 mod sweep;
 mod throughput;
 mod transit;
@@ -37,7 +38,9 @@ pub use self::data::{
 };
 pub use self::map::{MapData, MapLink, MapNode, map_series};
 pub use self::sweep::{SweepChart, sweep_series};
-pub use self::throughput::{Series, TargetMark, throughput_series, throughput_targets};
+pub use self::throughput::{
+    Guide, GuideKind, Series, TargetMark, throughput_guides, throughput_series, throughput_targets,
+};
 pub use self::transit::{TransitPoint, TransitSeries, transit_series};
 pub use self::utilization::{Heatmap, HeatmapRow, utilization_heatmap};
 use super::{OutputError, write_bytes_atomic};
@@ -104,6 +107,45 @@ pub enum PlotError {
     },
     #[error("cannot draw chart `{chart}`: {message}")]
     Draw { chart: String, message: String },
+    /// An option asks for something the results do not hold (a map year outside the run).
+    #[error("{0}")]
+    Options(String),
+}
+
+impl PlotOptions {
+    /// Refuses options the results cannot honour, before anything is drawn: an empty map
+    /// of a year that was never simulated would look like a corridor carrying nothing.
+    pub fn check(&self, results: &Results) -> Result<(), PlotError> {
+        if let Some(t) = &results.sweep {
+            let default = PlotOptions::default();
+            let asked = self.sweep_metric != default.sweep_metric
+                || self.sweep_subject != default.sweep_subject;
+            let found = t
+                .rows
+                .iter()
+                .any(|r| r.metric == self.sweep_metric && r.subject == self.sweep_subject);
+            if asked && !found {
+                return Err(PlotError::Options(format!(
+                    "--metric {} --subject {}: sweep.csv has no such rows",
+                    self.sweep_metric, self.sweep_subject
+                )));
+            }
+        }
+        if let Some(y) = self.map_year {
+            let years: std::collections::BTreeSet<i32> =
+                results.summary.iter().map(|r| r.year).collect();
+            if !years.contains(&y) {
+                let range = match (years.first(), years.last()) {
+                    (Some(a), Some(b)) => format!("{a}–{b}"),
+                    _ => "none".to_string(),
+                };
+                return Err(PlotError::Options(format!(
+                    "--map-year {y}: the results hold no year {y} (years simulated: {range})"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 static FONTS: Once = Once::new();
@@ -139,6 +181,7 @@ pub fn draw_results(
     out_dir: &Path,
     opts: &PlotOptions,
 ) -> Result<Vec<PathBuf>, PlotError> {
+    opts.check(results)?;
     register_fonts();
     let mut charts: Vec<(String, Box<dyn draw::DynChart>)> = Vec::new();
     let scenarios = results.scenarios_for(opts);
@@ -146,11 +189,13 @@ pub fn draw_results(
     let series = throughput_series(results, &scenarios);
     if !series.is_empty() {
         let targets = throughput_targets(results, &scenarios);
+        let guides = throughput_guides(results, &scenarios);
         charts.push((
             "throughput".into(),
             Box::new(throughput::Chart {
                 series,
                 targets,
+                guides,
                 hidden: results.hidden_scenarios(opts),
             }),
         ));

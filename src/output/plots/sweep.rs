@@ -17,6 +17,8 @@ use super::throughput::{LEGEND_W, Panel, Series, body, draw_panel};
 pub struct SweepChart {
     /// The swept parameter path on the x axis.
     pub axis: String,
+    /// The other swept parameters, short (`short_param`), in `sweep.csv` order.
+    pub others: Vec<String>,
     pub metric: String,
     pub subject: String,
     pub year: i32,
@@ -61,6 +63,13 @@ pub fn sweep_series(results: &Results, opts: &PlotOptions) -> Option<SweepChart>
             None => {
                 let label = if t.axes.len() == 1 {
                     "all points".to_string()
+                } else if t.axes.len() == 2 {
+                    // The legend's heading names the one other parameter; entries its values.
+                    let v = r.values[1 - ax];
+                    format!(
+                        "= {}",
+                        tick(v, 1e-6).trim_end_matches('0').trim_end_matches('.')
+                    )
                 } else {
                     t.axes
                         .iter()
@@ -69,7 +78,8 @@ pub fn sweep_series(results: &Results, opts: &PlotOptions) -> Option<SweepChart>
                         .filter(|(i, _)| *i != ax)
                         .map(|(_, (a, v))| {
                             format!(
-                                "{a}={}",
+                                "{}={}",
+                                short_param(a),
                                 tick(*v, 1e-6).trim_end_matches('0').trim_end_matches('.')
                             )
                         })
@@ -101,13 +111,40 @@ pub fn sweep_series(results: &Results, opts: &PlotOptions) -> Option<SweepChart>
             s
         })
         .collect();
+    let others = t
+        .axes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != ax)
+        .map(|(_, a)| short_param(a))
+        .collect();
     Some(SweepChart {
+        others,
         axis: t.axes[ax].clone(),
         metric: metric.clone(),
         subject: subject.clone(),
         year,
         series,
     })
+}
+
+/// A swept parameter path shortened for legends and titles: the place and the field,
+/// with the part before a generic field (`count`, `capacity_teu`, …) that says what is
+/// counted. `nodes.aktau.berths` → `aktau berths`;
+/// `links.aktau-alat.sea.fleet.kmtf-feeder.count` → `aktau-alat kmtf-feeder count`.
+pub fn short_param(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.len() < 3 || !matches!(parts[0], "nodes" | "links" | "flows" | "routes") {
+        return path.to_string();
+    }
+    let place = parts[1];
+    let last = parts[parts.len() - 1];
+    const GENERIC: [&str; 6] = ["count", "capacity_teu", "share", "value", "rate", "scale"];
+    if GENERIC.contains(&last) && parts.len() > 3 {
+        format!("{place} {} {last}", parts[parts.len() - 2])
+    } else {
+        format!("{place} {last}")
+    }
 }
 
 /// A readable name for the metrics planners ask about most; the id otherwise.
@@ -141,13 +178,59 @@ fn unit(metric: &str) -> &'static str {
     }
 }
 
+impl SweepChart {
+    /// Every x value is a whole number, few enough to tick each one.
+    pub fn integer_axis(&self) -> bool {
+        let xs: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .collect();
+        let (lo, hi) = xs
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        !xs.is_empty() && xs.iter().all(|x| x.fract() == 0.0) && hi - lo <= 30.0
+    }
+
+    /// No grid point differs beyond simulation noise: the spread of the means is within
+    /// the widest 95% half-interval (or below 0.1% when there are no intervals).
+    pub fn is_flat(&self) -> bool {
+        let pts: Vec<&(f64, f64, f64, f64)> =
+            self.series.iter().flat_map(|s| s.points.iter()).collect();
+        let (lo, hi) = pts
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                (a.min(p.1), b.max(p.1))
+            });
+        let half = pts
+            .iter()
+            .map(|p| (p.3 - p.2) / 2.0)
+            .filter(|h| h.is_finite())
+            .fold(0.0f64, f64::max);
+        pts.len() > 1 && (hi - lo) <= half.max(1e-3 * hi.abs().max(lo.abs()))
+    }
+}
+
 impl ChartTrait for SweepChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult {
-        let what = format!("{} of {} in {}", self.metric, self.subject, self.year);
+        let what = format!(
+            "{} of {} in {}",
+            metric_label(&self.metric),
+            self.subject,
+            self.year
+        );
+        let flat = self.is_flat();
+        let note = if flat {
+            " — no grid point differs beyond simulation noise; `corridor plot DIR --metric …` draws another metric"
+        } else {
+            "; line: mean over replications, band: 95% confidence interval"
+        };
         draw_title(
             root,
-            &format!("Sensitivity to {}", self.axis),
-            &format!("{what}; line: mean over replications, band: 95% confidence interval"),
+            &format!("Sensitivity to {}", short_param(&self.axis)),
+            &format!("{what}{note}"),
         )?;
         let (plot, legend) = body(root);
         let u = unit(&self.metric);
@@ -164,14 +247,20 @@ impl ChartTrait for SweepChart {
                 x_desc: &self.axis,
                 y_desc: &y_desc,
                 series: &self.series,
-                years: false,
+                // An integer parameter (berths, vessels) gets integer ticks only.
+                years: self.integer_axis(),
                 error_bars: false,
                 zero_line: false,
                 y_from_zero: true,
                 marks: &[],
+                guides: &[],
             },
         )?;
-        let mut entries = vec![(Swatch::Heading, "Other parameters".to_string())];
+        let heading = match self.others.as_slice() {
+            [one] => one.clone(),
+            _ => "Other parameters".to_string(),
+        };
+        let mut entries = vec![(Swatch::Heading, heading)];
         entries.extend(
             self.series
                 .iter()
@@ -182,5 +271,20 @@ impl ChartTrait for SweepChart {
         let (x, y) = legend.get_base_pixel();
         draw_legend(root, (x + 10, y + 20), LEGEND_W - 30, &entries)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_read_short() {
+        assert_eq!(short_param("nodes.aktau.berths"), "aktau berths");
+        assert_eq!(
+            short_param("links.aktau-alat.sea.fleet.kmtf-feeder.count"),
+            "aktau-alat kmtf-feeder count"
+        );
+        assert_eq!(short_param("run.replications"), "run.replications");
     }
 }

@@ -13,7 +13,7 @@ use super::draw::{
     MUTED, OrMsg, Swatch, TICK_SIZE, TITLE_BAND, bold, boxed_label, draw_legend, draw_marker,
     draw_title, font, line_colour, nice_max, nice_ticks, text, text_size,
 };
-use super::format::{thousands, tick};
+use super::format::{metric_label, thousands, tick};
 use super::{HEIGHT, WIDTH};
 
 /// One line of a chart: a label and points (x, mean, ci95_low, ci95_high); NaN bounds
@@ -93,9 +93,77 @@ pub fn throughput_targets(results: &Results, scenarios: &[String]) -> Vec<Target
     out
 }
 
+/// A thinner line drawn under the scenario lines in a scenario's colour: the demand, or
+/// the series of a target's own subject, so that every target marker sits against the
+/// line it is measured on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guide {
+    /// Index of the scenario whose colour it takes.
+    pub colour: usize,
+    pub kind: GuideKind,
+    /// Written at the line's right end (the subject of a target line).
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuideKind {
+    /// Corridor TEU created per year.
+    Demand,
+    /// The metric of a target on another subject than the corridor (a flow, a port).
+    TargetSubject,
+}
+
+/// The guides of the throughput chart: each scenario's demand, and for each target on a
+/// subject other than the corridor, that subject's metric per year.
+pub fn throughput_guides(results: &Results, scenarios: &[String]) -> Vec<Guide> {
+    let mut out = Vec::new();
+    let marks = throughput_targets(results, scenarios);
+    for (i, s) in scenarios.iter().enumerate() {
+        let line = |metric: &str, subject: &str| -> Vec<(f64, f64)> {
+            results
+                .series(s, metric, subject)
+                .into_iter()
+                .map(|r| (f64::from(r.year), r.mean))
+                .collect()
+        };
+        let demand = line("created_teu", "corridor");
+        if !demand.is_empty() {
+            out.push(Guide {
+                colour: i,
+                kind: GuideKind::Demand,
+                label: String::new(),
+                points: demand,
+            });
+        }
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for m in marks.iter().filter(|m| m.subject != "corridor") {
+            if seen.contains(&(m.metric.as_str(), m.subject.as_str())) {
+                continue;
+            }
+            seen.push((&m.metric, &m.subject));
+            let points = line(&m.metric, &m.subject);
+            if !points.is_empty() {
+                out.push(Guide {
+                    colour: i,
+                    kind: GuideKind::TargetSubject,
+                    label: format!(
+                        "{}: {}",
+                        results.place_name(s, &m.subject),
+                        metric_label(&m.metric)
+                    ),
+                    points,
+                });
+            }
+        }
+    }
+    out
+}
+
 pub(crate) struct Chart {
     pub series: Vec<Series>,
     pub targets: Vec<TargetMark>,
+    pub guides: Vec<Guide>,
     pub hidden: usize,
 }
 
@@ -105,8 +173,8 @@ pub(crate) const LEGEND_W: i32 = 380;
 impl ChartTrait for Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DResult {
         let mut subtitle =
-            "Corridor, TEU delivered to their destination per year; line: mean over replications, \
-             band: 95% confidence interval"
+            "TEU delivered to their destination per year; line: mean over replications, \
+             band: 95% confidence interval; each target against its own measure's line"
                 .to_string();
         if self.hidden > 0 {
             subtitle.push_str(&format!(" ({} more scenarios not shown)", self.hidden));
@@ -122,6 +190,7 @@ impl ChartTrait for Chart {
             zero_line: false,
             y_from_zero: true,
             marks: &self.targets,
+            guides: &self.guides,
         };
         draw_panel(root, &plot, &panel)?;
         let mut entries = vec![(Swatch::Heading, "Scenario".to_string())];
@@ -132,6 +201,22 @@ impl ChartTrait for Chart {
             )
         }));
         entries.push((Swatch::Band(MUTED), "95% CI of the mean".to_string()));
+        if self.guides.iter().any(|g| g.kind == GuideKind::Demand) {
+            entries.push((
+                Swatch::Width(MUTED, 1),
+                "thin: demand (TEU created)".to_string(),
+            ));
+        }
+        if self
+            .guides
+            .iter()
+            .any(|g| g.kind == GuideKind::TargetSubject)
+        {
+            entries.push((
+                Swatch::Width(MUTED, 2),
+                "dashed: a target's measure".to_string(),
+            ));
+        }
         if !self.targets.is_empty() {
             entries.push((Swatch::Marker(INK, 3), "target".to_string()));
         }
@@ -161,6 +246,7 @@ pub(crate) struct Panel<'a> {
     pub zero_line: bool,
     pub y_from_zero: bool,
     pub marks: &'a [TargetMark],
+    pub guides: &'a [Guide],
 }
 
 pub(crate) fn draw_panel<DB: DrawingBackend>(
@@ -181,6 +267,7 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         .iter()
         .flat_map(|s| s.points.iter().flat_map(|q| [q.1, q.2, q.3]))
         .chain(p.marks.iter().map(|m| m.threshold))
+        .chain(p.guides.iter().flat_map(|g| g.points.iter().map(|q| q.1)))
         .chain(p.zero_line.then_some(0.0))
         .filter(finite)
         .collect();
@@ -256,12 +343,16 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         .draw()
         .m()?;
 
+    // Dashed and thin: a series lying on zero (no difference in the first years) then reads
+    // as the series over a rule, not as one segment drawn twice as thick.
     if p.zero_line {
         chart
-            .draw_series(std::iter::once(PathElement::new(
+            .draw_series(DashedLineSeries::new(
                 vec![(x0, 0.0), (x1, 0.0)],
-                INK.stroke_width(2),
-            )))
+                8,
+                6,
+                INK.stroke_width(1),
+            ))
             .m()?;
     }
 
@@ -283,6 +374,31 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
                 poly.extend(run.iter().rev().map(|q| (q.0, q.2)));
                 chart
                     .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
+                    .m()?;
+            }
+        }
+    }
+    // Guides under the scenario lines: demand thin and solid, a target's measure dashed,
+    // labelled at its right end.
+    for g in p.guides {
+        let c = line_colour(g.colour);
+        match g.kind {
+            GuideKind::Demand => {
+                chart
+                    .draw_series(LineSeries::new(
+                        g.points.clone(),
+                        c.mix(0.7).stroke_width(1),
+                    ))
+                    .m()?;
+            }
+            GuideKind::TargetSubject => {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        g.points.clone(),
+                        10,
+                        6,
+                        c.mix(0.9).stroke_width(2),
+                    ))
                     .m()?;
             }
         }
@@ -336,14 +452,20 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         placer.reserve([at.0 - 10, at.1 - 10, at.0 + 10, at.1 + 10]);
     }
     // Labels should not hide the data: reserve the lines, sampled every few pixels.
-    if !p.marks.is_empty() {
-        for s in p.series {
-            let px: Vec<(i32, i32)> = s
-                .points
-                .iter()
-                .filter(|q| q.1.is_finite())
-                .map(|q| chart.backend_coord(&(q.0, q.1)))
-                .collect();
+    if !p.marks.is_empty() || !p.guides.is_empty() {
+        let lines = p
+            .series
+            .iter()
+            .map(|s| {
+                s.points
+                    .iter()
+                    .filter(|q| q.1.is_finite())
+                    .map(|q| (q.0, q.1))
+                    .collect::<Vec<_>>()
+            })
+            .chain(p.guides.iter().map(|g| g.points.clone()));
+        for line in lines {
+            let px: Vec<(i32, i32)> = line.iter().map(|q| chart.backend_coord(q)).collect();
             for w in px.windows(2) {
                 let (a, b) = (w[0], w[1]);
                 let len = (((b.0 - a.0).pow(2) + (b.1 - a.1).pow(2)) as f64).sqrt();
@@ -355,6 +477,35 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
                 }
             }
         }
+    }
+    // A guide's label near its right end, clear of the lines, markers and other labels.
+    for g in p.guides.iter().filter(|g| !g.label.is_empty()) {
+        let Some(last) = g.points.last() else {
+            continue;
+        };
+        let at = chart.backend_coord(last);
+        let f = font(LEGEND_SIZE - 4.0);
+        let sz = text_size(root, &g.label, &f);
+        let cands = [
+            (at.0 - sz.0 - 10, at.1 + 10),
+            (at.0 - sz.0 - 10, at.1 - sz.1 - 10),
+            (at.0 - sz.0 - 10, at.1 + sz.1 + 16),
+            (at.0 - sz.0 - 10, at.1 - 2 * sz.1 - 16),
+            (at.0 - sz.0 - 10, at.1 + 2 * sz.1 + 22),
+            (at.0 - sz.0 - 10, at.1 - 3 * sz.1 - 22),
+        ];
+        let pos = placer.place(sz, &cands);
+        root.draw(&Text::new(
+            g.label.clone(),
+            pos,
+            text(
+                LEGEND_SIZE - 4.0,
+                line_colour(g.colour),
+                HPos::Left,
+                VPos::Top,
+            ),
+        ))
+        .m()?;
     }
     for m in p.marks {
         chart

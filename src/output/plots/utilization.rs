@@ -46,6 +46,15 @@ pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap>
             keys.push((order, m, metric.to_string(), subject));
         }
     }
+    // A link of the network that recorded no utilization (a rail link without a path
+    // limit has no capacity to use) is shown as a row of "no data", not left out, so the
+    // reader sees every link and knows which ones the model does not measure.
+    for l in results.links_of(scenario) {
+        if !keys.iter().any(|k| k.3 == l.id) {
+            let order = results.place_order(scenario, &l.id);
+            keys.push((order, 0, "utilization".to_string(), l.id.clone()));
+        }
+    }
     keys.sort();
     let years = results.years(scenario);
     let rows: Vec<HeatmapRow> = keys
@@ -74,9 +83,9 @@ pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap>
                 values,
             }
         })
-        .filter(|r: &HeatmapRow| r.values.iter().any(|v| v.is_finite()))
+        .filter(|r: &HeatmapRow| r.link || r.values.iter().any(|v| v.is_finite()))
         .collect();
-    if rows.is_empty() {
+    if !rows.iter().any(|r| r.values.iter().any(|v| v.is_finite())) {
         return None;
     }
     // Keep only the years that have at least one value.
