@@ -16,7 +16,7 @@
 use crate::engine::Ticks;
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR, ticks_to_hours};
 
-use super::sim::{Sim, VesselState, WaitCause};
+use super::sim::{Sim, StallClock, StallYear, VesselState, WaitCause, YearStats};
 
 impl Sim<'_> {
     /// Charges the TEU waiting at `l`'s origin since the last look to their cause, then
@@ -134,73 +134,58 @@ impl Sim<'_> {
     /// began (so a stall is never shorter than the threshold) until the next departure or
     /// admission.
     pub(crate) fn watch_stalls(&mut self) {
+        for l in 0..self.links.len() {
+            let waiting = !self.links[l].waiting.is_empty();
+            let clock = self.links[l].stall;
+            self.links[l].stall = self.watch(clock, waiting, |ys| &mut ys.links[l].stall);
+        }
+        for n in 0..self.nodes.len() {
+            let waiting = !self.nodes[n].blocked.is_empty();
+            let clock = self.nodes[n].stall;
+            self.nodes[n].stall = self.watch(clock, waiting, |ys| &mut ys.nodes[n].stall);
+        }
+    }
+
+    /// One daily look at one place: returns its clock after the look, and adds the day's
+    /// stalled time (the whole stall so far when it has just been found) to `year`.
+    fn watch(
+        &mut self,
+        mut clock: StallClock,
+        waiting: bool,
+        year: impl Fn(&mut YearStats) -> &mut StallYear,
+    ) -> StallClock {
         let now = self.now();
-        let stall = self.m.stall;
-        for l in 0..self.links.len() {
-            let link = &mut self.links[l];
-            if link.waiting.is_empty() {
-                link.last_departure = now;
-                link.stalled_since = None;
-                continue;
-            }
-            let since = link.last_departure;
-            if link.stalled_since.is_none() && now.saturating_sub(since) >= stall {
-                link.stalled_since = Some(since);
-                if let Some(y) = self.year_index(since.max(self.m.stats_start))
-                    && self.years[y].links[l].stall_start_day == 0.0
-                {
-                    self.years[y].links[l].stall_start_day = self.day_of_year(since);
-                }
-                for (y, d) in self.days_by_year(since, now.saturating_sub(TICKS_PER_DAY)) {
-                    self.years[y].links[l].stall_days += d;
-                }
-            }
+        if !waiting {
+            clock.moved(now);
+            return clock;
         }
-        for n in 0..self.nodes.len() {
-            let node = &mut self.nodes[n];
-            if node.blocked.is_empty() {
-                node.last_admit = now;
-                node.stalled_since = None;
-                continue;
-            }
-            let since = node.last_admit;
-            if node.stalled_since.is_none() && now.saturating_sub(since) >= stall {
-                node.stalled_since = Some(since);
-                if let Some(y) = self.year_index(since.max(self.m.stats_start))
-                    && self.years[y].nodes[n].stall_start_day == 0.0
-                {
-                    self.years[y].nodes[n].stall_start_day = self.day_of_year(since);
+        let yesterday = now.saturating_sub(TICKS_PER_DAY);
+        let counted_from = match clock.since {
+            Some(s) => s.max(yesterday),
+            None if now.saturating_sub(clock.last) >= self.m.stall => {
+                let start = clock.last;
+                clock.since = Some(start);
+                if let Some(y) = self.year_index(start.max(self.m.stats_start)) {
+                    let day = self.day_of_year(start);
+                    let st = year(&mut self.years[y]);
+                    if st.start_day == 0.0 {
+                        st.start_day = day;
+                    }
                 }
-                for (y, d) in self.days_by_year(since, now.saturating_sub(TICKS_PER_DAY)) {
-                    self.years[y].nodes[n].stall_days += d;
-                }
+                start
             }
+            None => return clock,
+        };
+        for (y, d) in self.days_by_year(counted_from, now) {
+            year(&mut self.years[y]).days += d;
         }
-        // One more day of every stall under way, split by year like the spans.
-        let day = TICKS_PER_DAY;
-        let from = now.saturating_sub(day);
-        for l in 0..self.links.len() {
-            if let Some(s) = self.links[l].stalled_since {
-                for (y, d) in self.days_by_year(s.max(from), now) {
-                    self.years[y].links[l].stall_days += d;
-                }
-            }
-        }
-        for n in 0..self.nodes.len() {
-            if let Some(s) = self.nodes[n].stalled_since {
-                for (y, d) in self.days_by_year(s.max(from), now) {
-                    self.years[y].nodes[n].stall_days += d;
-                }
-            }
-        }
+        clock
     }
 
     /// A departure from `l`: any stall there is over.
     pub(crate) fn departed(&mut self, l: usize) {
         let now = self.now();
-        let link = &mut self.links[l];
-        link.last_departure = now;
-        link.stalled_since = None;
+        self.links[l].stall.moved(now);
     }
 
     fn day_of_year(&self, t: Ticks) -> f64 {

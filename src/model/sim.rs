@@ -137,9 +137,8 @@ pub(crate) struct NodeState {
     pub yard_capacity_teu: f64,
     pub blocked: VecDeque<Waiting>,
     pub blocked_teu: f64,
-    /// Last admission into the yard, and when a stall outside it began.
-    pub last_admit: Ticks,
-    pub stalled_since: Option<Ticks>,
+    /// Admissions into the yard seen, for stalls at its gate.
+    pub stall: StallClock,
     pub berths: u32,
     pub berths_busy: u32,
     pub berth_queue: VecDeque<u32>,
@@ -178,6 +177,36 @@ pub(crate) struct PoolState {
     pub held_at: Vec<u32>,
     pub tw_out: TimeWeighted,
     pub tw_sets: TimeWeighted,
+}
+
+/// When a place last saw something leave (a departure, an admission), and since when it
+/// has been stalled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StallClock {
+    pub last: Ticks,
+    pub since: Option<Ticks>,
+}
+
+impl StallClock {
+    pub fn new(t: Ticks) -> Self {
+        StallClock {
+            last: t,
+            since: None,
+        }
+    }
+
+    /// Something left: a stall there is over.
+    pub fn moved(&mut self, now: Ticks) {
+        self.last = now;
+        self.since = None;
+    }
+}
+
+/// Days stalled in a year, and the day of the year (1-based) the first stall began.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StallYear {
+    pub days: f64,
+    pub start_day: f64,
 }
 
 /// Why boxes ready at a link's origin are waiting, between two looks at the link.
@@ -268,9 +297,8 @@ pub(crate) struct LinkState {
     /// Since when `waiting_teu` has waited for the reason `cause` (see `note_wait`).
     pub wait_mark: Ticks,
     pub cause: WaitCause,
-    /// Last departure (or the run's start); Ticks::MAX while a stall is being counted.
-    pub last_departure: Ticks,
-    pub stalled_since: Option<Ticks>,
+    /// Departures seen, for stalls.
+    pub stall: StallClock,
 }
 
 #[derive(Clone, Default)]
@@ -286,9 +314,7 @@ pub(crate) struct NodeYear {
     pub berth_teu_hours: f64,
     /// TEU-hours boxes waited outside this node's full yard.
     pub yard_teu_hours: f64,
-    /// Days stalled in the year, and the day of the year (1-based) the first stall began.
-    pub stall_days: f64,
-    pub stall_start_day: f64,
+    pub stall: StallYear,
     /// Crane-ticks of cranes removed by the timeline while handling a box, which work on
     /// until the box is done (see `NodeState::excess_done`).
     pub excess_crane_ticks: f64,
@@ -327,8 +353,7 @@ pub(crate) struct LinkYear {
     pub sets_teu_hours: f64,
     pub berth_from_teu_hours: f64,
     pub berth_to_teu_hours: f64,
-    pub stall_days: f64,
-    pub stall_start_day: f64,
+    pub stall: StallYear,
 }
 
 #[derive(Clone, Default)]
@@ -539,8 +564,7 @@ impl<'m> Sim<'m> {
                 yard_capacity_teu: n.yard_capacity_teu,
                 blocked: VecDeque::new(),
                 blocked_teu: 0.0,
-                last_admit: t0,
-                stalled_since: None,
+                stall: StallClock::new(t0),
                 berths: n.berths,
                 berths_busy: 0,
                 berth_queue: VecDeque::new(),
@@ -574,8 +598,7 @@ impl<'m> Sim<'m> {
                     closed: 0,
                     wait_mark: t0,
                     cause: WaitCause::Cargo,
-                    last_departure: t0,
-                    stalled_since: None,
+                    stall: StallClock::new(t0),
                     rail: Some(RailState {
                         train_capacity_teu: r.train_capacity_teu,
                         paths_per_day: r.paths_per_day,
@@ -597,8 +620,7 @@ impl<'m> Sim<'m> {
                     closed: 0,
                     wait_mark: t0,
                     cause: WaitCause::Cargo,
-                    last_departure: t0,
-                    stalled_since: None,
+                    stall: StallClock::new(t0),
                     rail: None,
                     sea: Some(SeaState {
                         load_cap_share: s.load_cap_share,
@@ -1136,9 +1158,9 @@ impl<'m> Sim<'m> {
                 push(year, "queue_max", &n.id, ny.queue_max);
                 push(year, "yard_occupancy_mean_teu", &n.id, ny.yard_mean);
                 push(year, "yard_occupancy_max_teu", &n.id, ny.yard_max);
-                if ny.stall_days > 0.0 {
-                    push(year, "stall_days", &n.id, ny.stall_days);
-                    push(year, "stall_start_day", &n.id, ny.stall_start_day);
+                if ny.stall.days > 0.0 {
+                    push(year, "stall_days", &n.id, ny.stall.days);
+                    push(year, "stall_start_day", &n.id, ny.stall.start_day);
                 }
                 if y.node_diverted_teu[i] > 0.0 {
                     push(year, "diverted_teu", &n.id, y.node_diverted_teu[i]);
@@ -1157,9 +1179,9 @@ impl<'m> Sim<'m> {
                 push(year, "wait_hours_mean", &l.id, ly.wait_hours.mean());
                 push(year, "wait_teu_hours", &l.id, ly.wait_teu_hours);
                 push(year, "utilization", &l.id, ly.utilization);
-                if ly.stall_days > 0.0 {
-                    push(year, "stall_days", &l.id, ly.stall_days);
-                    push(year, "stall_start_day", &l.id, ly.stall_start_day);
+                if ly.stall.days > 0.0 {
+                    push(year, "stall_days", &l.id, ly.stall.days);
+                    push(year, "stall_start_day", &l.id, ly.stall.start_day);
                 }
                 if matches!(l.kind, LinkKind::Sea(_)) {
                     push(year, "storm_hours", &l.id, ly.storm_hours);

@@ -210,8 +210,7 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.yard_teu += teu;
         node.tw_yard.set(now, node.yard_teu);
-        node.last_admit = now;
-        node.stalled_since = None;
+        node.stall.moved(now);
         // Handled means lifted by the node's cranes: a node without any has no handling.
         if self.m.nodes[n].cranes > 0
             && let Some(y) = self.year_now
