@@ -225,6 +225,48 @@ fn waiting_ranking(rows: &[SummaryRow], year: i32) -> Vec<(&SummaryRow, f64, Opt
     ranked
 }
 
+/// The capacity each TEU-hour of waiting is charged to (the model's `*_binding_teu_hours`),
+/// largest first: the first is the one whose next unit buys most.
+fn binding(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
+    let mut rows: Vec<&SummaryRow> = job
+        .summary
+        .iter()
+        .filter(|r| r.year == year && r.metric.ends_with("_binding_teu_hours") && r.mean > 0.0)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let total: f64 = rows.iter().map(|r| r.mean).sum();
+    rows.sort_by(|a, b| {
+        b.mean
+            .total_cmp(&a.mean)
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    let _ = writeln!(
+        out,
+        "  what binds in {year} (waiting charged to the capacity that causes it):"
+    );
+    for (i, r) in rows.iter().take(3).enumerate() {
+        let what = match r.metric.as_str() {
+            "berth_binding_teu_hours" => "berths",
+            "crane_binding_teu_hours" => "cranes",
+            "yard_binding_teu_hours" => "yard",
+            "fleet_binding_teu_hours" => "fleet",
+            "path_binding_teu_hours" => "train paths",
+            "wagon_binding_teu_hours" => "wagon sets",
+            _ => "capacity",
+        };
+        let _ = writeln!(
+            out,
+            "    {}. {:<32} {:>6}  {} TEU-hours",
+            i + 1,
+            format!("{} {what}", names.short(&r.subject)),
+            percent(r.mean / total, 1),
+            num(r.mean, 0)
+        );
+    }
+}
+
 fn waiting(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
     let ranked = waiting_ranking(&job.summary, year);
     if ranked.is_empty() {
@@ -371,6 +413,7 @@ pub fn summary_text(result: &BatchResult, names: &PlaceNames) -> String {
             }
         }
         if let Some(&year) = years(job).last() {
+            binding(&mut out, job, year, names);
             waiting(&mut out, job, year, names);
             busiest(&mut out, job, year, names);
         }
