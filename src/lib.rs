@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod batch;
 pub mod engine;
+pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod queueing;

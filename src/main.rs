@@ -275,7 +275,7 @@ fn job(
         scenario_hash: loaded.hash.clone(),
         seed: model.seed(),
         replications: reps,
-        targets: loaded.file.targets.clone(),
+        targets: corridor::scenario::target::targets(&loaded.file),
         sim: Arc::new(model),
     })
 }
