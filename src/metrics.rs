@@ -192,9 +192,9 @@ pub struct MetricInfo {
     pub meaning: &'static str,
 }
 
-// Ranges: shares are cut to [0, 1] and the amounts the summaries have always cut to
-// [0, ∞). The waiting shares (`*_binding_teu_hours`), diversions and stalls are
-// non-negative too but are left unbounded for now, so that outputs stay as they were.
+// Ranges: every amount of TEU, count, duration and day is non-negative; shares of
+// capacity or of boxes are in [0, 1]. The buffer time index, (p95 − mean) / mean, is
+// unbounded: a p95 read from a compressed histogram can sit below a skewed mean.
 catalogue! {
     CreatedTeu = "created_teu", "TEU", [Corridor, Flow], NonNegative, Sum,
         "TEU that entered the corridor in the year";
@@ -208,15 +208,15 @@ catalogue! {
         "95th percentile of the door-to-door time of the boxes delivered in the year";
     BufferTimeIndex = "buffer_time_index", "share", [Flow], Unbounded, Ratio,
         "(p95 − mean) / mean of the flow's transit";
-    OnTimeShare = "on_time_share", "share", [Flow], Unbounded, Ratio,
+    OnTimeShare = "on_time_share", "share", [Flow], Share, Ratio,
         "share of the flow's delivered boxes that took no longer than its promised days";
-    UndeliveredAgeDaysMean = "undelivered_age_days_mean", "days", [Corridor, Flow], Unbounded, YearEnd,
+    UndeliveredAgeDaysMean = "undelivered_age_days_mean", "days", [Corridor, Flow], NonNegative, YearEnd,
         "mean age at the end of the year of the boxes neither delivered nor diverted";
     BacklogTeu = "backlog_teu", "TEU", [Corridor], NonNegative, YearEnd,
         "TEU held outside full yards at the end of the year";
     InSystemTeu = "in_system_teu", "TEU", [Corridor], NonNegative, YearEnd,
         "TEU in the corridor at the end of the year";
-    DivertedTeu = "diverted_teu", "TEU", [Corridor, Node, Flow], Unbounded, Sum,
+    DivertedTeu = "diverted_teu", "TEU", [Corridor, Node, Flow], NonNegative, Sum,
         "TEU that left the corridor after waiting longer than their flow's patience";
     HandledTeu = "handled_teu", "TEU", [Node], NonNegative, Sum,
         "TEU lifted by the node's cranes in the year";
@@ -246,29 +246,29 @@ catalogue! {
         "hours a sea link was closed by storms in the year";
     VesselsMean = "vessels_mean", "vessels", [Link], NonNegative, Mean,
         "time-average fleet size of a sea link";
-    WagonSetsBusyShare = "wagon_sets_busy_share", "share", [WagonPool], Unbounded, Mean,
+    WagonSetsBusyShare = "wagon_sets_busy_share", "share", [WagonPool], Share, Mean,
         "time-average share of the pool's sets out with a train or returning";
-    WagonWaitHours = "wagon_wait_hours", "hours", [WagonPool], Unbounded, Sum,
+    WagonWaitHours = "wagon_wait_hours", "hours", [WagonPool], NonNegative, Sum,
         "hours links spent with a train due and no set of this pool";
-    CraneBindingTeuHours = "crane_binding_teu_hours", "TEU·hours", [Node], Unbounded, Sum,
+    CraneBindingTeuHours = "crane_binding_teu_hours", "TEU·hours", [Node], NonNegative, Sum,
         "waiting charged to the node's cranes";
-    BerthBindingTeuHours = "berth_binding_teu_hours", "TEU·hours", [Node], Unbounded, Sum,
+    BerthBindingTeuHours = "berth_binding_teu_hours", "TEU·hours", [Node], NonNegative, Sum,
         "waiting charged to the node's berths";
-    YardBindingTeuHours = "yard_binding_teu_hours", "TEU·hours", [Node], Unbounded, Sum,
+    YardBindingTeuHours = "yard_binding_teu_hours", "TEU·hours", [Node], NonNegative, Sum,
         "waiting outside the full yard not passed on to what keeps it full";
-    FleetBindingTeuHours = "fleet_binding_teu_hours", "TEU·hours", [Link], Unbounded, Sum,
+    FleetBindingTeuHours = "fleet_binding_teu_hours", "TEU·hours", [Link], NonNegative, Sum,
         "TEU waiting at the origin with no vessel there while the vessels are working";
-    PathBindingTeuHours = "path_binding_teu_hours", "TEU·hours", [Link], Unbounded, Sum,
+    PathBindingTeuHours = "path_binding_teu_hours", "TEU·hours", [Link], NonNegative, Sum,
         "TEU waiting with a train due and no free path";
-    WagonBindingTeuHours = "wagon_binding_teu_hours", "TEU·hours", [WagonPool], Unbounded, Sum,
+    WagonBindingTeuHours = "wagon_binding_teu_hours", "TEU·hours", [WagonPool], NonNegative, Sum,
         "TEU waiting with a train due and no set of the pool";
-    CargoWaitTeuHours = "cargo_wait_teu_hours", "TEU·hours", [Link], Unbounded, Sum,
+    CargoWaitTeuHours = "cargo_wait_teu_hours", "TEU·hours", [Link], NonNegative, Sum,
         "TEU waiting for a train or vessel that is there to fill up";
-    WeatherTeuHours = "weather_teu_hours", "TEU·hours", [Link], Unbounded, Sum,
+    WeatherTeuHours = "weather_teu_hours", "TEU·hours", [Link], NonNegative, Sum,
         "TEU held by storms or closures";
-    StallDays = "stall_days", "days", [Node, Link], Unbounded, Sum,
+    StallDays = "stall_days", "days", [Node, Link], NonNegative, Sum,
         "days in the year during a stall";
-    StallStartDay = "stall_start_day", "day of year", [Node, Link], Unbounded, Day,
+    StallStartDay = "stall_start_day", "day of year", [Node, Link], NonNegative, Day,
         "when the first stall of the year began";
 }
 

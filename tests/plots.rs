@@ -839,3 +839,34 @@ fn throughput_targets_sit_on_their_own_measure() {
         1
     );
 }
+
+/// The report's "what binds" finding names the largest `*_binding_teu_hours` of the last
+/// year and quotes its share of all waiting charged to capacities, as in the CSV.
+#[test]
+fn the_binding_finding_is_the_largest_binding_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("summary.csv"),
+        "scenario,year,metric,subject_kind,subject,mean,sd,ci95_low,ci95_high,n\n\
+         s,2029,berth_binding_teu_hours,node,aktau,900,,,,1\n\
+         s,2030,delivered_teu,corridor,corridor,1000,,,,1\n\
+         s,2030,berth_binding_teu_hours,node,aktau,300,,,,1\n\
+         s,2030,fleet_binding_teu_hours,link,aktau-alat,600,,,,1\n\
+         s,2030,wagon_binding_teu_hours,wagon_pool,kz-1520,100,,,,1\n",
+    )
+    .unwrap();
+    let results = Results::load(dir.path()).unwrap();
+    let findings = corridor::output::report::findings(&results, &PlotOptions::default());
+    let binds = findings
+        .iter()
+        .find(|f| f.starts_with("What binds"))
+        .unwrap_or_else(|| panic!("no binding finding in {findings:?}"));
+    assert!(
+        binds.starts_with(
+            "What binds in 2030: the fleet of aktau-alat, to which 60% of the TEU-hours \
+             waited in the corridor are charged (600 TEU-hours); then the berths of aktau \
+             (30%) and the wagon sets of pool kz-1520 (10%)."
+        ),
+        "{binds}"
+    );
+}

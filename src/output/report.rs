@@ -15,7 +15,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::network::ReadError;
-use super::plots::data::{Results, TargetRecord};
+use super::plots::data::{Results, SummaryRecord, TargetRecord};
 use super::plots::format::{TargetOutcome, percent, thousands};
 use super::plots::{
     HeatmapRow, PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem,
@@ -266,10 +266,62 @@ fn worst_served_year(results: &Results, scenario: &str) -> Option<(i32, f64, f64
         .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
 }
 
-/// What limits a scenario: the main place of waiting in its last year, with its use of
-/// capacity, and the most used resource when that is another.
+/// What binds in `s`'s last year with waiting: the capacities the model charges waiting to
+/// (`*_binding_teu_hours`), largest first, as "the berths of Aktau (62%), ..."; `None`
+/// for a folder without them (written before they existed, or without any waiting).
+fn binding_sentence(results: &Results, s: &str) -> Option<String> {
+    let rows: Vec<_> = results
+        .summary
+        .iter()
+        .filter(|r| r.scenario == s && r.metric.is_binding() && r.mean > 0.0)
+        .collect();
+    let year = rows.iter().map(|r| r.year).max()?;
+    let mut rows: Vec<_> = rows.into_iter().filter(|r| r.year == year).collect();
+    let total: f64 = rows.iter().map(|r| r.mean).sum();
+    rows.sort_by(|a, b| {
+        b.mean
+            .total_cmp(&a.mean)
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    let name = |r: &SummaryRecord| {
+        let capacity = r.metric.binding_capacity().unwrap_or("capacity");
+        let place = if r.kind == SubjectKind::WagonPool {
+            format!("pool {}", r.subject)
+        } else {
+            results.place_name(s, &r.subject)
+        };
+        format!("the {capacity} of {place}")
+    };
+    let top = rows[0];
+    let mut sentence = format!(
+        "What binds in {year}: {}, to which {} of the TEU-hours waited in the corridor are \
+         charged ({} TEU-hours)",
+        name(top),
+        percent(top.mean / total, 0),
+        thousands(top.mean, 0)
+    );
+    let next: Vec<String> = rows
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|r| format!("{} ({})", name(r), percent(r.mean / total, 0)))
+        .collect();
+    if !next.is_empty() {
+        let _ = write!(sentence, "; then {}", next.join(" and "));
+    }
+    sentence.push_str(
+        ". Waiting is charged to the capacity that causes it: a box outside a full yard to \
+         what keeps the yard full, a vessel queueing for a berth to the berths.",
+    );
+    Some(sentence)
+}
+
+/// What limits a scenario: the capacity that binds (from the model's binding metrics),
+/// the main place of waiting in its last year with its use of capacity, and the most
+/// used resource when that is another.
 fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = binding_sentence(results, s).into_iter().collect();
+    let binds = !out.is_empty();
     let wait_year = results
         .summary
         .iter()
@@ -310,8 +362,13 @@ fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
                     }
                 })
                 .unwrap_or_default();
+            let lead = if binds {
+                format!("Containers wait longest in {y} at")
+            } else {
+                format!("What limits it in {y}:")
+            };
             out.push(format!(
-                "What limits it in {y}: {}, where {} of all TEU-hours waited in the corridor \
+                "{lead} {}, where {} of all TEU-hours waited in the corridor \
                  are spent ({} TEU-hours{per_box}){util}.",
                 top.label,
                 percent(top.shares[0], 0),
