@@ -1518,3 +1518,55 @@ fn target_subjects_resolve_to_one_kind_that_the_metric_applies_to() {
     let targets = corridor::scenario::target::targets(&loaded.file);
     assert_eq!(targets[0].subject.to_string(), "flows.china-europe");
 }
+
+/// Investments group timeline changes; the appraisal's parameters have ranges. Each
+/// problem is a located error, all reported at once.
+#[test]
+fn investments_and_appraisal_are_validated() {
+    let ok = replace(
+        VALID,
+        "capex_eur = 12e6\n",
+        "capex_eur = 12e6\ninvestment = \"aktau-upgrade\"\n\n\
+         [[investments]]\nid = \"aktau-upgrade\"\ncapex_eur = { \"2025\" = 8e6, \"2026\" = 4e6 }\n\
+         opex_eur_per_year = 1e5\nlife_years = 25\n\n\
+         [appraisal]\ndiscount_rate = 0.06\nvalue_of_time_eur_per_teu_day = 30\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load(&write(dir.path(), "s.toml", &ok)).unwrap();
+    assert_eq!(loaded.file.investments.len(), 1);
+    assert_eq!(loaded.file.appraisal.as_ref().unwrap().discount_rate, 0.06);
+
+    let bad = replace(
+        &ok,
+        "investment = \"aktau-upgrade\"",
+        "investment = \"aktau-upgrad\"",
+    );
+    let bad = replace(&bad, "\"2026\" = 4e6", "\"20x6\" = -4e6");
+    let bad = replace(&bad, "life_years = 25", "life_years = 0");
+    let bad = replace(&bad, "discount_rate = 0.06", "discount_rate = 1.5");
+    let d = load_text(&bad);
+    let x = at(&d, "timeline.aktau-cranes.investment");
+    assert!(
+        x.message.contains("unknown investment `aktau-upgrad`"),
+        "{x}"
+    );
+    assert_eq!(x.hint.as_deref(), Some("did you mean `aktau-upgrade`?"));
+    assert!(
+        at(&d, "investments.aktau-upgrade.capex_eur.20x6")
+            .message
+            .contains("not a year")
+    );
+    assert!(
+        at(&d, "investments.aktau-upgrade.life_years")
+            .message
+            .contains("between 1 and 200")
+    );
+    assert!(
+        at(&d, "investments.aktau-upgrade")
+            .message
+            .contains("used by no timeline change")
+    );
+    let r = at(&d, "appraisal.discount_rate");
+    assert_eq!(r.line, line_of(&bad, "discount_rate = 1.5"), "{r}");
+    assert!(r.message.contains("between -1 and 1"), "{r}");
+}

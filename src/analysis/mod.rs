@@ -5,6 +5,7 @@
 //! never read or write files, print, or know how the runs were produced (threads, shards,
 //! resumed files): the same runs must always give the same rows, in the same order.
 
+pub mod appraisal;
 pub mod warmup;
 
 use std::collections::{BTreeMap, BTreeSet};

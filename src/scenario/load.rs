@@ -19,8 +19,9 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, ScenarioError};
 use super::schema::{
-    ChangeSpec, DisruptionSpec, FlowSpec, LinkSpec, NodeSpec, RailSpec, RouteShare, RouteSpec,
-    RunSpec, ScenarioFile, SeaSpec, StormSpec, TargetSpec, VesselClassSpec, WagonPoolSpec,
+    AppraisalSpec, ChangeSpec, DisruptionSpec, FlowSpec, InvestmentSpec, LinkSpec, NodeSpec,
+    RailSpec, RouteShare, RouteSpec, RunSpec, ScenarioFile, SeaSpec, StormSpec, TargetSpec,
+    VesselClassSpec, WagonPoolSpec,
 };
 use super::validate::{closest, validate};
 use crate::engine::dist::ExponentialSpec;
@@ -47,6 +48,7 @@ const ID_SECTIONS: &[&str] = &[
     "timeline",
     "disruptions",
     "targets",
+    "investments",
 ];
 
 /// Keys whose value is a distribution (`DistSpec`), wherever they appear.
@@ -885,6 +887,7 @@ impl Loader {
         let mut timeline = Vec::new();
         let mut disruptions = Vec::new();
         let mut targets = Vec::new();
+        let mut investments = Vec::new();
         for (name, good, items) in &raw {
             ok &= *good;
             for (i, item) in items.iter().enumerate() {
@@ -911,6 +914,9 @@ impl Loader {
                     "disruptions" => self
                         .de::<DisruptionSpec>(root, item, &segs)
                         .map(|x| disruptions.push(x)),
+                    "investments" => self
+                        .de::<InvestmentSpec>(root, item, &segs)
+                        .map(|x| investments.push(x)),
                     _ => self
                         .de::<TargetSpec>(root, item, &segs)
                         .map(|x| targets.push(x)),
@@ -918,6 +924,14 @@ impl Loader {
                 ok &= done.is_some();
             }
         }
+        let appraisal = match root.get("appraisal") {
+            Some(n) => {
+                let a = self.de::<AppraisalSpec>(root, n, &[Seg::Key("appraisal".into())]);
+                ok &= a.is_some();
+                a
+            }
+            None => None,
+        };
         let run = run?;
         if !ok {
             return None;
@@ -934,6 +948,8 @@ impl Loader {
             timeline,
             disruptions,
             targets,
+            investments,
+            appraisal,
         };
         let issues = validate(&file);
         if !issues.is_empty() {
@@ -1184,6 +1200,8 @@ fn known_keys(shape: &[&str]) -> Vec<&'static str> {
         ["timeline", "*"] => fields_of::<ChangeSpec>().to_vec(),
         ["disruptions", "*"] => fields_of::<DisruptionSpec>().to_vec(),
         ["targets", "*"] => fields_of::<TargetSpec>().to_vec(),
+        ["investments", "*"] => fields_of::<InvestmentSpec>().to_vec(),
+        ["appraisal"] => fields_of::<AppraisalSpec>().to_vec(),
         [.., d, "exponential"] if DIST_KEYS.contains(d) => fields_of::<ExponentialSpec>().to_vec(),
         [.., d, variant] if DIST_KEYS.contains(d) => DIST_VARIANT_FIELDS
             .iter()

@@ -41,6 +41,78 @@ pub struct ScenarioFile {
     pub disruptions: Vec<DisruptionSpec>,
     #[serde(default)]
     pub targets: Vec<TargetSpec>,
+    /// Named investments: groups of timeline changes with their capex, opex and life.
+    #[serde(default)]
+    pub investments: Vec<InvestmentSpec>,
+    /// How investments are appraised (docs/appraisal.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appraisal: Option<AppraisalSpec>,
+}
+
+/// A named investment. Its timeline changes name it (`investment = "<id>"`); it opens
+/// with the first of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestmentSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Capital expenditure in EUR: a total, spent in the year the investment opens, or
+    /// amounts by year, e.g. `{ "2026" = 60e6, "2027" = 40e6 }`.
+    pub capex_eur: CapexSpec,
+    /// Operating cost per year of operation, in EUR.
+    #[serde(default)]
+    pub opex_eur_per_year: f64,
+    /// Years of operation from the year it opens.
+    pub life_years: u32,
+}
+
+/// Capex as one total or by year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CapexSpec {
+    Total(f64),
+    ByYear(BTreeMap<String, f64>),
+}
+
+/// The appraisal's parameters; every field has a default (docs/appraisal.md says why).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppraisalSpec {
+    /// Real discount rate per year.
+    #[serde(default = "default_discount_rate")]
+    pub discount_rate: f64,
+    /// Year amounts are discounted to (default: the first simulated year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_year: Option<i32>,
+    /// Shippers' value of time per TEU and day, in EUR.
+    #[serde(default)]
+    pub value_of_time_eur_per_teu_day: f64,
+    /// What one more TEU carried is worth, in EUR (0: time savings only).
+    #[serde(default)]
+    pub value_eur_per_teu_gained: f64,
+    /// The last simulated year's benefit continues to the end of each investment's life.
+    #[serde(default = "default_true")]
+    pub extend_to_life: bool,
+}
+
+impl Default for AppraisalSpec {
+    fn default() -> Self {
+        AppraisalSpec {
+            discount_rate: default_discount_rate(),
+            base_year: None,
+            value_of_time_eur_per_teu_day: 0.0,
+            value_eur_per_teu_gained: 0.0,
+            extend_to_life: true,
+        }
+    }
+}
+
+/// ADB's minimum economic rate of return for transport projects, 9% real (docs/appraisal.md).
+fn default_discount_rate() -> f64 {
+    0.09
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_seed() -> u64 {
@@ -433,6 +505,9 @@ pub struct ChangeSpec {
     /// Capital expenditure, in EUR (reported, not simulated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capex_eur: Option<f64>,
+    /// The investment (`[[investments]]` id) this change belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investment: Option<String>,
 }
 
 /// A closure of a node or link: dated, or random (Poisson) over the horizon.

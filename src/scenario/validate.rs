@@ -96,6 +96,7 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.timetable_slots();
     v.disruptions();
     v.targets();
+    v.investments();
     v.issues
 }
 
@@ -401,7 +402,7 @@ impl<'a> Validator<'a> {
 
     fn ids(&mut self) {
         let s = self.s;
-        let sections: [(&str, Vec<&str>); 8] = [
+        let sections: [(&str, Vec<&str>); 9] = [
             ("nodes", s.nodes.iter().map(|x| x.id.as_str()).collect()),
             ("links", s.links.iter().map(|x| x.id.as_str()).collect()),
             (
@@ -419,6 +420,10 @@ impl<'a> Validator<'a> {
                 s.disruptions.iter().map(|x| x.id.as_str()).collect(),
             ),
             ("targets", s.targets.iter().map(|x| x.id.as_str()).collect()),
+            (
+                "investments",
+                s.investments.iter().map(|x| x.id.as_str()).collect(),
+            ),
         ];
         for (section, ids) in sections {
             let paths = entry_paths(section, ids.iter().copied());
@@ -1611,6 +1616,113 @@ impl<'a> Validator<'a> {
             }
             self.year_in_horizon(&format!("{p}.year"), t.year, false);
             self.finite(&format!("{p}.threshold"), t.threshold);
+        }
+    }
+}
+
+impl Validator<'_> {
+    /// Investments and the appraisal's parameters (docs/appraisal.md).
+    fn investments(&mut self) {
+        use super::schema::CapexSpec;
+        let s = self.s;
+        let paths = entry_paths("investments", s.investments.iter().map(|x| x.id.as_str()));
+        for (inv, p) in s.investments.iter().zip(&paths) {
+            match &inv.capex_eur {
+                CapexSpec::Total(x) => self.non_negative(&format!("{p}.capex_eur"), *x),
+                CapexSpec::ByYear(m) => {
+                    if m.is_empty() {
+                        self.issue(
+                            format!("{p}.capex_eur"),
+                            "no amounts",
+                            Some("e.g. capex_eur = { \"2026\" = 60e6 } or capex_eur = 60e6".into()),
+                        );
+                    }
+                    for (year, x) in m {
+                        let yp = format!("{p}.capex_eur.{year}");
+                        match year.parse::<i32>() {
+                            Ok(y) if YEAR_RANGE.contains(&y) => self.non_negative(&yp, *x),
+                            _ => self.issue(
+                                yp,
+                                format!("`{year}` is not a year"),
+                                Some(format!(
+                                    "a year between {} and {}",
+                                    YEAR_RANGE.start(),
+                                    YEAR_RANGE.end()
+                                )),
+                            ),
+                        }
+                    }
+                }
+            }
+            self.non_negative(&format!("{p}.opex_eur_per_year"), inv.opex_eur_per_year);
+            if !(1..=200).contains(&inv.life_years) {
+                self.issue(
+                    format!("{p}.life_years"),
+                    format!("must be between 1 and 200, got {}", inv.life_years),
+                    Some("e.g. 25 for a port terminal".into()),
+                );
+            }
+            if !s
+                .timeline
+                .iter()
+                .any(|c| c.investment.as_deref() == Some(inv.id.as_str()))
+            {
+                self.issue(
+                    p.clone(),
+                    format!("investment `{}` is used by no timeline change", inv.id),
+                    Some(format!(
+                        "add investment = \"{}\" to the [[timeline]] changes it makes",
+                        inv.id
+                    )),
+                );
+            }
+        }
+        for (c, p) in s.timeline.iter().zip(self.change_paths.clone()) {
+            if let Some(name) = &c.investment {
+                if !s.investments.iter().any(|i| &i.id == name) {
+                    let hint = Self::hint_closest(
+                        name,
+                        s.investments.iter().map(|i| i.id.as_str()),
+                        "investments",
+                    );
+                    self.issue(
+                        format!("{p}.investment"),
+                        format!("unknown investment `{name}`"),
+                        hint,
+                    );
+                }
+            }
+        }
+        if let Some(a) = &s.appraisal {
+            if self.finite("appraisal.discount_rate", a.discount_rate)
+                && !(a.discount_rate > -1.0 && a.discount_rate < 1.0)
+            {
+                self.issue(
+                    "appraisal.discount_rate",
+                    format!(
+                        "must be between -1 and 1 (exclusive), got {}",
+                        a.discount_rate
+                    ),
+                    Some("a rate per year as a fraction, e.g. 0.09 for 9%".into()),
+                );
+            }
+            if let Some(y) = a.base_year {
+                if !YEAR_RANGE.contains(&y) {
+                    self.issue(
+                        "appraisal.base_year",
+                        format!("`{y}` is not a plausible year"),
+                        None,
+                    );
+                }
+            }
+            self.non_negative(
+                "appraisal.value_of_time_eur_per_teu_day",
+                a.value_of_time_eur_per_teu_day,
+            );
+            self.non_negative(
+                "appraisal.value_eur_per_teu_gained",
+                a.value_eur_per_teu_gained,
+            );
         }
     }
 }

@@ -1,0 +1,387 @@
+//! The appraisal of an investment from paired replications: benefits by year from the
+//! difference between a scenario with and without it, discounted against its capex and
+//! opex into NPV, benefit–cost ratio and IRR, each with its interval across replications.
+//!
+//! docs/appraisal.md states every formula; the tests below check them against cash flows
+//! computed by hand. Everything here is a pure function of numbers: it must never run a
+//! replication, read a scenario or write a file. Replication `r` with the investment is
+//! paired with replication `r` without it (common random numbers), so each replication
+//! gives one NPV and the interval is that of those NPVs.
+
+use crate::engine::stats::Summary;
+
+/// What one year of one replication measured, without (`base`) and with the investment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct YearEffect {
+    pub year: i32,
+    pub delivered_teu_base: f64,
+    pub delivered_teu_with: f64,
+    /// Mean door-to-door days of the TEU delivered in the year (corridor-wide).
+    pub days_per_teu_base: f64,
+    pub days_per_teu_with: f64,
+}
+
+/// The money side of an investment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvestmentCosts {
+    /// Capital expenditure by calendar year, in the reporting currency.
+    pub capex_by_year: Vec<(i32, f64)>,
+    /// Operating cost per year from `opens_year` to the end of its life.
+    pub opex_per_year: f64,
+    /// The first year it operates (the year of its first timeline change).
+    pub opens_year: i32,
+    /// Years of operation counted from `opens_year`.
+    pub life_years: u32,
+}
+
+/// The appraisal's parameters (the scenario's `[appraisal]` table).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AppraisalParams {
+    /// Real discount rate per year, in (−1, 1).
+    pub discount_rate: f64,
+    /// Year to which every amount is discounted.
+    pub base_year: i32,
+    /// Shippers' value of time per TEU and day (cargo holding cost).
+    pub value_of_time_per_teu_day: f64,
+    /// What one more TEU carried by the corridor is worth (e.g. its cost advantage over the
+    /// next-best route); 0 counts time savings only.
+    pub value_per_teu_gained: f64,
+    /// Benefits of the last simulated year continue, unchanged, to the end of the life.
+    pub extend_to_life: bool,
+}
+
+/// One year's benefit: the time saved on the TEU carried (rule of a half between the two
+/// volumes) valued at the value of time, plus the TEU gained valued at the value per TEU.
+/// A year without deliveries on one side has no time term (its days are NaN).
+pub fn year_benefit(e: &YearEffect, p: &AppraisalParams) -> f64 {
+    let saved_days = e.days_per_teu_base - e.days_per_teu_with;
+    let time = if saved_days.is_finite() {
+        p.value_of_time_per_teu_day
+            * saved_days
+            * 0.5
+            * (e.delivered_teu_base + e.delivered_teu_with)
+    } else {
+        0.0
+    };
+    time + p.value_per_teu_gained * (e.delivered_teu_with - e.delivered_teu_base)
+}
+
+/// The investment's costs (capex, then opex over its life) by year.
+pub fn cost_flows(c: &InvestmentCosts) -> Vec<(i32, f64)> {
+    let mut out: Vec<(i32, f64)> = c.capex_by_year.clone();
+    for k in 0..c.life_years as i32 {
+        out.push((c.opens_year + k, c.opex_per_year));
+    }
+    out
+}
+
+/// The benefits by year of one replication: the simulated years, then (with
+/// `extend_to_life`) the last simulated year's benefit repeated up to the last year of the
+/// investment's life.
+pub fn benefit_flows(
+    effects: &[YearEffect],
+    c: &InvestmentCosts,
+    p: &AppraisalParams,
+) -> Vec<(i32, f64)> {
+    let mut out: Vec<(i32, f64)> = effects
+        .iter()
+        .map(|e| (e.year, year_benefit(e, p)))
+        .collect();
+    if p.extend_to_life {
+        if let Some(&(last, b)) = out.last() {
+            let end = c.opens_year + c.life_years as i32 - 1;
+            for y in last + 1..=end {
+                out.push((y, b));
+            }
+        }
+    }
+    out
+}
+
+/// Present value at `base_year` of amounts by year: Σ x_y / (1 + rate)^(y − base_year).
+pub fn present_value(flows: &[(i32, f64)], rate: f64, base_year: i32) -> f64 {
+    flows
+        .iter()
+        .map(|&(y, x)| x / (1.0 + rate).powi(y - base_year))
+        .sum()
+}
+
+/// The internal rate of return: the rate in (−0.99, 10) at which the net flows' present
+/// value is zero, found by bisection on the first sign change of a grid of rates. `None`
+/// when the present value never changes sign there (all benefits, all costs, or costs
+/// never recovered).
+pub fn irr(net: &[(i32, f64)], base_year: i32) -> Option<f64> {
+    let f = |r: f64| present_value(net, r, base_year);
+    // A grid fine near zero, where the rates that matter lie, and coarse above.
+    let mut grid: Vec<f64> = (-99..=100).map(|k| f64::from(k) / 100.0).collect();
+    grid.extend((11..=100).map(|k| f64::from(k) / 10.0));
+    let (mut lo, mut hi) = grid
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .find(|&(a, b)| f(a).signum() != f(b).signum() || f(a) == 0.0)?;
+    if f(lo) == 0.0 {
+        return Some(lo);
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid).signum() == f(lo).signum() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// One replication's appraisal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplicationAppraisal {
+    pub pv_benefits: f64,
+    pub pv_costs: f64,
+    pub npv: f64,
+    /// PV(benefits) / PV(costs); NaN when the costs are zero.
+    pub bcr: f64,
+    pub irr: Option<f64>,
+    /// TEU gained over the simulated years per million of capex (undiscounted).
+    pub teu_per_million_capex: f64,
+}
+
+pub fn appraise_replication(
+    effects: &[YearEffect],
+    c: &InvestmentCosts,
+    p: &AppraisalParams,
+) -> ReplicationAppraisal {
+    let benefits = benefit_flows(effects, c, p);
+    let costs = cost_flows(c);
+    let pv_benefits = present_value(&benefits, p.discount_rate, p.base_year);
+    let pv_costs = present_value(&costs, p.discount_rate, p.base_year);
+    let net: Vec<(i32, f64)> = benefits
+        .iter()
+        .copied()
+        .chain(costs.iter().map(|&(y, x)| (y, -x)))
+        .collect();
+    let capex: f64 = c.capex_by_year.iter().map(|x| x.1).sum();
+    let gained: f64 = effects
+        .iter()
+        .map(|e| e.delivered_teu_with - e.delivered_teu_base)
+        .sum();
+    ReplicationAppraisal {
+        pv_benefits,
+        pv_costs,
+        npv: pv_benefits - pv_costs,
+        bcr: if pv_costs > 0.0 {
+            pv_benefits / pv_costs
+        } else {
+            f64::NAN
+        },
+        irr: irr(&net, p.base_year),
+        teu_per_million_capex: if capex > 0.0 {
+            gained / (capex / 1e6)
+        } else {
+            f64::NAN
+        },
+    }
+}
+
+/// An investment's appraisal across replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appraisal {
+    pub npv: Summary,
+    pub bcr: Summary,
+    pub teu_per_million_capex: Summary,
+    /// Median IRR over the replications that have one; NaN when none has.
+    pub irr_median: f64,
+    /// Replications with an IRR.
+    pub irr_n: usize,
+    /// Share of replications with NPV > 0, and its 95% Wilson interval.
+    pub p_npv_positive: f64,
+    pub p_npv_positive_low: f64,
+    pub p_npv_positive_high: f64,
+}
+
+/// Summarises the replications' appraisals (one per replication, paired).
+pub fn summarise(reps: &[ReplicationAppraisal]) -> Appraisal {
+    let col = |f: fn(&ReplicationAppraisal) -> f64| -> Vec<f64> { reps.iter().map(f).collect() };
+    let mut irrs: Vec<f64> = reps.iter().filter_map(|r| r.irr).collect();
+    irrs.sort_by(f64::total_cmp);
+    let irr_median = match irrs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => irrs[n / 2],
+        n => 0.5 * (irrs[n / 2 - 1] + irrs[n / 2]),
+    };
+    let n = reps.len();
+    let positive = reps.iter().filter(|r| r.npv > 0.0).count();
+    let (p, lo, hi) = wilson(positive, n);
+    Appraisal {
+        npv: Summary::of(&col(|r| r.npv)),
+        bcr: Summary::of(&col(|r| r.bcr)),
+        teu_per_million_capex: Summary::of(&col(|r| r.teu_per_million_capex)),
+        irr_median,
+        irr_n: irrs.len(),
+        p_npv_positive: p,
+        p_npv_positive_low: lo,
+        p_npv_positive_high: hi,
+    }
+}
+
+/// The share k/n and its 95% Wilson score interval (which, unlike the normal one, stays in
+/// [0, 1] and is not empty when k is 0 or n).
+pub fn wilson(k: usize, n: usize) -> (f64, f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let d = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / d;
+    let half = z * ((p * (1.0 - p) + z * z / (4.0 * n)) / n).sqrt() / d;
+    (p, (centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> AppraisalParams {
+        AppraisalParams {
+            discount_rate: 0.10,
+            base_year: 2025,
+            value_of_time_per_teu_day: 10.0,
+            value_per_teu_gained: 100.0,
+            extend_to_life: false,
+        }
+    }
+
+    #[test]
+    fn npv_bcr_irr_by_hand() {
+        // Capex 1000 in 2025, benefits 600 in 2026 and 2027, no opex.
+        let costs = InvestmentCosts {
+            capex_by_year: vec![(2025, 1000.0)],
+            opex_per_year: 0.0,
+            opens_year: 2026,
+            life_years: 2,
+        };
+        // Benefit 600 = 6 TEU gained × 100; no time saved.
+        let e = |year| YearEffect {
+            year,
+            delivered_teu_base: 10.0,
+            delivered_teu_with: 16.0,
+            days_per_teu_base: 20.0,
+            days_per_teu_with: 20.0,
+        };
+        let r = appraise_replication(&[e(2026), e(2027)], &costs, &params());
+        let pv_b = 600.0 / 1.1 + 600.0 / 1.21;
+        assert!((r.pv_benefits - pv_b).abs() < 1e-9);
+        assert_eq!(r.pv_costs, 1000.0);
+        assert!((r.npv - (pv_b - 1000.0)).abs() < 1e-9);
+        assert!((r.bcr - pv_b / 1000.0).abs() < 1e-12);
+        // IRR: 600/(1+i) + 600/(1+i)^2 = 1000 → i = (−0.4 + √(0.16 + 2.4)) / 1.2... solved
+        // as x = 1/(1+i): 600x² + 600x − 1000 = 0, x = (−600 + √(600² + 4·600·1000)) / 1200.
+        let x = (-600.0 + (600.0f64 * 600.0 + 4.0 * 600.0 * 1000.0).sqrt()) / 1200.0;
+        let i = 1.0 / x - 1.0;
+        assert!((r.irr.unwrap() - i).abs() < 1e-9, "{:?} vs {i}", r.irr);
+        assert_eq!(r.teu_per_million_capex, 12.0 / 0.001);
+    }
+
+    #[test]
+    fn time_savings_use_the_rule_of_a_half_and_opex_runs_over_the_life() {
+        let costs = InvestmentCosts {
+            capex_by_year: vec![(2025, 500.0), (2026, 500.0)],
+            opex_per_year: 50.0,
+            opens_year: 2026,
+            life_years: 3,
+        };
+        let p = AppraisalParams {
+            discount_rate: 0.0,
+            value_per_teu_gained: 0.0,
+            ..params()
+        };
+        // 2 days saved on (100 + 120)/2 TEU at 10 per TEU-day = 2,200.
+        let e = YearEffect {
+            year: 2026,
+            delivered_teu_base: 100.0,
+            delivered_teu_with: 120.0,
+            days_per_teu_base: 12.0,
+            days_per_teu_with: 10.0,
+        };
+        assert_eq!(year_benefit(&e, &p), 2200.0);
+        assert_eq!(
+            cost_flows(&costs),
+            vec![
+                (2025, 500.0),
+                (2026, 500.0),
+                (2026, 50.0),
+                (2027, 50.0),
+                (2028, 50.0)
+            ]
+        );
+        // Extended to the end of the life (2028): three years of 2,200.
+        let ext = AppraisalParams {
+            extend_to_life: true,
+            ..p
+        };
+        let r = appraise_replication(&[e], &costs, &ext);
+        assert_eq!(r.pv_benefits, 6600.0);
+        assert_eq!(r.npv, 6600.0 - 1150.0);
+        // A year without deliveries has no time term.
+        let none = YearEffect {
+            days_per_teu_with: f64::NAN,
+            ..e
+        };
+        assert_eq!(year_benefit(&none, &p), 0.0);
+    }
+
+    #[test]
+    fn an_investment_that_changes_nothing_has_npv_minus_its_capex() {
+        let costs = InvestmentCosts {
+            capex_by_year: vec![(2025, 1e6)],
+            opex_per_year: 0.0,
+            opens_year: 2026,
+            life_years: 10,
+        };
+        let same = YearEffect {
+            year: 2026,
+            delivered_teu_base: 5e4,
+            delivered_teu_with: 5e4,
+            days_per_teu_base: 17.0,
+            days_per_teu_with: 17.0,
+        };
+        let r = appraise_replication(&[same], &costs, &params());
+        assert_eq!(r.npv, -1e6);
+        assert_eq!(r.irr, None, "no sign change: no IRR");
+        assert_eq!(r.teu_per_million_capex, 0.0);
+    }
+
+    #[test]
+    fn wilson_interval_by_hand() {
+        // k = 0 of 10: [0, z²/(n + z²)] = [0, 0.2775].
+        let (p, lo, hi) = wilson(0, 10);
+        assert_eq!((p, lo), (0.0, 0.0));
+        assert!((hi - 0.277_532).abs() < 1e-5, "{hi}");
+        let (p, lo, hi) = wilson(5, 10);
+        assert_eq!(p, 0.5);
+        assert!((lo - 0.236_593).abs() < 1e-5 && (hi - 0.763_407).abs() < 1e-5);
+        let a = summarise(&[
+            ReplicationAppraisal {
+                pv_benefits: 2.0,
+                pv_costs: 1.0,
+                npv: 1.0,
+                bcr: 2.0,
+                irr: Some(0.2),
+                teu_per_million_capex: 1.0,
+            },
+            ReplicationAppraisal {
+                pv_benefits: 0.0,
+                pv_costs: 1.0,
+                npv: -1.0,
+                bcr: 0.0,
+                irr: None,
+                teu_per_million_capex: 0.0,
+            },
+        ]);
+        assert_eq!(a.npv.mean, 0.0);
+        assert_eq!((a.irr_median, a.irr_n), (0.2, 1));
+        assert_eq!(a.p_npv_positive, 0.5);
+    }
+}
