@@ -9,6 +9,9 @@
 //! gives one NPV and the interval is that of those NPVs.
 
 use crate::engine::stats::Summary;
+use crate::metrics::{Metric, Subject, SubjectKind};
+use crate::model::results::RunResult;
+use crate::scenario::schema::{CapexSpec, InvestmentSpec, ScenarioFile};
 
 /// What one year of one replication measured, without (`base`) and with the investment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -237,6 +240,156 @@ pub fn wilson(k: usize, n: usize) -> (f64, f64, f64) {
     let centre = (p + z * z / (2.0 * n)) / d;
     let half = z * ((p * (1.0 - p) + z * z / (4.0 * n)) / n).sqrt() / d;
     (p, (centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The scenario without the changes of the given investments: the "without" side of an
+/// appraisal. Nothing else changes, so replication `r` of both shares its random numbers.
+pub fn without_investments(s: &ScenarioFile, ids: &[&str]) -> ScenarioFile {
+    let mut out = s.clone();
+    out.timeline
+        .retain(|c| c.investment.as_deref().is_none_or(|i| !ids.contains(&i)));
+    out
+}
+
+/// The costs of investment `spec` of scenario `s`: it opens in the year of its earliest
+/// change; a capex total is spent that year.
+pub fn investment_costs(s: &ScenarioFile, spec: &InvestmentSpec) -> InvestmentCosts {
+    let opens_year = s
+        .timeline
+        .iter()
+        .filter(|c| c.investment.as_deref() == Some(spec.id.as_str()))
+        .map(|c| c.date.year)
+        .min()
+        .unwrap_or(s.run.first_year);
+    let capex_by_year = match &spec.capex_eur {
+        CapexSpec::Total(x) => vec![(opens_year, *x)],
+        CapexSpec::ByYear(m) => m
+            .iter()
+            .filter_map(|(y, x)| Some((y.parse::<i32>().ok()?, *x)))
+            .collect(),
+    };
+    InvestmentCosts {
+        capex_by_year,
+        opex_per_year: spec.opex_eur_per_year,
+        opens_year,
+        life_years: spec.life_years,
+    }
+}
+
+/// The appraisal parameters of scenario `s` (defaults where it has no `[appraisal]`).
+pub fn params_of(s: &ScenarioFile) -> AppraisalParams {
+    let a = s.appraisal.clone().unwrap_or_default();
+    AppraisalParams {
+        discount_rate: a.discount_rate,
+        base_year: a.base_year.unwrap_or(s.run.first_year),
+        value_of_time_per_teu_day: a.value_of_time_eur_per_teu_day,
+        value_per_teu_gained: a.value_eur_per_teu_gained,
+        extend_to_life: a.extend_to_life,
+    }
+}
+
+/// The corridor's deliveries and days by year in a pair of replications (same number).
+pub fn effects(base: &RunResult, with: &RunResult) -> Vec<YearEffect> {
+    let v = |r: &RunResult, y: i32, m: Metric| {
+        r.value(y, m, SubjectKind::Corridor, Subject::CORRIDOR_ID)
+            .unwrap_or(f64::NAN)
+    };
+    let mut years: Vec<i32> = base.records.iter().map(|r| r.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    years
+        .into_iter()
+        .map(|y| YearEffect {
+            year: y,
+            delivered_teu_base: v(base, y, Metric::DeliveredTeu),
+            delivered_teu_with: v(with, y, Metric::DeliveredTeu),
+            days_per_teu_base: v(base, y, Metric::TransitDaysMean),
+            days_per_teu_with: v(with, y, Metric::TransitDaysMean),
+        })
+        .collect()
+}
+
+/// Which pair of scenarios measures an investment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// The full scenario against the full scenario without this investment.
+    LeaveOneOut,
+    /// The scenario without any investment against it with this one only.
+    AddOne,
+}
+
+impl Way {
+    pub fn name(self) -> &'static str {
+        match self {
+            Way::LeaveOneOut => "leave_one_out",
+            Way::AddOne => "add_one",
+        }
+    }
+}
+
+/// One investment appraised one way, across paired replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppraisalRow {
+    pub investment: String,
+    pub way: Way,
+    /// Total capex, undiscounted.
+    pub capex_eur: f64,
+    pub appraisal: Appraisal,
+    /// TEU delivered with minus without, summed over the simulated years.
+    pub teu_gained: Summary,
+    /// Mean transit days saved per TEU in the last simulated year.
+    pub days_saved_last_year: Summary,
+    /// Pairs of replications (with the same number on both sides).
+    pub n: usize,
+}
+
+/// Appraises investment `id` from the runs without (`base`) and with it, paired by
+/// replication number (a replication missing on either side is left out).
+pub fn appraise(
+    id: &str,
+    way: Way,
+    base: &[RunResult],
+    with: &[RunResult],
+    costs: &InvestmentCosts,
+    p: &AppraisalParams,
+) -> AppraisalRow {
+    let mut reps = Vec::new();
+    let mut gained = Vec::new();
+    let mut saved = Vec::new();
+    for b in base {
+        let Some(w) = with.iter().find(|w| w.replication == b.replication) else {
+            continue;
+        };
+        let e = effects(b, w);
+        reps.push(appraise_replication(&e, costs, p));
+        gained.push(
+            e.iter()
+                .map(|x| x.delivered_teu_with - x.delivered_teu_base)
+                .sum::<f64>(),
+        );
+        if let Some(last) = e.last() {
+            saved.push(last.days_per_teu_base - last.days_per_teu_with);
+        }
+    }
+    AppraisalRow {
+        investment: id.to_string(),
+        way,
+        capex_eur: costs.capex_by_year.iter().map(|x| x.1).sum(),
+        appraisal: summarise(&reps),
+        teu_gained: Summary::of(&gained),
+        days_saved_last_year: Summary::of(&saved),
+        n: reps.len(),
+    }
+}
+
+/// Rows ranked for the table: by way (leave one out first), then NPV, largest first.
+pub fn rank(rows: &mut [AppraisalRow]) {
+    rows.sort_by(|a, b| {
+        (a.way != Way::LeaveOneOut)
+            .cmp(&(b.way != Way::LeaveOneOut))
+            .then(b.appraisal.npv.mean.total_cmp(&a.appraisal.npv.mean))
+            .then(a.investment.cmp(&b.investment))
+    });
 }
 
 #[cfg(test)]

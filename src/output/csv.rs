@@ -15,7 +15,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::{OutputError, fmt_f64, write_atomic};
+use crate::analysis::appraisal::AppraisalRow;
 use crate::analysis::{Comparison, SummaryRow, TargetRow};
+use crate::engine::stats::Summary;
 use crate::model::results::RunResult;
 use crate::scenario::schema::TargetDirection;
 
@@ -323,6 +325,63 @@ pub fn write_sweep_csv(path: &Path, points: &[SweepPoint<'_>]) -> Result<(), Out
         }
         Ok(())
     })
+}
+
+/// `appraisal.csv`: one row per investment and way, ranked (docs/appraisal.md).
+pub fn write_appraisal_csv(path: &Path, rows: &[AppraisalRow]) -> Result<(), OutputError> {
+    let stat = |s: &Summary| [fmt_stat(s.mean), fmt_stat(s.ci95_low), fmt_stat(s.ci95_high)];
+    write_csv(
+        path,
+        &[
+            "investment",
+            "way",
+            "capex_eur",
+            "npv_eur",
+            "npv_ci95_low",
+            "npv_ci95_high",
+            "bcr",
+            "bcr_ci95_low",
+            "bcr_ci95_high",
+            "irr_median",
+            "irr_n",
+            "p_npv_positive",
+            "p_npv_positive_low",
+            "p_npv_positive_high",
+            "teu_gained",
+            "teu_gained_ci95_low",
+            "teu_gained_ci95_high",
+            "teu_per_million_capex",
+            "teu_per_million_capex_ci95_low",
+            "teu_per_million_capex_ci95_high",
+            "days_saved_last_year",
+            "days_saved_last_year_ci95_low",
+            "days_saved_last_year_ci95_high",
+            "n",
+        ],
+        |w| {
+            for r in rows {
+                let a = &r.appraisal;
+                let mut rec = vec![
+                    r.investment.clone(),
+                    r.way.name().to_string(),
+                    fmt_f64(r.capex_eur),
+                ];
+                rec.extend(stat(&a.npv));
+                rec.extend(stat(&a.bcr));
+                rec.push(fmt_stat(a.irr_median));
+                rec.push(a.irr_n.to_string());
+                rec.push(fmt_stat(a.p_npv_positive));
+                rec.push(fmt_stat(a.p_npv_positive_low));
+                rec.push(fmt_stat(a.p_npv_positive_high));
+                rec.extend(stat(&r.teu_gained));
+                rec.extend(stat(&a.teu_per_million_capex));
+                rec.extend(stat(&r.days_saved_last_year));
+                rec.push(r.n.to_string());
+                w.write_record(&rec)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]

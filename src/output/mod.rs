@@ -37,6 +37,7 @@ pub const SUMMARY_CSV: &str = "summary.csv";
 pub const TARGETS_CSV: &str = "targets.csv";
 pub const COMPARISON_CSV: &str = "comparison.csv";
 pub const SWEEP_CSV: &str = "sweep.csv";
+pub const APPRAISAL_CSV: &str = "appraisal.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 /// The only file whose content depends on when and where the program ran.
 pub const PROVENANCE_JSON: &str = "provenance.json";
