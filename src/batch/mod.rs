@@ -54,19 +54,48 @@ pub fn check_jobs_threads(threads: usize) -> Result<(), BatchError> {
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|n| *n > 0)
         {
-            return check_jobs_threads(n)
-                .map_err(|e| BatchError::InvalidOptions(format!("RAYON_NUM_THREADS={n}: {e}")));
+            return check_jobs_threads(n).map_err(|e| match e {
+                BatchError::InvalidOptions(why) => {
+                    BatchError::InvalidOptions(OptionsError::FromEnvironment {
+                        threads: n,
+                        why: Box::new(why),
+                    })
+                }
+                other => other,
+            });
         }
         return Ok(());
     }
     let max_threads = max_jobs_threads();
     if threads > max_threads {
-        return Err(BatchError::InvalidOptions(format!(
-            "--jobs {threads} is more than {max_threads} ({JOBS_PER_CORE} per core on this machine's {} cores): threads beyond the cores only add memory and switching, and results are the same for any value; use --jobs {max_threads} or less (0: one per core)",
-            max_threads / JOBS_PER_CORE
-        )));
+        return Err(BatchError::InvalidOptions(OptionsError::TooManyThreads {
+            threads,
+            max: max_threads,
+        }));
     }
     Ok(())
+}
+
+/// Options the runner refuses before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionsError {
+    #[error(
+        "--jobs {threads} is more than {max} ({JOBS_PER_CORE} per core on this machine's {} cores): threads beyond the cores only add memory and switching, and results are the same for any value; use --jobs {max} or less (0: one per core)",
+        max / JOBS_PER_CORE
+    )]
+    TooManyThreads { threads: usize, max: usize },
+    /// The thread count came from `RAYON_NUM_THREADS`.
+    #[error("RAYON_NUM_THREADS={threads}: {why}")]
+    FromEnvironment {
+        threads: usize,
+        why: Box<OptionsError>,
+    },
+    #[error(
+        "the batch has {total} replications in all (scenarios × replications); the limit is {MAX_BATCH_REPLICATIONS}: each one is a file under .replications and is held in memory until the summaries are written; run fewer replications or fewer scenarios"
+    )]
+    TooManyReplications { total: u64 },
+    #[error("a sweep needs one grid point per job: {points} points for {jobs} jobs")]
+    SweepPoints { points: usize, jobs: usize },
 }
 
 /// A model that can run one replication. Implementations derive every random stream from
@@ -190,11 +219,14 @@ pub enum BatchError {
         "cannot resume {}: {differences}; --resume only continues the run the folder holds (same scenarios, seeds and replications); use --force to replace its results with a new run",
         path.display()
     )]
-    ResumeMismatch { path: PathBuf, differences: String },
+    ResumeMismatch {
+        path: PathBuf,
+        differences: Differences,
+    },
     #[error("scenario name `{0}` appears twice in the batch; scenario names must be unique")]
     DuplicateScenario(String),
-    #[error("{0}")]
-    InvalidOptions(String),
+    #[error(transparent)]
+    InvalidOptions(#[from] OptionsError),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -232,15 +264,16 @@ pub enum BatchError {
         out: Option<PathBuf>,
     },
     #[error("cannot start the thread pool: {0}")]
-    ThreadPool(String),
+    ThreadPool(#[source] rayon::ThreadPoolBuildError),
     #[error(transparent)]
     Shard(#[from] ShardError),
     #[error("cannot merge: {0}")]
     Merge(#[from] MergeError),
     #[error(
-        "cannot merge: replications missing for {0}; run the shards that hold them (with --resume) and merge again"
+        "cannot merge: replications missing for {}; run the shards that hold them (with --resume) and merge again",
+        list_missing(.0)
     )]
-    MissingReplications(String),
+    MissingReplications(Vec<Missing>),
 }
 
 /// Why folders of persisted replications cannot be gathered into one batch.
@@ -296,6 +329,86 @@ fn interrupted_message(finished: u64, items: u64, out: Option<&Path>) -> String 
             "interrupted after {finished} of {items} replications; nothing was saved (no output folder)"
         ),
     }
+}
+
+/// What a folder's manifest says against the run asked for, for `ResumeMismatch`.
+#[derive(Debug)]
+pub enum Differences {
+    /// The manifest cannot be read.
+    Unreadable(ManifestError),
+    /// Each difference, as a clause (never empty).
+    Found(Vec<String>),
+}
+
+impl fmt::Display for Differences {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Differences::Unreadable(e) => write!(f, "{e}"),
+            Differences::Found(diffs) => {
+                // Five are enough to see what happened; a changed grid can differ in all.
+                let n = diffs.len();
+                let mut shown: Vec<String> = diffs.iter().take(5).cloned().collect();
+                if n > 5 {
+                    shown.push(format!("{} more differences", n - 5));
+                }
+                f.write_str(&shown.join("; "))
+            }
+        }
+    }
+}
+
+/// A scenario's replications that no merged folder holds (valid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub scenario: String,
+    pub replications: Vec<Lacking>,
+}
+
+/// One missing replication, with the copies found but unusable (path, why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lacking {
+    pub replication: u64,
+    pub unusable: Vec<(PathBuf, String)>,
+}
+
+impl fmt::Display for Lacking {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.replication)?;
+        if !self.unusable.is_empty() {
+            let why: Vec<String> = self
+                .unusable
+                .iter()
+                .map(|(p, why)| format!("{}: {why}", p.display()))
+                .collect();
+            write!(f, " ({})", why.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Ten are enough to find the shard; a lost shard lacks thousands.
+        let shown: Vec<String> = self
+            .replications
+            .iter()
+            .take(10)
+            .map(ToString::to_string)
+            .collect();
+        write!(f, "`{}`: {}", self.scenario, shown.join(", "))?;
+        if self.replications.len() > 10 {
+            write!(f, " and {} more", self.replications.len() - 10)?;
+        }
+        Ok(())
+    }
+}
+
+fn list_missing(missing: &[Missing]) -> String {
+    missing
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One job's runs.
@@ -476,19 +589,20 @@ pub fn check_resumable(dir: &Path, jobs: &[Job], opts: &BatchOptions) -> Result<
     let new = store::Manifest::new(metas(jobs, opts).iter().map(Meta::to_manifest).collect());
     let old = store::read_manifest(dir).map_err(|why| BatchError::ResumeMismatch {
         path: dir.to_path_buf(),
-        differences: why.to_string(),
+        differences: Differences::Unreadable(why),
     })?;
-    if let Some(differences) = manifest_differences(&old, &new) {
+    let found = manifest_differences(&old, &new);
+    if !found.is_empty() {
         return Err(BatchError::ResumeMismatch {
             path: dir.to_path_buf(),
-            differences,
+            differences: Differences::Found(found),
         });
     }
     Ok(())
 }
 
 /// What differs between the run a folder holds and the one asked for, or `None`.
-fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Option<String> {
+fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<String> {
     let mut diffs = Vec::new();
     if old.program_version != new.program_version {
         diffs.push(format!(
@@ -545,15 +659,7 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Option<
             }
         }
     }
-    if diffs.is_empty() {
-        return None;
-    }
-    let n = diffs.len();
-    if n > 5 {
-        diffs.truncate(5);
-        diffs.push(format!("{} more differences", n - 5));
-    }
-    Some(diffs.join("; "))
+    diffs
 }
 
 fn check_unique(names: impl Iterator<Item = String>) -> Result<(), BatchError> {
@@ -589,17 +695,16 @@ pub fn check(jobs: &[Job], opts: &BatchOptions) -> Result<(), BatchError> {
         .map(|j| j.replications)
         .fold(0, u64::saturating_add);
     if total > MAX_BATCH_REPLICATIONS {
-        return Err(BatchError::InvalidOptions(format!(
-            "the batch has {total} replications in all (scenarios × replications); the limit is {MAX_BATCH_REPLICATIONS}: each one is a file under .replications and is held in memory until the summaries are written; run fewer replications or fewer scenarios"
-        )));
+        return Err(BatchError::InvalidOptions(
+            OptionsError::TooManyReplications { total },
+        ));
     }
     check_unique(jobs.iter().map(|j| j.scenario.clone()))?;
     if !opts.sweep.is_empty() && opts.sweep.len() != jobs.len() {
-        return Err(BatchError::InvalidOptions(format!(
-            "a sweep needs one grid point per job: {} points for {} jobs",
-            opts.sweep.len(),
-            jobs.len()
-        )));
+        return Err(BatchError::InvalidOptions(OptionsError::SweepPoints {
+            points: opts.sweep.len(),
+            jobs: jobs.len(),
+        }));
     }
     Ok(())
 }
@@ -653,7 +758,7 @@ pub fn run(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs_threads)
         .build()
-        .map_err(|e| BatchError::ThreadPool(e.to_string()))?;
+        .map_err(BatchError::ThreadPool)?;
     let threads = pool.current_num_threads();
     let stop = AtomicBool::new(false);
     let done = AtomicU64::new(0);
@@ -875,10 +980,10 @@ pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
     })?;
 
     let mut runs: Vec<Vec<RunResult>> = Vec::with_capacity(metas.len());
-    let mut missing: Vec<String> = Vec::new();
+    let mut missing: Vec<Missing> = Vec::new();
     for m in &metas {
         let mut found = Vec::new();
-        let mut lacking: Vec<String> = Vec::new();
+        let mut lacking: Vec<Lacking> = Vec::new();
         for rep in 0..m.replications {
             let mut chosen: Option<(RunResult, Vec<u8>, &Path)> = None;
             let mut problems = Vec::new();
@@ -886,9 +991,7 @@ pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
                 let path = store::rep_path(d, &m.scenario, rep);
                 match store::read_rep(&path, m.key(), rep) {
                     store::RepRead::Missing => {}
-                    store::RepRead::Invalid(why) => {
-                        problems.push(format!("{}: {why}", path.display()))
-                    }
+                    store::RepRead::Invalid(why) => problems.push((path, why)),
                     store::RepRead::Valid(run) => {
                         let bytes = store::rep_bytes(m.key(), &run);
                         match &chosen {
@@ -909,23 +1012,22 @@ pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
             }
             match chosen {
                 Some((run, _, _)) => found.push(run),
-                None if problems.is_empty() => lacking.push(rep.to_string()),
-                None => lacking.push(format!("{rep} ({})", problems.join("; "))),
+                None => lacking.push(Lacking {
+                    replication: rep,
+                    unusable: problems,
+                }),
             }
         }
         if !lacking.is_empty() {
-            let shown: Vec<&str> = lacking.iter().take(10).map(String::as_str).collect();
-            let more = if lacking.len() > 10 {
-                format!(" and {} more", lacking.len() - 10)
-            } else {
-                String::new()
-            };
-            missing.push(format!("`{}`: {}{more}", m.scenario, shown.join(", ")));
+            missing.push(Missing {
+                scenario: m.scenario.clone(),
+                replications: lacking,
+            });
         }
         runs.push(found);
     }
     if !missing.is_empty() {
-        return Err(BatchError::MissingReplications(missing.join("; ")));
+        return Err(BatchError::MissingReplications(missing));
     }
     let total: u64 = runs.iter().map(|r| r.len() as u64).sum();
     let (jobs, complete) = runs_of(metas, runs);
