@@ -29,7 +29,7 @@ use crate::output::plots::PlotError;
 use crate::output::{self, OutputError, ScenarioSummary, SummarySetError};
 use crate::scenario::params::ParamError;
 use crate::scenario::schema::TargetSpec;
-use crate::scenario::{Issue, ScenarioError};
+use crate::scenario::{Diagnostic, Issue, ScenarioError};
 
 pub use crate::batch::interrupt;
 pub use plans::{
@@ -51,12 +51,14 @@ pub enum StudyError {
     /// file:line:column).
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    /// A valid scenario file that cannot be turned into a model.
+    /// A valid scenario file that cannot be turned into a model; `diagnostic` says where
+    /// the field is written.
     #[error("{}: {source}", file.display())]
     Build {
         file: PathBuf,
         #[source]
         source: BuildError,
+        diagnostic: Box<Diagnostic>,
     },
     /// A sweep point's scenario that cannot be turned into a model.
     #[error("{source}")]
@@ -64,10 +66,15 @@ pub enum StudyError {
         point: String,
         #[source]
         source: BuildError,
+        diagnostic: Box<Diagnostic>,
     },
     /// A sweep point's scenario fails validation.
     #[error("sweep point {point}: {}: {}", issue.path, issue.message)]
-    PointInvalid { point: String, issue: Issue },
+    PointInvalid {
+        point: String,
+        issue: Issue,
+        diagnostic: Box<Diagnostic>,
+    },
     /// Several scenarios with problems (a batch reports every file's at once).
     #[error("{}", join_lines(.0))]
     Inputs(Vec<StudyError>),
@@ -155,6 +162,21 @@ fn join_lines(errors: &[StudyError]) -> String {
 }
 
 impl StudyError {
+    /// Every problem this error finds in scenario files, as the loader's one diagnostic
+    /// type (file:line:column, field path, message, hint), whatever stage found it:
+    /// loading and validation, building the model, or a sweep point. Empty for errors
+    /// that are not about a scenario file.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            StudyError::Scenario(e) => e.diagnostics().to_vec(),
+            StudyError::Build { diagnostic, .. }
+            | StudyError::PointBuild { diagnostic, .. }
+            | StudyError::PointInvalid { diagnostic, .. } => vec![(**diagnostic).clone()],
+            StudyError::Inputs(all) => all.iter().flat_map(StudyError::diagnostics).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Bad input: scenario files, arguments, or a folder that cannot be used as asked.
     pub fn is_bad_input(&self) -> bool {
         use StudyError as S;

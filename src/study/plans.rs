@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::{BatchResult, MergeOptions, StudyError, run_jobs};
 use crate::analysis::warmup::{mser5, welch};
 use crate::batch::{self, BatchOptions, Job, ProgressEvent, Shard};
-use crate::model::Model;
+use crate::model::{BuildError, Model};
 use crate::output::files::OutDir;
 use crate::output::plots::{PlotOptions, names::PlaceNames};
 use crate::output::{self, console, network, report};
@@ -127,10 +127,20 @@ pub fn default_out(name: &str) -> PathBuf {
 }
 
 fn build(loaded: &LoadedScenario) -> Result<Model, StudyError> {
-    Model::build(&loaded.file).map_err(|source| StudyError::Build {
-        file: loaded.path.clone(),
+    Model::build(&loaded.file).map_err(|source| build_error(loaded, loaded.path.clone(), source))
+}
+
+fn build_error(loaded: &LoadedScenario, file: PathBuf, source: BuildError) -> StudyError {
+    let diagnostic = Box::new(loaded.locations.diagnostic(
+        &source.path,
+        source.message.clone(),
+        None,
+    ));
+    StudyError::Build {
+        file,
         source,
-    })
+        diagnostic,
+    }
 }
 
 fn load_and_build(path: &Path) -> Result<(LoadedScenario, Model), StudyError> {
@@ -352,11 +362,25 @@ pub fn sweep(
             }
         }
         let name = super::sweep_name(&base, point);
+        // Located where the base scenario writes the field: the swept value replaced it.
+        let at = |path: &str, message: &str, hint: Option<String>| {
+            Box::new(loaded.locations.diagnostic(
+                path,
+                format!("sweep point {name}: {message}"),
+                hint,
+            ))
+        };
         if let Some(issue) = scenario::validate(&file).into_iter().next() {
-            return Err(StudyError::PointInvalid { point: name, issue });
+            let diagnostic = at(&issue.path, &issue.message, issue.hint.clone());
+            return Err(StudyError::PointInvalid {
+                point: name,
+                issue,
+                diagnostic,
+            });
         }
         let model = Model::build(&file).map_err(|source| StudyError::PointBuild {
             point: name.clone(),
+            diagnostic: at(&source.path, &source.message, None),
             source,
         })?;
         files.push((name.clone(), file.clone()));
@@ -498,10 +522,8 @@ pub fn check(files: &[PathBuf]) -> Vec<CheckOutcome> {
 
 fn load_and_build_checked(path: &Path) -> Result<(), StudyError> {
     let loaded = scenario::load(path)?;
-    Model::build(&loaded.file).map_err(|source| StudyError::Build {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    Model::build(&loaded.file)
+        .map_err(|source| build_error(&loaded, path.to_path_buf(), source))?;
     Ok(())
 }
 
