@@ -5,7 +5,8 @@
 //! # Architecture
 //!
 //! Data flows one way. Each module uses only those listed after it, so there are no
-//! cycles (`grep -rn "crate::batch" src/model src/output` prints nothing):
+//! cycles (`grep -rn "crate::batch" src/model src/output` prints nothing, and
+//! `tests/architecture.rs` checks the whole table):
 //!
 //! ```text
 //! main.rs  ─► study                      the CLI: parse, call a plan, print, exit code
@@ -46,6 +47,15 @@
 //! at t meanwhile; simultaneous arrivals of several flows come in flow order (the order
 //! of the scenario's flows). Across replications the runner gathers results in work-item
 //! order, whatever thread finished first.
+//!
+//! **Errors.** Each layer has its own typed error and none is flattened to a `String` on
+//! the way up: `scenario::ScenarioError` (every `Diagnostic`, file:line:column),
+//! `model::BuildError` and `model::RunError` (a guard rail stopped a replication),
+//! `batch::BatchError` (with `MergeError`, `OptionsError`, `ManifestError`),
+//! `output::OutputError`, `output::files::OutDirError`, `output::plots::PlotError`; a plan
+//! returns them inside `study::StudyError`. `StudyError::is_bad_input` and
+//! `is_interrupted` give the CLI its exit code, and `StudyError::diagnostics` gives every
+//! scenario problem, whichever stage found it, as a located `Diagnostic`.
 //!
 //! **What each module must never do.**
 //! - `engine`: know anything of freight, files or threads.
