@@ -1,6 +1,8 @@
-//! The `corridor` command line: parses arguments, calls the library, prints, and maps
-//! errors to exit codes (0 success, 1 failure while running or writing, 2 bad input:
-//! scenario files, arguments). It must never contain simulation or statistics logic.
+//! The `corridor` command line: parses arguments, calls a plan of the study layer
+//! (`corridor::study`), prints, and maps its typed errors to exit codes (0 success, 1
+//! failure while running or writing, 2 bad input: scenario files, arguments, 128 + the
+//! signal when interrupted). It must never build jobs, choose seeds, write files or
+//! contain simulation or statistics logic: that is the library's.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,10 +11,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use corridor::batch::ProgressEvent;
 use corridor::output::{console, plots};
 use corridor::scenario::ScenarioError;
-use corridor::study::{self, MAX_REPLICATIONS, Outcome, RunOptions, StudyError, interrupt};
+use corridor::study::{
+    self, MAX_REPLICATIONS, Outcome, ProgressEvent, RunOptions, StudyError, interrupt,
+};
 
 // `print!` and `println!` panic when stdout is a closed pipe (`corridor run … | head`);
 // these shadow them with `console::print`, which goes quiet instead, so the command still

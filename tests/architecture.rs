@@ -89,14 +89,13 @@ fn the_binary_goes_through_the_study_layer() {
     let text = fs::read_to_string("src/main.rs").unwrap();
     let mut wrong: Vec<String> = uses(&text, "corridor::")
         .into_iter()
-        .filter(|m| !["study", "output", "batch", "scenario"].contains(&m.as_str()))
+        .filter(|m| !["study", "output", "scenario"].contains(&m.as_str()))
         .collect();
     wrong.dedup();
     assert!(wrong.is_empty(), "main.rs uses {wrong:?}");
     // Printing helpers, the progress event and the diagnostics it lists, nothing that runs
     // or writes.
     for forbidden in [
-        "corridor::batch::run",
         "corridor::model",
         "corridor::analysis",
         "corridor::scenario::load",

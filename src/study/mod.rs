@@ -20,7 +20,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use crate::analysis::{self, Comparison, SummaryRow, TargetRow};
-use crate::batch::{self, BatchError, BatchOptions, Job, ProgressEvent, Runs, Shard, ShardError};
+use crate::batch::{self, BatchError, BatchOptions, Job, Runs, Shard, ShardError};
 use crate::model::results::RunResult;
 use crate::model::{BuildError, RunError};
 use crate::output::files::{OutDir, OutDirError};
@@ -31,7 +31,7 @@ use crate::scenario::params::ParamError;
 use crate::scenario::schema::TargetSpec;
 use crate::scenario::{Diagnostic, Issue, ScenarioError};
 
-pub use crate::batch::interrupt;
+pub use crate::batch::{ProgressEvent, interrupt};
 pub use plans::{
     CheckOutcome, MAX_REPLICATIONS, MAX_WARMUP_REPLICATIONS, Outcome, OverriddenSweep, PlotRequest,
     RunOptions, Warmup, WarmupOptions, batch, check, compare, default_out, merge_folders, plot,
