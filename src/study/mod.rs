@@ -6,8 +6,8 @@
 //!
 //! The plans own the rules that span layers: which seed a comparison shares (common
 //! random numbers), how a sweep's grid becomes scenarios, what a results folder may
-//! already hold (`--force`, `--resume`), and the order in which its files are written,
-//! which the byte-identical guarantee depends on. This module must never print, read
+//! already hold (`--force`, `--resume`), and the order in which its files are written
+//! (the folder's ledger records that order, and it is part of the byte-identical output). This module must never print, read
 //! the environment except for the shard variables (through `batch::Shard::from_env`),
 //! simulate itself, or format numbers for people (that is `output::console`).
 
