@@ -30,7 +30,7 @@ fn main() {
         scenario_hash: loaded.hash.clone(),
         seed: model.seed(),
         replications: reps,
-        targets: loaded.file.targets.clone(),
+        targets: corridor::scenario::target::targets(&loaded.file),
         sim: model.clone(),
     };
     let run = |threads: usize, out: Option<&Path>| {

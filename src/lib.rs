@@ -17,6 +17,7 @@
 //! model    ─► scenario engine
 //! scenario ─► engine
 //! engine                                 queueing: reference models for the tests
+//! metrics                                the metric catalogue: used by all, uses none
 //! ```
 //!
 //! **Lifecycle of a run.** A `study` plan (`study::run`, `batch`, `compare`, `sweep`,
@@ -58,6 +59,7 @@
 //! scenario problem, whichever stage found it, as a located `Diagnostic`.
 //!
 //! **What each module must never do.**
+//! - `metrics`: depend on any other part of the crate (it is the vocabulary they share).
 //! - `engine`: know anything of freight, files or threads.
 //! - `scenario`: simulate, write files, or panic on any input.
 //! - `model`: read or write files, print, plot, or depend on the runner or the study.
@@ -74,6 +76,7 @@
 pub mod analysis;
 pub mod batch;
 pub mod engine;
+pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod queueing;

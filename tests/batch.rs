@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use corridor::analysis;
 use corridor::batch::{BatchError, BatchOptions, Job, ProgressEvent, Shard, Simulate};
+use corridor::metrics::{Metric, Subject, SubjectKind};
 use corridor::model::results::{Conservation, Record, RunResult};
-use corridor::scenario::schema::{TargetDirection, TargetSpec};
+use corridor::scenario::schema::TargetDirection;
+use corridor::scenario::target::Target;
 use corridor::study::{self, MergeOptions, StudyError, grid, parse_set, sweep_name};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -109,21 +111,33 @@ impl Simulate for Crashing {
     }
 }
 
+/// The kind of the test subjects: the corridor, the node `aktau`, the link `aktau-alat`.
+fn kind_of(subject: &str) -> SubjectKind {
+    match subject {
+        "corridor" => SubjectKind::Corridor,
+        "aktau" => SubjectKind::Node,
+        "aktau-alat" => SubjectKind::Link,
+        other => panic!("no test subject {other}"),
+    }
+}
+
+/// A record of a catalogue metric.
 fn rec(year: i32, metric: &str, subject: &str, value: f64) -> Record {
     Record {
         year,
-        metric: metric.into(),
+        metric: Metric::from_name(metric).unwrap(),
+        kind: kind_of(subject),
         subject: subject.into(),
         value,
     }
 }
 
-fn target(id: &str, metric: &str, subject: &str, year: i32, threshold: f64) -> TargetSpec {
-    TargetSpec {
+fn target(id: &str, metric: &str, subject: &str, year: i32, threshold: f64) -> Target {
+    Target {
         id: id.into(),
         description: None,
-        metric: metric.into(),
-        subject: subject.into(),
+        metric: Metric::from_name(metric).unwrap(),
+        subject: Subject::new(kind_of(subject), subject),
         year,
         threshold,
         direction: TargetDirection::AtLeast,
@@ -266,7 +280,7 @@ fn in_memory_results_match_files_and_are_sorted() {
     let row = r.jobs[0]
         .summary
         .iter()
-        .find(|s| s.metric == "transit_days_mean" && s.year == 2025)
+        .find(|s| s.metric == Metric::TransitDaysMean && s.year == 2025)
         .unwrap();
     assert_eq!(row.n, 4);
     assert_eq!(r.comparisons.len(), 1);
@@ -279,7 +293,7 @@ fn in_memory_results_match_files_and_are_sorted() {
     let d = c
         .rows
         .iter()
-        .find(|d| d.metric == "delivered_teu" && d.year == 2026)
+        .find(|d| d.metric == Metric::DeliveredTeu && d.year == 2026)
         .unwrap();
     assert!((d.mean_diff - 25.0).abs() < 1e-9);
     assert!(d.ci95_high - d.ci95_low < 1e-9);
@@ -594,7 +608,7 @@ fn targets_and_paired_difference_by_hand() {
     // A: 2026 values 10, 11, 12, 13 (2025: 5..8). B: 12, 14, 16, 18 (2025: 7, 9, 11, 13).
     let t = vec![
         target("t2026", "delivered_teu", "corridor", 2026, 11.5),
-        TargetSpec {
+        Target {
             direction: TargetDirection::AtMost,
             ..target("low", "delivered_teu", "corridor", 2026, 10.0)
         },
@@ -662,25 +676,26 @@ fn targets_and_paired_difference_by_hand() {
     let mut lines = targets.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,target,year,metric,subject,threshold,mean,ci95_low,ci95_high,share_met,\
+        "scenario,target,year,metric,subject_kind,subject,threshold,mean,ci95_low,ci95_high,share_met,\
          first_year_met_mean,first_year_met_min,first_year_met_max,direction,n,first_year_met_n,\
          first_year_met_by_year"
     );
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(
-        &row[..7],
+        &row[..8],
         &[
             "a",
             "t2026",
             "2026",
             "delivered_teu",
             "corridor",
+            "corridor",
             "11.5",
             "11.5"
         ]
     );
     assert_eq!(
-        &row[9..],
+        &row[10..],
         &[
             "0.5", "2026", "2026", "2026", "at_least", "4", "2", "2026:2"
         ]
@@ -688,10 +703,10 @@ fn targets_and_paired_difference_by_hand() {
 
     let cmp = fs::read_to_string(dir.join("comparison.csv")).unwrap();
     assert!(cmp.starts_with(
-        "scenario_a,scenario_b,year,metric,subject,mean_a,mean_b,mean_diff,ci95_low,ci95_high,n\n"
+        "scenario_a,scenario_b,year,metric,subject_kind,subject,mean_a,mean_b,mean_diff,ci95_low,ci95_high,n\n"
     ));
     assert!(
-        cmp.contains("\na,b,2026,delivered_teu,corridor,11.5,15,3.5,"),
+        cmp.contains("\na,b,2026,delivered_teu,corridor,corridor,11.5,15,3.5,"),
         "{cmp}"
     );
 
@@ -700,7 +715,9 @@ fn targets_and_paired_difference_by_hand() {
     // Statistics are written to 12 significant digits.
     let sd = corridor::output::csv::round_stat((5.0f64 / 3.0).sqrt());
     assert!(
-        summary.contains(&format!("\na,2026,delivered_teu,corridor,11.5,{sd},")),
+        summary.contains(&format!(
+            "\na,2026,delivered_teu,corridor,corridor,11.5,{sd},"
+        )),
         "{summary}"
     );
 
@@ -722,13 +739,13 @@ fn single_replication_leaves_interval_cells_empty() {
     // mean present; sd, ci95_low, ci95_high empty; n = 1.
     let line = summary
         .lines()
-        .find(|l| l.contains(",delivered_teu,corridor,"))
+        .find(|l| l.contains(",delivered_teu,corridor,corridor,"))
         .unwrap();
     assert!(line.ends_with(",,,,1"), "{line}");
     // transit 2025 of replication 0 is NaN: an empty value in replications.csv.
     let reps = fs::read_to_string(dir.join("replications.csv")).unwrap();
     assert!(
-        reps.contains("\none,0,2025,transit_days_mean,corridor,\n"),
+        reps.contains("\none,0,2025,transit_days_mean,corridor,corridor,\n"),
         "{reps}"
     );
     let json = fs::read_to_string(dir.join("summary.json")).unwrap();
@@ -771,7 +788,7 @@ fn sweep_grid_runs_in_order_and_merges() {
     let mut lines = sweep.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "nodes.aktau.cranes,links.aktau-alat.sea.fleet.feeder.count,scenario,year,metric,subject,mean,ci95_low,ci95_high,n"
+        "nodes.aktau.cranes,links.aktau-alat.sea.fleet.feeder.count,scenario,year,metric,subject_kind,subject,mean,ci95_low,ci95_high,n"
     );
     let firsts: Vec<(String, String)> = sweep
         .lines()
@@ -879,8 +896,12 @@ fn paired_is_narrower_than_unpaired_for_crn_runs() {
     let u = analysis::unpaired_difference(&a, &b);
     let pick = |m: &str| {
         (
-            p.iter().find(|d| d.metric == m && d.year == 2026).unwrap(),
-            u.iter().find(|d| d.metric == m && d.year == 2026).unwrap(),
+            p.iter()
+                .find(|d| d.metric.name() == m && d.year == 2026)
+                .unwrap(),
+            u.iter()
+                .find(|d| d.metric.name() == m && d.year == 2026)
+                .unwrap(),
         )
     };
     let (pd, ud) = pick("delivered_teu");

@@ -57,8 +57,8 @@ fn every_year_is_printed_with_demand_and_share_served() {
         // The demand printed is the CSV's created_teu, with separators.
         let created: f64 = summary
             .lines()
-            .find(|l| l.contains(&format!(",{year},created_teu,corridor,")))
-            .and_then(|l| l.split(',').nth(4))
+            .find(|l| l.contains(&format!(",{year},created_teu,corridor,corridor,")))
+            .and_then(|l| l.split(',').nth(5))
             .and_then(|v| v.parse().ok())
             .unwrap();
         let shown = corridor::output::console::thousands(created);

@@ -54,7 +54,7 @@ fn common_random_numbers_narrow_the_interval_of_a_difference() {
     let paired = |b: &[RunResult]| {
         paired_difference(&ra, b)
             .into_iter()
-            .find(|r| is_key(r.year, &r.metric, &r.subject))
+            .find(|r| is_key(r.year, r.metric.name(), &r.subject))
             .map(|r| Diff {
                 mean: r.mean_diff,
                 low: r.ci95_low,
@@ -67,7 +67,7 @@ fn common_random_numbers_narrow_the_interval_of_a_difference() {
     let ind_paired = paired(&rb_ind);
     let ind_welch = unpaired_difference(&ra, &rb_ind)
         .into_iter()
-        .find(|r| is_key(r.year, &r.metric, &r.subject))
+        .find(|r| is_key(r.year, r.metric.name(), &r.subject))
         .map(|r| Diff {
             mean: r.mean_diff,
             low: r.ci95_low,

@@ -11,7 +11,7 @@ fn model(toml_text: &str) -> Model {
 }
 
 fn value(r: &RunResult, year: i32, metric: &str, subject: &str) -> f64 {
-    r.value(year, metric, subject)
+    r.value_of(year, metric, subject)
         .unwrap_or_else(|| panic!("no {metric} for {subject} in {year}"))
 }
 
@@ -479,7 +479,7 @@ fn a_link_closed_for_100_days_is_a_stall_of_100_days() {
     assert!(
         model(&short)
             .run(0)
-            .value(2030, "stall_days", "a-b")
+            .value_of(2030, "stall_days", "a-b")
             .is_none()
     );
 }

@@ -28,7 +28,7 @@ fn load(name: &str) -> ScenarioFile {
 fn delivered(model: &Model, rep: u64) -> f64 {
     let r = model.run(rep);
     (model.first_year()..=model.last_year())
-        .filter_map(|y| r.value(y, "delivered_teu", "corridor"))
+        .filter_map(|y| r.value_of(y, "delivered_teu", "corridor"))
         .sum()
 }
 
@@ -157,9 +157,9 @@ fn named_bottlenecks(model: &Model, year: i32, reps: u64) -> Vec<(String, String
     let mut total: std::collections::BTreeMap<(String, String), f64> = Default::default();
     for r in &runs {
         for rec in &r.records {
-            if rec.year == year && rec.metric.ends_with("_binding_teu_hours") {
+            if rec.year == year && rec.metric.is_binding() {
                 *total
-                    .entry((rec.metric.clone(), rec.subject.clone()))
+                    .entry((rec.metric.name().to_string(), rec.subject.clone()))
                     .or_default() += rec.value / reps as f64;
             }
         }
@@ -209,7 +209,7 @@ fn gain_days(base: &ScenarioFile, metric: &str, subject: &str, year: i32, reps: 
     }
     let transit = |m: &Model, r: u64| {
         m.run(r)
-            .value(year, "transit_days_mean", "corridor")
+            .value_of(year, "transit_days_mean", "corridor")
             .unwrap_or(f64::NAN)
     };
     let base_model = Model::build(base).unwrap();

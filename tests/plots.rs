@@ -95,6 +95,34 @@ fn delivered(s: usize, y: i32) -> f64 {
     (77_000.0 * (end / 77_000.0f64).powf(t)).round()
 }
 
+/// The `subject_kind` of a test subject: the corridor, a node of `NODES` or a link.
+fn kind_of(subject: &str) -> &'static str {
+    if subject == "corridor" {
+        "corridor"
+    } else if NODES.iter().any(|n| n.0 == subject) {
+        "node"
+    } else {
+        "link"
+    }
+}
+
+/// `Results::get` with the subject's kind as `kind_of` says.
+fn get<'a>(
+    r: &'a Results,
+    scenario: &str,
+    metric: &str,
+    subject: &str,
+    year: i32,
+) -> Option<&'a corridor::output::plots::SummaryRecord> {
+    let kind = corridor::metrics::SubjectKind::from_name(kind_of(subject)).unwrap();
+    r.get(
+        scenario,
+        corridor::metrics::Metric::from_name(metric).unwrap(),
+        &corridor::metrics::Subject::new(kind, subject),
+        year,
+    )
+}
+
 struct Csv(String);
 impl Csv {
     fn row(&mut self, scenario: &str, year: i32, metric: &str, subject: &str, mean: f64, rel: f64) {
@@ -102,7 +130,8 @@ impl Csv {
         let h = sd * 2.093 / (20f64).sqrt();
         writeln!(
             self.0,
-            "{scenario},{year},{metric},{subject},{mean},{sd},{},{},20",
+            "{scenario},{year},{metric},{},{subject},{mean},{sd},{},{},20",
+            kind_of(subject),
             mean - h,
             mean + h
         )
@@ -112,7 +141,8 @@ impl Csv {
 
 /// A realistic results folder: two scenarios 2025–2040 on the real corridor.
 fn realistic_folder(dir: &Path) {
-    let mut sum = Csv("scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n".into());
+    let mut sum =
+        Csv("scenario,year,metric,subject_kind,subject,mean,sd,ci95_low,ci95_high,n\n".into());
     let mut k = 0u64;
     for (si, s) in SCENARIOS.iter().enumerate() {
         for y in 2025..=2040 {
@@ -167,7 +197,7 @@ fn realistic_folder(dir: &Path) {
     fs::write(dir.join("summary.csv"), sum.0).unwrap();
 
     let mut tg = String::from(
-        "scenario,target,year,metric,subject,threshold,mean,ci95_low,ci95_high,share_met,\
+        "scenario,target,year,metric,subject_kind,subject,threshold,mean,ci95_low,ci95_high,share_met,\
          first_year_met_mean,first_year_met_min,first_year_met_max,direction,n,first_year_met_n\n",
     );
     for (si, s) in SCENARIOS.iter().enumerate() {
@@ -179,7 +209,7 @@ fn realistic_folder(dir: &Path) {
         };
         writeln!(
             tg,
-            "{s},ebrd-2040,2040,delivered_teu,corridor,865000,{d},{},{},{share},{fy}",
+            "{s},ebrd-2040,2040,delivered_teu,corridor,corridor,865000,{d},{},{},{share},{fy}",
             d - 9000.0,
             d + 9000.0
         )
@@ -187,7 +217,7 @@ fn realistic_folder(dir: &Path) {
         let a = delivered(si, 2028) * 0.85;
         writeln!(
             tg,
-            "{s},aktau-3x-2028,2028,handled_teu,aktau,100000,{a},{},{},0.6,2028.4,2028,2029,at_least,20,18",
+            "{s},aktau-3x-2028,2028,handled_teu,node,aktau,100000,{a},{},{},0.6,2028.4,2028,2029,at_least,20,18",
             a - 4000.0,
             a + 4000.0
         )
@@ -196,14 +226,14 @@ fn realistic_folder(dir: &Path) {
     fs::write(dir.join("targets.csv"), tg).unwrap();
 
     let mut cmp = String::from(
-        "scenario_a,scenario_b,year,metric,subject,mean_a,mean_b,mean_diff,ci95_low,ci95_high,n\n",
+        "scenario_a,scenario_b,year,metric,subject_kind,subject,mean_a,mean_b,mean_diff,ci95_low,ci95_high,n\n",
     );
     for y in 2025..=2040 {
         let (a, b) = (delivered(0, y), delivered(1, y));
         let d = b - a;
         writeln!(
             cmp,
-            "baseline,ebrd-investment,{y},delivered_teu,corridor,{a},{b},{d},{},{},20",
+            "baseline,ebrd-investment,{y},delivered_teu,corridor,corridor,{a},{b},{d},{},{},20",
             d - 2500.0 - d * 0.05,
             d + 2500.0 + d * 0.05
         )
@@ -212,7 +242,7 @@ fn realistic_folder(dir: &Path) {
         let dd = -17.0 * 0.4 * t * t;
         writeln!(
             cmp,
-            "baseline,ebrd-investment,{y},transit_days_mean,corridor,20,18,{dd},{},{},20",
+            "baseline,ebrd-investment,{y},transit_days_mean,corridor,corridor,20,18,{dd},{},{},20",
             dd - 0.6,
             dd + 0.6
         )
@@ -221,7 +251,7 @@ fn realistic_folder(dir: &Path) {
     fs::write(dir.join("comparison.csv"), cmp).unwrap();
 
     let mut sw = String::from(
-        "nodes.aktau.cranes,links.aktau-alat.fleet,scenario,year,metric,subject,mean,ci95_low,ci95_high,n\n",
+        "nodes.aktau.cranes,links.aktau-alat.fleet,scenario,year,metric,subject_kind,subject,mean,ci95_low,ci95_high,n\n",
     );
     for fleet in [4.0, 6.0, 8.0] {
         for cranes in [2.0, 4.0, 6.0, 8.0, 10.0] {
@@ -229,7 +259,7 @@ fn realistic_folder(dir: &Path) {
             let m = cap.min(800_000.0) * 0.97;
             writeln!(
                 sw,
-                "{cranes},{fleet},\"base[nodes.aktau.cranes={cranes},links.aktau-alat.fleet={fleet}]\",2040,delivered_teu,corridor,{m},{},{},10",
+                "{cranes},{fleet},\"base[nodes.aktau.cranes={cranes},links.aktau-alat.fleet={fleet}]\",2040,delivered_teu,corridor,corridor,{m},{},{},10",
                 m * 0.96,
                 m * 1.04
             )
@@ -382,9 +412,7 @@ fn chart_data_matches_the_csv() {
     assert_eq!(marks[1].label, "aktau-3x-2028 (2028): 100,000 TEU at Aktau");
 
     let tr = transit_series(&r, &sc);
-    let row = r
-        .get("baseline", "transit_days_p95", "corridor", 2030)
-        .unwrap();
+    let row = get(&r, "baseline", "transit_days_p95", "corridor", 2030).unwrap();
     let tp = tr[0].points.iter().find(|p| p.year == 2030).unwrap();
     assert_eq!(tp.p95, row.mean);
 
@@ -395,12 +423,12 @@ fn chart_data_matches_the_csv() {
     let aktau = h
         .rows
         .iter()
-        .find(|x| x.subject == "aktau" && x.metric == "berth_utilization")
+        .find(|x| x.subject == "aktau" && x.metric.name() == "berth_utilization")
         .unwrap();
     assert_eq!(aktau.label, "Aktau: berths");
     assert_eq!(
         aktau.values[3],
-        r.get("baseline", "berth_utilization", "aktau", 2028)
+        get(&r, "baseline", "berth_utilization", "aktau", 2028)
             .unwrap()
             .mean
     );
@@ -420,8 +448,7 @@ fn chart_data_matches_the_csv() {
             .take(b.bars.len() - 2)
             .all(|w| w[0].shares[1] >= w[1].shares[1])
     );
-    let direct = r
-        .get("baseline", "wait_teu_hours", &b.bars[0].subject, 2040)
+    let direct = get(&r, "baseline", "wait_teu_hours", &b.bars[0].subject, 2040)
         .unwrap()
         .mean;
     assert_eq!(b.bars[0].teu_hours[1], direct);
@@ -432,7 +459,7 @@ fn chart_data_matches_the_csv() {
     let aa = m.links.iter().find(|l| l.id == "aktau-alat").unwrap();
     assert_eq!(
         aa.carried_teu,
-        r.get("baseline", "carried_teu", "aktau-alat", 2040)
+        get(&r, "baseline", "carried_teu", "aktau-alat", 2040)
             .unwrap()
             .mean
     );
@@ -522,10 +549,10 @@ fn absent_data_skips_charts() {
     // Only a summary with corridor throughput: throughput chart only, no map, no sweep.
     fs::write(
         dir.path().join("summary.csv"),
-        "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n\
-         s,2025,delivered_teu,corridor,100,,,,1\n\
-         s,2026,delivered_teu,corridor,,,,,0\n\
-         s,2027,delivered_teu,corridor,300,10,280,320,5\n",
+        "scenario,year,metric,subject_kind,subject,mean,sd,ci95_low,ci95_high,n\n\
+         s,2025,delivered_teu,corridor,corridor,100,,,,1\n\
+         s,2026,delivered_teu,corridor,corridor,,,,,0\n\
+         s,2027,delivered_teu,corridor,corridor,300,10,280,320,5\n",
     )
     .unwrap();
     let n = names(&draw_all(dir.path(), &PlotOptions::default()).unwrap());
@@ -545,9 +572,9 @@ fn malformed_csv_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("summary.csv"),
-        "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n\
-         s,2025,delivered_teu,corridor,100,,,,1\n\
-         s,20x6,delivered_teu,corridor,100,,,,1\n",
+        "scenario,year,metric,subject_kind,subject,mean,sd,ci95_low,ci95_high,n\n\
+         s,2025,delivered_teu,corridor,corridor,100,,,,1\n\
+         s,20x6,delivered_teu,corridor,corridor,100,,,,1\n",
     )
     .unwrap();
     let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
@@ -566,7 +593,7 @@ fn malformed_csv_names_file_and_line() {
 
     fs::write(
         dir.path().join("summary.csv"),
-        "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\ns,2025,a,b,1,2\n",
+        "scenario,year,metric,subject_kind,subject,mean,sd,ci95_low,ci95_high,n\ns,2025,a,corridor,b,1,2\n",
     )
     .unwrap();
     let e = draw_all(dir.path(), &PlotOptions::default()).unwrap_err();
@@ -790,8 +817,7 @@ fn throughput_targets_sit_on_their_own_measure() {
         .iter()
         .find(|g| g.kind == plots::GuideKind::Demand)
         .expect("a demand line");
-    let created = r
-        .get("baseline", "created_teu", "corridor", 2030)
+    let created = get(&r, "baseline", "created_teu", "corridor", 2030)
         .unwrap()
         .mean;
     assert!(demand.points.contains(&(2030.0, created)));
@@ -800,8 +826,7 @@ fn throughput_targets_sit_on_their_own_measure() {
         .find(|g| g.kind == plots::GuideKind::TargetSubject)
         .expect("the aktau-3x-2028 target's own line");
     assert_eq!(aktau.label, "Aktau: TEU handled");
-    let handled = r
-        .get("baseline", "handled_teu", "aktau", 2028)
+    let handled = get(&r, "baseline", "handled_teu", "aktau", 2028)
         .unwrap()
         .mean;
     assert!(aktau.points.contains(&(2028.0, handled)));
@@ -812,5 +837,36 @@ fn throughput_targets_sit_on_their_own_measure() {
             .filter(|g| g.kind == plots::GuideKind::TargetSubject)
             .count(),
         1
+    );
+}
+
+/// The report's "what binds" finding names the largest `*_binding_teu_hours` of the last
+/// year and quotes its share of all waiting charged to capacities, as in the CSV.
+#[test]
+fn the_binding_finding_is_the_largest_binding_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("summary.csv"),
+        "scenario,year,metric,subject_kind,subject,mean,sd,ci95_low,ci95_high,n\n\
+         s,2029,berth_binding_teu_hours,node,aktau,900,,,,1\n\
+         s,2030,delivered_teu,corridor,corridor,1000,,,,1\n\
+         s,2030,berth_binding_teu_hours,node,aktau,300,,,,1\n\
+         s,2030,fleet_binding_teu_hours,link,aktau-alat,600,,,,1\n\
+         s,2030,wagon_binding_teu_hours,wagon_pool,kz-1520,100,,,,1\n",
+    )
+    .unwrap();
+    let results = Results::load(dir.path()).unwrap();
+    let findings = corridor::output::report::findings(&results, &PlotOptions::default());
+    let binds = findings
+        .iter()
+        .find(|f| f.starts_with("What binds"))
+        .unwrap_or_else(|| panic!("no binding finding in {findings:?}"));
+    assert!(
+        binds.starts_with(
+            "What binds in 2030: the fleet of aktau-alat, to which 60% of the TEU-hours \
+             waited in the corridor are charged (600 TEU-hours); then the berths of aktau \
+             (30%) and the wagon sets of pool kz-1520 (10%)."
+        ),
+        "{binds}"
     );
 }

@@ -391,7 +391,7 @@ proptest! {
         let mut delivered = 0.0;
         for rec in &r.records {
             let v = rec.value;
-            match rec.metric.as_str() {
+            match rec.metric.name() {
                 "utilization" | "berth_utilization" => prop_assert!(
                     (-1e-9..=1.0 + 1e-9).contains(&v),
                     "{} of {} in {} is {v}{}", rec.metric, rec.subject, rec.year, ctx()
@@ -439,7 +439,7 @@ fn value(toml: &str, metric: &str, subject: &str) -> f64 {
     let loaded = scenario::load_str(toml, Path::new("reg.toml")).unwrap();
     let r = Model::build(&loaded.file).unwrap().run(0);
     assert!(r.conservation.holds());
-    r.value(2025, metric, subject).unwrap()
+    r.value_of(2025, metric, subject).unwrap()
 }
 
 /// Rail utilization counted every departure of the year against the paths offered only

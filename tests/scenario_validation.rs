@@ -1457,3 +1457,64 @@ fn documented_example_and_variant_load() {
     assert!(v.file.disruptions.is_empty());
     assert_eq!(v.sources.len(), 2);
 }
+
+/// A target's subject resolves to a kind: a metric that is not measured for that kind is
+/// refused (it used to pass `check` and print "not measured"), a bare id that names a flow
+/// and a route is refused as ambiguous, and the qualified form says which.
+#[test]
+fn target_subjects_resolve_to_one_kind_that_the_metric_applies_to() {
+    // `delivered_teu` is measured for the corridor, flows and routes, not for a node.
+    let t = replace(
+        VALID,
+        "metric = \"delivered_teu\"",
+        "metric = \"delivered_teu\"\nsubject = \"khorgos\"",
+    );
+    let d = load_text(&t);
+    let x = at(&d, "targets.delivered-2027.subject");
+    assert!(
+        x.message
+            .contains("`delivered_teu` is not measured for `khorgos` (a node)"),
+        "{x}"
+    );
+    assert_eq!(
+        x.hint.as_deref(),
+        Some("`delivered_teu` is measured for: corridor, flow and route")
+    );
+
+    // A route with the flow's id: the bare id is ambiguous, each qualified form is not.
+    let both = replace(VALID, "id = \"main\"", "id = \"china-europe\"");
+    let both = replace(&both, "route = \"main\"", "route = \"china-europe\"");
+    let t = replace(
+        &both,
+        "metric = \"delivered_teu\"",
+        "metric = \"delivered_teu\"\nsubject = \"china-europe\"",
+    );
+    let d = load_text(&t);
+    let x = at(&d, "targets.delivered-2027.subject");
+    assert!(x.message.contains("names a flow and a route"), "{x}");
+    assert_eq!(
+        x.hint.as_deref(),
+        Some("say which: `flows.china-europe` or `routes.china-europe`")
+    );
+    for qualified in ["flows.china-europe", "routes.china-europe"] {
+        let t = replace(
+            &both,
+            "metric = \"delivered_teu\"",
+            &format!("metric = \"delivered_teu\"\nsubject = \"{qualified}\""),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = load(&write(dir.path(), "s.toml", &t)).unwrap();
+        let targets = corridor::scenario::target::targets(&loaded.file);
+        assert_eq!(targets[0].subject.to_string(), qualified);
+    }
+    // A metric that applies to only one of the two kinds needs no qualification.
+    let t = replace(
+        &both,
+        "metric = \"delivered_teu\"",
+        "metric = \"created_teu\"\nsubject = \"china-europe\"",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load(&write(dir.path(), "s.toml", &t)).unwrap();
+    let targets = corridor::scenario::target::targets(&loaded.file);
+    assert_eq!(targets[0].subject.to_string(), "flows.china-europe");
+}

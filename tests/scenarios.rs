@@ -35,7 +35,7 @@ fn mean_of(runs: &[RunResult], year: i32, metric: &str, subject: &str) -> f64 {
     let values: Vec<f64> = runs
         .iter()
         .map(|r| {
-            r.value(year, metric, subject)
+            r.value_of(year, metric, subject)
                 .unwrap_or_else(|| panic!("{metric} of {subject} in {year} was not recorded"))
         })
         .collect();
@@ -82,7 +82,7 @@ fn every_bundled_scenario_loads_builds_and_conserves_teu() {
         let years: Vec<i32> = r
             .records
             .iter()
-            .filter(|x| x.metric == "delivered_teu" && x.subject == "corridor")
+            .filter(|x| x.metric.name() == "delivered_teu" && x.subject == "corridor")
             .map(|x| x.year)
             .collect();
         assert_eq!(

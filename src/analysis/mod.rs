@@ -1,7 +1,7 @@
 //! Statistics across replications: summaries with Student-t intervals, target assessment,
 //! and paired (common random numbers) or unpaired scenario comparisons.
 //!
-//! Everything here is a pure function of `RunResult`s and `TargetSpec`s. This module must
+//! Everything here is a pure function of `RunResult`s and `Target`s. This module must
 //! never read or write files, print, or know how the runs were produced (threads, shards,
 //! resumed files): the same runs must always give the same rows, in the same order.
 
@@ -12,15 +12,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::engine::stats::Summary;
+use crate::metrics::{Metric, SubjectKind};
 use crate::model::results::RunResult;
-use crate::scenario::schema::{TargetDirection, TargetSpec};
+use crate::scenario::schema::TargetDirection;
+use crate::scenario::target::Target;
 
 /// One metric of one subject in one year, summarised across replications.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
     pub scenario: String,
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     pub mean: f64,
     pub sd: f64,
@@ -50,7 +53,8 @@ pub struct TargetRow {
     pub scenario: String,
     pub target: String,
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     pub direction: TargetDirection,
     pub threshold: f64,
@@ -68,7 +72,8 @@ pub struct TargetRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiffRow {
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     /// Means over the paired replications only, so that `mean_b − mean_a == mean_diff`
     /// up to rounding.
@@ -85,7 +90,8 @@ pub struct DiffRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnpairedRow {
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     pub mean_a: f64,
     pub mean_b: f64,
@@ -107,18 +113,22 @@ pub struct Comparison {
     pub rows: Vec<DiffRow>,
 }
 
-type Key<'a> = (&'a str, &'a str, i32);
+/// (metric name, subject id, subject kind, year): rows sort by metric name, then subject,
+/// then kind, then year.
+type Key<'a> = (&'static str, &'a str, SubjectKind, i32);
 
 /// Per (metric, subject, year), the values of each run keyed by replication number.
 /// Keys borrow from the runs, so no string is copied per record. A run contributes at most
 /// one value per key (the first it recorded): a duplicate is a model bug, and counting it
-/// twice would silently weight that replication double.
-fn collect(runs: &[RunResult]) -> BTreeMap<Key<'_>, BTreeMap<u64, f64>> {
-    let mut map: BTreeMap<Key<'_>, BTreeMap<u64, f64>> = BTreeMap::new();
+/// twice would silently weight that replication double. The subject's kind is part of the
+/// key, so a flow and a route with one id stay two rows.
+fn collect(runs: &[RunResult]) -> BTreeMap<Key<'_>, (Metric, BTreeMap<u64, f64>)> {
+    let mut map: BTreeMap<Key<'_>, (Metric, BTreeMap<u64, f64>)> = BTreeMap::new();
     for run in runs {
         for r in &run.records {
-            map.entry((r.metric.as_str(), r.subject.as_str(), r.year))
-                .or_default()
+            map.entry((r.metric.name(), r.subject.as_str(), r.kind, r.year))
+                .or_insert_with(|| (r.metric, BTreeMap::new()))
+                .1
                 .entry(run.replication)
                 .or_insert(r.value);
         }
@@ -126,38 +136,9 @@ fn collect(runs: &[RunResult]) -> BTreeMap<Key<'_>, BTreeMap<u64, f64>> {
     map
 }
 
-/// The range a metric's values can take: every metric the model records is a count, an
-/// amount of TEU, a duration or a share, so none is below zero, and shares of capacity are
-/// at most one. Unknown metrics are unbounded.
-pub fn metric_bounds(metric: &str) -> (f64, f64) {
-    const SHARES: [&str; 3] = ["utilization", "berth_utilization", "load_factor_mean"];
-    const NON_NEGATIVE: [&str; 18] = [
-        "backlog_teu",
-        "carried_teu",
-        "created_teu",
-        "delivered_teu",
-        "departures",
-        "handled_teu",
-        "in_system_teu",
-        "queue_max",
-        "queue_mean",
-        "storm_hours",
-        "transit_days_mean",
-        "transit_days_p50",
-        "transit_days_p95",
-        "vessels_mean",
-        "wait_hours_mean",
-        "wait_teu_hours",
-        "yard_occupancy_max_teu",
-        "yard_occupancy_mean_teu",
-    ];
-    if SHARES.contains(&metric) {
-        (0.0, 1.0)
-    } else if NON_NEGATIVE.contains(&metric) {
-        (0.0, f64::INFINITY)
-    } else {
-        (f64::NEG_INFINITY, f64::INFINITY)
-    }
+/// The range a metric's values can take, from the catalogue.
+pub fn metric_bounds(metric: Metric) -> (f64, f64) {
+    metric.info().range.bounds()
 }
 
 /// A Student-t interval of the mean cut to the range the metric can take. With few
@@ -165,7 +146,7 @@ pub fn metric_bounds(metric: &str) -> (f64, f64) {
 /// twenty), mean − t·s/√n falls below zero; the true mean cannot, so the part of the
 /// interval outside the range holds no possible value and is dropped. The cut interval
 /// covers the true mean whenever the uncut one does. The mean and sd are never changed.
-fn clip_interval(metric: &str, low: f64, high: f64) -> (f64, f64) {
+fn clip_interval(metric: Metric, low: f64, high: f64) -> (f64, f64) {
     let (min, max) = metric_bounds(metric);
     if low.is_nan() || high.is_nan() {
         return (low, high);
@@ -179,14 +160,15 @@ fn clip_interval(metric: &str, low: f64, high: f64) -> (f64, f64) {
 pub fn summarise(scenario: &str, runs: &[RunResult]) -> Vec<SummaryRow> {
     collect(runs)
         .into_iter()
-        .map(|((metric, subject, year), by_rep)| {
+        .map(|((_, subject, kind, year), (metric, by_rep))| {
             let values: Vec<f64> = by_rep.into_values().collect();
             let s = Summary::of(&values);
             let (ci95_low, ci95_high) = clip_interval(metric, s.ci95_low, s.ci95_high);
             SummaryRow {
                 scenario: scenario.to_string(),
                 year,
-                metric: metric.to_string(),
+                metric,
+                kind,
                 subject: subject.to_string(),
                 mean: s.mean,
                 sd: s.sd,
@@ -212,11 +194,7 @@ fn meets(direction: TargetDirection, value: f64, threshold: f64) -> bool {
 /// than the run's first simulated year because a run records no year before it. A
 /// replication that never meets it does not enter `first_year_met` (whose `n` says how
 /// many did).
-pub fn assess_targets(
-    scenario: &str,
-    targets: &[TargetSpec],
-    runs: &[RunResult],
-) -> Vec<TargetRow> {
+pub fn assess_targets(scenario: &str, targets: &[Target], runs: &[RunResult]) -> Vec<TargetRow> {
     let mut runs_sorted: Vec<&RunResult> = runs.iter().collect();
     runs_sorted.sort_by_key(|r| r.replication);
     targets
@@ -229,7 +207,11 @@ pub fn assess_targets(
                 let mut first: Option<i32> = None;
                 let mut at_year: Option<f64> = None;
                 for r in &run.records {
-                    if r.metric != t.metric || r.subject != t.subject || r.value.is_nan() {
+                    if r.metric != t.metric
+                        || r.kind != t.subject.kind
+                        || r.subject != t.subject.id
+                        || r.value.is_nan()
+                    {
                         continue;
                     }
                     if r.year == t.year && at_year.is_none() {
@@ -251,7 +233,7 @@ pub fn assess_targets(
                 }
             }
             let s = Summary::of(&values);
-            let (ci95_low, ci95_high) = clip_interval(&t.metric, s.ci95_low, s.ci95_high);
+            let (ci95_low, ci95_high) = clip_interval(t.metric, s.ci95_low, s.ci95_high);
             let share_met = if values.is_empty() {
                 f64::NAN
             } else {
@@ -279,8 +261,9 @@ pub fn assess_targets(
                 scenario: scenario.to_string(),
                 target: t.id.clone(),
                 year: t.year,
-                metric: t.metric.clone(),
-                subject: t.subject.clone(),
+                metric: t.metric,
+                kind: t.subject.kind,
+                subject: t.subject.id.clone(),
                 direction: t.direction,
                 threshold: t.threshold,
                 n: s.n,
@@ -310,8 +293,8 @@ fn mean(xs: &[f64]) -> f64 {
 pub fn paired_difference(a: &[RunResult], b: &[RunResult]) -> Vec<DiffRow> {
     let (ma, mb) = (collect(a), collect(b));
     let mut rows = Vec::new();
-    for (key, va) in &ma {
-        let Some(vb) = mb.get(key) else { continue };
+    for (key, (metric, va)) in &ma {
+        let Some((_, vb)) = mb.get(key) else { continue };
         let mut xa = Vec::new();
         let mut xb = Vec::new();
         let mut d = Vec::new();
@@ -326,8 +309,9 @@ pub fn paired_difference(a: &[RunResult], b: &[RunResult]) -> Vec<DiffRow> {
         }
         let s = Summary::of(&d);
         rows.push(DiffRow {
-            year: key.2,
-            metric: key.0.to_string(),
+            year: key.3,
+            metric: *metric,
+            kind: key.2,
             subject: key.1.to_string(),
             mean_a: mean(&xa),
             mean_b: mean(&xb),
@@ -357,8 +341,8 @@ fn t975(df: f64) -> f64 {
 pub fn unpaired_difference(a: &[RunResult], b: &[RunResult]) -> Vec<UnpairedRow> {
     let (ma, mb) = (collect(a), collect(b));
     let mut rows = Vec::new();
-    for (key, va) in &ma {
-        let Some(vb) = mb.get(key) else { continue };
+    for (key, (metric, va)) in &ma {
+        let Some((_, vb)) = mb.get(key) else { continue };
         let xa: Vec<f64> = va.values().copied().collect();
         let xb: Vec<f64> = vb.values().copied().collect();
         let (sa, sb) = (Summary::of(&xa), Summary::of(&xb));
@@ -379,8 +363,9 @@ pub fn unpaired_difference(a: &[RunResult], b: &[RunResult]) -> Vec<UnpairedRow>
             (f64::NAN, f64::NAN, f64::NAN)
         };
         rows.push(UnpairedRow {
-            year: key.2,
-            metric: key.0.to_string(),
+            year: key.3,
+            metric: *metric,
+            kind: key.2,
             subject: key.1.to_string(),
             mean_a: sa.mean,
             mean_b: sb.mean,
@@ -407,22 +392,78 @@ pub fn years(runs: &[RunResult]) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Subject;
     use crate::model::results::Record;
+
+    /// The kind a test subject id stands for: `corridor`, `l…` a link, `r…` a route,
+    /// anything else a flow.
+    fn kind_of(id: &str) -> SubjectKind {
+        match id.as_bytes().first() {
+            _ if id == "corridor" => SubjectKind::Corridor,
+            Some(b'l') => SubjectKind::Link,
+            Some(b'r') => SubjectKind::Route,
+            _ => SubjectKind::Flow,
+        }
+    }
+
+    fn record(year: i32, m: &str, s: &str, value: f64) -> Record {
+        Record {
+            year,
+            metric: Metric::from_name(m).unwrap_or_else(|| panic!("no metric {m}")),
+            kind: kind_of(s),
+            subject: s.to_string(),
+            value,
+        }
+    }
 
     fn run(rep: u64, recs: &[(i32, &str, &str, f64)]) -> RunResult {
         RunResult {
             replication: rep,
             records: recs
                 .iter()
-                .map(|&(year, m, s, value)| Record {
-                    year,
-                    metric: m.to_string(),
-                    subject: s.to_string(),
-                    value,
-                })
+                .map(|&(year, m, s, value)| record(year, m, s, value))
                 .collect(),
             ..Default::default()
         }
+    }
+
+    fn target(metric: Metric, subject: &str, year: i32, threshold: f64) -> Target {
+        Target {
+            id: "t".into(),
+            description: None,
+            metric,
+            subject: Subject::new(kind_of(subject), subject),
+            year,
+            threshold,
+            direction: TargetDirection::AtLeast,
+        }
+    }
+
+    #[test]
+    fn a_flow_and_a_route_with_one_id_stay_apart() {
+        // The bug this guards against: keyed by (metric, id) only, the route's delivered
+        // TEU disappeared behind the flow's.
+        let mut r = run(0, &[(2025, "delivered_teu", "through", 29_782.0)]);
+        r.records.push(Record {
+            kind: SubjectKind::Route,
+            ..record(2025, "delivered_teu", "through", 59_735.0)
+        });
+        let rows = summarise("s", std::slice::from_ref(&r));
+        let got: Vec<_> = rows.iter().map(|x| (x.kind, x.mean)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (SubjectKind::Flow, 29_782.0),
+                (SubjectKind::Route, 59_735.0)
+            ]
+        );
+        let route = Target {
+            subject: Subject::new(SubjectKind::Route, "through"),
+            ..target(Metric::DeliveredTeu, "through", 2025, 50_000.0)
+        };
+        let t = &assess_targets("s", &[route], std::slice::from_ref(&r))[0];
+        assert_eq!((t.mean, t.share_met), (59_735.0, 1.0));
+        assert_eq!(paired_difference(&[r.clone()], &[r]).len(), 2);
     }
 
     #[test]
@@ -431,25 +472,31 @@ mod tests {
             run(
                 0,
                 &[
-                    (2026, "b", "x", 1.0),
-                    (2025, "b", "x", 2.0),
-                    (2025, "a", "y", 10.0),
+                    (2026, "delivered_teu", "x", 1.0),
+                    (2025, "delivered_teu", "x", 2.0),
+                    (2025, "created_teu", "y", 10.0),
                 ],
             ),
-            run(1, &[(2025, "b", "x", 4.0), (2025, "a", "y", f64::NAN)]),
-            run(2, &[(2025, "b", "x", 6.0)]),
+            run(
+                1,
+                &[
+                    (2025, "delivered_teu", "x", 4.0),
+                    (2025, "created_teu", "y", f64::NAN),
+                ],
+            ),
+            run(2, &[(2025, "delivered_teu", "x", 6.0)]),
         ];
         let rows = summarise("s", &runs);
         let keys: Vec<_> = rows
             .iter()
-            .map(|r| (r.metric.as_str(), r.subject.as_str(), r.year, r.n))
+            .map(|r| (r.metric.name(), r.subject.as_str(), r.year, r.n))
             .collect();
         assert_eq!(
             keys,
             vec![
-                ("a", "y", 2025, 1),
-                ("b", "x", 2025, 3),
-                ("b", "x", 2026, 1)
+                ("created_teu", "y", 2025, 1),
+                ("delivered_teu", "x", 2025, 3),
+                ("delivered_teu", "x", 2026, 1)
             ]
         );
         assert_eq!(rows[0].mean, 10.0);
@@ -460,7 +507,13 @@ mod tests {
 
     #[test]
     fn duplicate_record_counts_once() {
-        let runs = vec![run(0, &[(2025, "m", "c", 1.0), (2025, "m", "c", 99.0)])];
+        let runs = vec![run(
+            0,
+            &[
+                (2025, "delivered_teu", "c", 1.0),
+                (2025, "delivered_teu", "c", 99.0),
+            ],
+        )];
         let rows = summarise("s", &runs);
         assert_eq!(rows[0].n, 1);
         assert_eq!(rows[0].mean, 1.0);
@@ -468,38 +521,30 @@ mod tests {
 
     #[test]
     fn target_first_year_and_share() {
-        let t = TargetSpec {
-            id: "t".into(),
-            description: None,
-            metric: "m".into(),
-            subject: "c".into(),
-            year: 2027,
-            threshold: 10.0,
-            direction: TargetDirection::AtLeast,
-        };
+        let t = target(Metric::DeliveredTeu, "c", 2027, 10.0);
         let runs = vec![
             run(
                 0,
                 &[
-                    (2025, "m", "c", 5.0),
-                    (2026, "m", "c", 10.0),
-                    (2027, "m", "c", 12.0),
+                    (2025, "delivered_teu", "c", 5.0),
+                    (2026, "delivered_teu", "c", 10.0),
+                    (2027, "delivered_teu", "c", 12.0),
                 ],
             ),
             run(
                 1,
                 &[
-                    (2025, "m", "c", 5.0),
-                    (2026, "m", "c", 6.0),
-                    (2027, "m", "c", 8.0),
+                    (2025, "delivered_teu", "c", 5.0),
+                    (2026, "delivered_teu", "c", 6.0),
+                    (2027, "delivered_teu", "c", 8.0),
                 ],
             ),
             run(
                 2,
                 &[
-                    (2025, "m", "c", 11.0),
-                    (2026, "m", "c", 9.0),
-                    (2027, "m", "c", 10.0),
+                    (2025, "delivered_teu", "c", 11.0),
+                    (2026, "delivered_teu", "c", 9.0),
+                    (2027, "delivered_teu", "c", 10.0),
                 ],
             ),
         ];
@@ -514,7 +559,7 @@ mod tests {
         assert_eq!(r.first_year_met.max, Some(2026));
         assert_eq!(r.first_year_met.by_year, vec![(2025, 1), (2026, 1)]);
 
-        let at_most = TargetSpec {
+        let at_most = Target {
             direction: TargetDirection::AtMost,
             threshold: 4.0,
             ..t
@@ -549,23 +594,15 @@ mod tests {
         let any: Vec<_> = [1.0, -1.0, 0.0]
             .iter()
             .enumerate()
-            .map(|(i, &x)| run(i as u64, &[(2025, "some_delta", "l", x)]))
+            .map(|(i, &x)| run(i as u64, &[(2025, "buffer_time_index", "l", x)]))
             .collect();
         assert!(summarise("s", &any)[0].ci95_low < -1.0);
     }
 
     #[test]
     fn target_without_data_is_nan_not_panic() {
-        let t = TargetSpec {
-            id: "t".into(),
-            description: None,
-            metric: "absent".into(),
-            subject: "corridor".into(),
-            year: 2030,
-            threshold: 1.0,
-            direction: TargetDirection::AtLeast,
-        };
-        let rows = assess_targets("s", &[t], &[run(0, &[(2030, "m", "c", 1.0)])]);
+        let t = target(Metric::HandledTeu, "corridor", 2030, 1.0);
+        let rows = assess_targets("s", &[t], &[run(0, &[(2030, "delivered_teu", "c", 1.0)])]);
         assert_eq!(rows[0].n, 0);
         assert!(rows[0].mean.is_nan() && rows[0].share_met.is_nan());
     }
@@ -574,14 +611,14 @@ mod tests {
     fn paired_difference_by_hand() {
         // Differences 1, 2, 3: mean 2, sd 1, half-width t(0.975, 2) / sqrt(3).
         let a = vec![
-            run(0, &[(2025, "m", "c", 10.0)]),
-            run(1, &[(2025, "m", "c", 20.0)]),
-            run(2, &[(2025, "m", "c", 30.0)]),
+            run(0, &[(2025, "delivered_teu", "c", 10.0)]),
+            run(1, &[(2025, "delivered_teu", "c", 20.0)]),
+            run(2, &[(2025, "delivered_teu", "c", 30.0)]),
         ];
         let b = vec![
-            run(2, &[(2025, "m", "c", 33.0)]),
-            run(0, &[(2025, "m", "c", 11.0)]),
-            run(1, &[(2025, "m", "c", 22.0)]),
+            run(2, &[(2025, "delivered_teu", "c", 33.0)]),
+            run(0, &[(2025, "delivered_teu", "c", 11.0)]),
+            run(1, &[(2025, "delivered_teu", "c", 22.0)]),
         ];
         let rows = paired_difference(&a, &b);
         assert_eq!(rows.len(), 1);
@@ -603,13 +640,13 @@ mod tests {
         let a: Vec<_> = base
             .iter()
             .enumerate()
-            .map(|(i, &x)| run(i as u64, &[(2025, "m", "c", x)]))
+            .map(|(i, &x)| run(i as u64, &[(2025, "delivered_teu", "c", x)]))
             .collect();
         let b: Vec<_> = base
             .iter()
             .zip(noise)
             .enumerate()
-            .map(|(i, (&x, e))| run(i as u64, &[(2025, "m", "c", x + 5.0 + e)]))
+            .map(|(i, (&x, e))| run(i as u64, &[(2025, "delivered_teu", "c", x + 5.0 + e)]))
             .collect();
         let p = &paired_difference(&a, &b)[0];
         let u = &unpaired_difference(&a, &b)[0];
@@ -626,12 +663,12 @@ mod tests {
         let a: Vec<_> = [1.0, 2.0, 3.0]
             .iter()
             .enumerate()
-            .map(|(i, &x)| run(i as u64, &[(2025, "m", "c", x)]))
+            .map(|(i, &x)| run(i as u64, &[(2025, "delivered_teu", "c", x)]))
             .collect();
         let b: Vec<_> = [2.0, 4.0, 6.0, 8.0]
             .iter()
             .enumerate()
-            .map(|(i, &x)| run(i as u64, &[(2025, "m", "c", x)]))
+            .map(|(i, &x)| run(i as u64, &[(2025, "delivered_teu", "c", x)]))
             .collect();
         let u = &unpaired_difference(&a, &b)[0];
         let (qa, qb) = (1.0 / 3.0, (20.0 / 3.0) / 4.0);

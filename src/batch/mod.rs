@@ -28,7 +28,7 @@ use crate::model::results::RunResult;
 use crate::model::{Model, RunError};
 use crate::output::OutputError;
 use crate::output::files::{OutDir, OutDirError};
-use crate::scenario::schema::TargetSpec;
+use crate::scenario::target::Target;
 
 pub use shard::{SHARD_COUNT_VAR, SHARD_VAR, Shard, ShardError};
 pub use store::{MANIFEST, ManifestError, REPLICATIONS_DIR, scenario_dir_name};
@@ -137,7 +137,7 @@ pub struct Job {
     pub seed: u64,
     /// Replications are numbered `0..replications`.
     pub replications: u64,
-    pub targets: Vec<TargetSpec>,
+    pub targets: Vec<Target>,
     pub sim: Arc<dyn Simulate + Send + Sync>,
 }
 
@@ -418,7 +418,7 @@ pub struct JobRuns {
     pub scenario_hash: String,
     pub seed: u64,
     pub replications: u64,
-    pub targets: Vec<TargetSpec>,
+    pub targets: Vec<Target>,
     /// This job's grid point in a sweep; empty otherwise.
     pub sweep: Vec<(String, f64)>,
     /// Sorted by replication. In a shard, only that shard's replications.
@@ -453,7 +453,7 @@ struct Meta {
     scenario_hash: String,
     seed: u64,
     replications: u64,
-    targets: Vec<TargetSpec>,
+    targets: Vec<Target>,
     sweep: Vec<(String, f64)>,
 }
 
@@ -491,7 +491,7 @@ impl Meta {
             scenario_hash: j.scenario_hash.clone(),
             seed: j.seed,
             replications: j.replications,
-            targets: j.targets.iter().map(TargetSpec::from).collect(),
+            targets: j.targets.iter().map(Target::from).collect(),
             sweep: j.sweep.iter().map(|(p, v)| (p.clone(), v.0)).collect(),
         }
     }

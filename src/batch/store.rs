@@ -15,14 +15,16 @@ use std::path::{Path, PathBuf};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::metrics::{Metric, Subject, SubjectKind};
 use crate::model::results::{Conservation, Record, RunResult};
 use crate::output::{self, OutputError};
-use crate::scenario::schema::{TargetDirection, TargetSpec};
+use crate::scenario::schema::TargetDirection;
+use crate::scenario::target::Target;
 
 pub const MANIFEST: &str = "batch.json";
 pub const REPLICATIONS_DIR: &str = ".replications";
-const REP_FORMAT: &str = "corridor-replication/2";
-const MANIFEST_FORMAT: &str = "corridor-batch/1";
+const REP_FORMAT: &str = "corridor-replication/3";
+const MANIFEST_FORMAT: &str = "corridor-batch/2";
 
 /// A float stored exactly, as its shortest round-trip decimal string (`"NaN"`, `"inf"`
 /// and `"-inf"` included). Equality is bitwise, so NaN equals NaN.
@@ -65,20 +67,22 @@ pub(crate) struct ManifestJob {
 pub(crate) struct ManifestTarget {
     pub id: String,
     pub description: Option<String>,
-    pub metric: String,
+    pub metric: Metric,
+    pub subject_kind: SubjectKind,
     pub subject: String,
     pub year: i32,
     pub threshold: Exact,
     pub direction: TargetDirection,
 }
 
-impl From<&TargetSpec> for ManifestTarget {
-    fn from(t: &TargetSpec) -> Self {
+impl From<&Target> for ManifestTarget {
+    fn from(t: &Target) -> Self {
         ManifestTarget {
             id: t.id.clone(),
             description: t.description.clone(),
-            metric: t.metric.clone(),
-            subject: t.subject.clone(),
+            metric: t.metric,
+            subject_kind: t.subject.kind,
+            subject: t.subject.id.clone(),
             year: t.year,
             threshold: Exact(t.threshold),
             direction: t.direction,
@@ -86,13 +90,13 @@ impl From<&TargetSpec> for ManifestTarget {
     }
 }
 
-impl From<&ManifestTarget> for TargetSpec {
+impl From<&ManifestTarget> for Target {
     fn from(t: &ManifestTarget) -> Self {
-        TargetSpec {
+        Target {
             id: t.id.clone(),
             description: t.description.clone(),
-            metric: t.metric.clone(),
-            subject: t.subject.clone(),
+            metric: t.metric,
+            subject: Subject::new(t.subject_kind, t.subject.clone()),
             year: t.year,
             threshold: t.threshold.0,
             direction: t.direction,
@@ -203,7 +207,7 @@ struct RepOut<'a> {
     replication: u64,
     events: u64,
     conservation: ConsOut<'a>,
-    records: Vec<(i32, &'a str, &'a str, Exact)>,
+    records: Vec<(i32, Metric, SubjectKind, &'a str, Exact)>,
 }
 
 #[derive(Serialize)]
@@ -223,7 +227,7 @@ struct RepIn {
     replication: u64,
     events: u64,
     conservation: ConsIn,
-    records: Vec<(i32, String, String, Exact)>,
+    records: Vec<(i32, Metric, SubjectKind, String, Exact)>,
 }
 
 #[derive(Deserialize)]
@@ -266,14 +270,7 @@ pub(crate) fn rep_bytes(key: RepKey<'_>, run: &RunResult) -> Vec<u8> {
         records: run
             .records
             .iter()
-            .map(|r| {
-                (
-                    r.year,
-                    r.metric.as_str(),
-                    r.subject.as_str(),
-                    Exact(r.value),
-                )
-            })
+            .map(|r| (r.year, r.metric, r.kind, r.subject.as_str(), Exact(r.value)))
             .collect(),
     };
     // Serialising plain strings, integers and tuples into memory cannot fail.
@@ -347,9 +344,10 @@ pub(crate) fn read_rep(path: &Path, key: RepKey<'_>, replication: u64) -> RepRea
         records: doc
             .records
             .into_iter()
-            .map(|(year, metric, subject, v)| Record {
+            .map(|(year, metric, kind, subject, v)| Record {
                 year,
                 metric,
+                kind,
                 subject,
                 value: v.0,
             })
@@ -384,7 +382,8 @@ mod tests {
                 .iter()
                 .map(|&value| Record {
                     year: 2025,
-                    metric: "m".into(),
+                    metric: Metric::DeliveredTeu,
+                    kind: SubjectKind::Flow,
                     subject: "c".into(),
                     value,
                 })

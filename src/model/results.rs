@@ -1,17 +1,20 @@
 //! What one replication measured, as tidy records: (year, metric, subject, value).
 //!
-//! Metric names are stable identifiers documented in `docs/outputs.md` (`delivered_teu`,
-//! `handled_teu`, `transit_days_mean`, ...); subjects are `corridor` or the id of a node,
-//! link, flow or route. This module must never know about files, formats or the batch
-//! layer: it only describes one run.
+//! Metrics come from the catalogue in `crate::metrics`; a subject is a kind (corridor,
+//! node, link, flow, route, wagon pool) and an id unique within that kind. This module must
+//! never know about files, formats or the batch layer: it only describes one run.
 
 use serde::{Deserialize, Serialize};
+
+use crate::metrics::{Metric, SubjectKind};
 
 /// One measured value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
+    /// The subject's id within its kind (`corridor` for the corridor).
     pub subject: String,
     pub value: f64,
 }
@@ -54,11 +57,38 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// The value of one metric, if recorded.
-    pub fn value(&self, year: i32, metric: &str, subject: &str) -> Option<f64> {
+    /// The value of one metric of one subject, if recorded.
+    pub fn value(
+        &self,
+        year: i32,
+        metric: Metric,
+        kind: SubjectKind,
+        subject: &str,
+    ) -> Option<f64> {
         self.records
             .iter()
-            .find(|r| r.year == year && r.metric == metric && r.subject == subject)
+            .find(|r| {
+                r.year == year && r.metric == metric && r.kind == kind && r.subject == subject
+            })
             .map(|r| r.value)
+    }
+
+    /// The value of a metric named as in a scenario's targets: `metric` is a catalogue id,
+    /// `subject` is `corridor`, qualified (`flows.f`, `nodes.a`) or a bare id. `None` when
+    /// nothing matches, or when a bare id names recorded subjects of two kinds.
+    pub fn value_of(&self, year: i32, metric: &str, subject: &str) -> Option<f64> {
+        let metric = Metric::from_name(metric)?;
+        let mut found = self.records.iter().filter(|r| {
+            r.year == year
+                && r.metric == metric
+                && (r.subject == subject
+                    || crate::metrics::Subject::new(r.kind, r.subject.as_str()).to_string()
+                        == subject)
+        });
+        let first = found.next()?;
+        match found.find(|r| r.kind != first.kind) {
+            Some(_) => None,
+            None => Some(first.value),
+        }
     }
 }

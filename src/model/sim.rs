@@ -1053,17 +1053,19 @@ impl<'m> Sim<'m> {
     }
 
     fn finish(self, replication: u64) -> RunResult {
+        use crate::metrics::{Metric as M, SubjectKind as K};
         let m = self.m;
         let mut records = Vec::new();
         // A NaN means "not applicable this year" (no cranes, no observation): it is left out
         // rather than written, so a summary's n counts only the years that had the metric.
-        let mut push = |year: i32, metric: &str, subject: &str, value: f64| {
+        let mut push = |year: i32, metric: M, kind: K, subject: &str, value: f64| {
             if value.is_nan() {
                 return;
             }
             records.push(Record {
                 year,
-                metric: metric.to_string(),
+                metric,
+                kind,
                 subject: subject.to_string(),
                 value,
             });
@@ -1071,76 +1073,120 @@ impl<'m> Sim<'m> {
         for (yi, y) in self.years.iter().enumerate() {
             let year = m.first_year + yi as i32;
             let c = "corridor";
-            push(year, "created_teu", c, y.created_teu);
-            push(year, "delivered_teu", c, y.delivered_teu);
-            push(year, "transit_days_mean", c, y.transit_days.mean());
-            push(year, "transit_days_p50", c, y.transit_q.quantile(0.50));
-            push(year, "transit_days_p95", c, y.transit_q.quantile(0.95));
-            push(year, "backlog_teu", c, y.backlog_teu);
-            push(year, "diverted_teu", c, y.diverted_teu);
-            push(year, "in_system_teu", c, y.in_system_teu);
+            push(year, M::CreatedTeu, K::Corridor, c, y.created_teu);
+            push(year, M::DeliveredTeu, K::Corridor, c, y.delivered_teu);
+            push(
+                year,
+                M::TransitDaysMean,
+                K::Corridor,
+                c,
+                y.transit_days.mean(),
+            );
+            push(
+                year,
+                M::TransitDaysP50,
+                K::Corridor,
+                c,
+                y.transit_q.quantile(0.50),
+            );
+            push(
+                year,
+                M::TransitDaysP95,
+                K::Corridor,
+                c,
+                y.transit_q.quantile(0.95),
+            );
+            push(year, M::BacklogTeu, K::Corridor, c, y.backlog_teu);
+            push(year, M::DivertedTeu, K::Corridor, c, y.diverted_teu);
+            push(year, M::InSystemTeu, K::Corridor, c, y.in_system_teu);
             for (i, f) in m.flows.iter().enumerate() {
-                push(year, "created_teu", &f.id, y.flow_created_teu[i]);
-                push(year, "delivered_teu", &f.id, y.flow_delivered_teu[i]);
+                push(year, M::CreatedTeu, K::Flow, &f.id, y.flow_created_teu[i]);
                 push(
                     year,
-                    "transit_days_mean",
+                    M::DeliveredTeu,
+                    K::Flow,
+                    &f.id,
+                    y.flow_delivered_teu[i],
+                );
+                push(
+                    year,
+                    M::TransitDaysMean,
+                    K::Flow,
                     &f.id,
                     y.flow_transit_days[i].mean(),
                 );
                 if f.patience.is_some() {
-                    push(year, "diverted_teu", &f.id, y.flow_diverted_teu[i]);
+                    push(year, M::DivertedTeu, K::Flow, &f.id, y.flow_diverted_teu[i]);
                 }
                 let mean = y.flow_transit_days[i].mean();
                 let p95 = y.flow_transit_q[i].quantile(0.95);
                 push(
                     year,
-                    "transit_days_p50",
+                    M::TransitDaysP50,
+                    K::Flow,
                     &f.id,
                     y.flow_transit_q[i].quantile(0.50),
                 );
-                push(year, "transit_days_p95", &f.id, p95);
+                push(year, M::TransitDaysP95, K::Flow, &f.id, p95);
                 if mean > 0.0 {
-                    push(year, "buffer_time_index", &f.id, (p95 - mean) / mean);
+                    push(
+                        year,
+                        M::BufferTimeIndex,
+                        K::Flow,
+                        &f.id,
+                        (p95 - mean) / mean,
+                    );
                 }
                 if f.promised_days.is_some() && y.flow_delivered_boxes[i] > 0.0 {
                     push(
                         year,
-                        "on_time_share",
+                        M::OnTimeShare,
+                        K::Flow,
                         &f.id,
                         y.flow_on_time[i] / y.flow_delivered_boxes[i],
                     );
                 }
                 push(
                     year,
-                    "undelivered_age_days_mean",
+                    M::UndeliveredAgeDaysMean,
+                    K::Flow,
                     &f.id,
                     y.flow_undelivered_age_days[i].mean(),
                 );
             }
             push(
                 year,
-                "undelivered_age_days_mean",
+                M::UndeliveredAgeDaysMean,
+                K::Corridor,
                 c,
                 y.undelivered_age_days.mean(),
             );
             for (i, r) in m.routes.iter().enumerate() {
-                push(year, "delivered_teu", &r.id, y.route_delivered_teu[i]);
                 push(
                     year,
-                    "transit_days_mean",
+                    M::DeliveredTeu,
+                    K::Route,
+                    &r.id,
+                    y.route_delivered_teu[i],
+                );
+                push(
+                    year,
+                    M::TransitDaysMean,
+                    K::Route,
                     &r.id,
                     y.route_transit_days[i].mean(),
                 );
                 push(
                     year,
-                    "transit_days_p50",
+                    M::TransitDaysP50,
+                    K::Route,
                     &r.id,
                     y.route_transit_q[i].quantile(0.50),
                 );
                 push(
                     year,
-                    "transit_days_p95",
+                    M::TransitDaysP95,
+                    K::Route,
                     &r.id,
                     y.route_transit_q[i].quantile(0.95),
                 );
@@ -1148,65 +1194,95 @@ impl<'m> Sim<'m> {
             for (i, n) in m.nodes.iter().enumerate() {
                 let ny = &y.nodes[i];
                 if n.cranes > 0 || ny.handled_teu > 0.0 {
-                    push(year, "handled_teu", &n.id, ny.handled_teu);
+                    push(year, M::HandledTeu, K::Node, &n.id, ny.handled_teu);
                 }
-                push(year, "wait_hours_mean", &n.id, ny.wait_hours.mean());
-                push(year, "wait_teu_hours", &n.id, ny.wait_teu_hours);
-                push(year, "utilization", &n.id, ny.utilization);
-                push(year, "berth_utilization", &n.id, ny.berth_utilization);
-                push(year, "queue_mean", &n.id, ny.queue_mean);
-                push(year, "queue_max", &n.id, ny.queue_max);
-                push(year, "yard_occupancy_mean_teu", &n.id, ny.yard_mean);
-                push(year, "yard_occupancy_max_teu", &n.id, ny.yard_max);
+                push(year, M::WaitHoursMean, K::Node, &n.id, ny.wait_hours.mean());
+                push(year, M::WaitTeuHours, K::Node, &n.id, ny.wait_teu_hours);
+                push(year, M::Utilization, K::Node, &n.id, ny.utilization);
+                push(
+                    year,
+                    M::BerthUtilization,
+                    K::Node,
+                    &n.id,
+                    ny.berth_utilization,
+                );
+                push(year, M::QueueMean, K::Node, &n.id, ny.queue_mean);
+                push(year, M::QueueMax, K::Node, &n.id, ny.queue_max);
+                push(year, M::YardOccupancyMeanTeu, K::Node, &n.id, ny.yard_mean);
+                push(year, M::YardOccupancyMaxTeu, K::Node, &n.id, ny.yard_max);
                 if ny.stall.days > 0.0 {
-                    push(year, "stall_days", &n.id, ny.stall.days);
-                    push(year, "stall_start_day", &n.id, ny.stall.start_day);
+                    push(year, M::StallDays, K::Node, &n.id, ny.stall.days);
+                    push(year, M::StallStartDay, K::Node, &n.id, ny.stall.start_day);
                 }
                 if y.node_diverted_teu[i] > 0.0 {
-                    push(year, "diverted_teu", &n.id, y.node_diverted_teu[i]);
+                    push(year, M::DivertedTeu, K::Node, &n.id, y.node_diverted_teu[i]);
                 }
             }
             for (i, p) in m.pools.iter().enumerate() {
                 let py = &y.pools[i];
-                push(year, "wagon_sets_busy_share", &p.id, py.busy_share);
-                push(year, "wagon_wait_hours", &p.id, py.wait_hours);
+                push(
+                    year,
+                    M::WagonSetsBusyShare,
+                    K::WagonPool,
+                    &p.id,
+                    py.busy_share,
+                );
+                push(year, M::WagonWaitHours, K::WagonPool, &p.id, py.wait_hours);
             }
             for (i, l) in m.links.iter().enumerate() {
                 let ly = &y.links[i];
-                push(year, "carried_teu", &l.id, ly.carried_teu);
-                push(year, "departures", &l.id, ly.departures);
-                push(year, "load_factor_mean", &l.id, ly.load_factor.mean());
-                push(year, "wait_hours_mean", &l.id, ly.wait_hours.mean());
-                push(year, "wait_teu_hours", &l.id, ly.wait_teu_hours);
-                push(year, "utilization", &l.id, ly.utilization);
+                push(year, M::CarriedTeu, K::Link, &l.id, ly.carried_teu);
+                push(year, M::Departures, K::Link, &l.id, ly.departures);
+                push(
+                    year,
+                    M::LoadFactorMean,
+                    K::Link,
+                    &l.id,
+                    ly.load_factor.mean(),
+                );
+                push(year, M::WaitHoursMean, K::Link, &l.id, ly.wait_hours.mean());
+                push(year, M::WaitTeuHours, K::Link, &l.id, ly.wait_teu_hours);
+                push(year, M::Utilization, K::Link, &l.id, ly.utilization);
                 if ly.stall.days > 0.0 {
-                    push(year, "stall_days", &l.id, ly.stall.days);
-                    push(year, "stall_start_day", &l.id, ly.stall.start_day);
+                    push(year, M::StallDays, K::Link, &l.id, ly.stall.days);
+                    push(year, M::StallStartDay, K::Link, &l.id, ly.stall.start_day);
                 }
                 if matches!(l.kind, LinkKind::Sea(_)) {
-                    push(year, "storm_hours", &l.id, ly.storm_hours);
-                    push(year, "vessels_mean", &l.id, ly.vessels_mean);
+                    push(year, M::StormHours, K::Link, &l.id, ly.storm_hours);
+                    push(year, M::VesselsMean, K::Link, &l.id, ly.vessels_mean);
                 }
             }
         }
         for (yi, y) in self.years.iter().enumerate() {
             let year = m.first_year + yi as i32;
             for b in binding(m, y) {
-                let (metric, subject) = match b.0 {
-                    Binding::Crane(n) => ("crane_binding_teu_hours", &m.nodes[n].id),
-                    Binding::Berth(n) => ("berth_binding_teu_hours", &m.nodes[n].id),
-                    Binding::Yard(n) => ("yard_binding_teu_hours", &m.nodes[n].id),
-                    Binding::Fleet(l) => ("fleet_binding_teu_hours", &m.links[l].id),
-                    Binding::Paths(l) => ("path_binding_teu_hours", &m.links[l].id),
-                    Binding::Sets(p) => ("wagon_binding_teu_hours", &m.pools[p].id),
+                let (metric, kind, subject) = match b.0 {
+                    Binding::Crane(n) => (M::CraneBindingTeuHours, K::Node, &m.nodes[n].id),
+                    Binding::Berth(n) => (M::BerthBindingTeuHours, K::Node, &m.nodes[n].id),
+                    Binding::Yard(n) => (M::YardBindingTeuHours, K::Node, &m.nodes[n].id),
+                    Binding::Fleet(l) => (M::FleetBindingTeuHours, K::Link, &m.links[l].id),
+                    Binding::Paths(l) => (M::PathBindingTeuHours, K::Link, &m.links[l].id),
+                    Binding::Sets(p) => (M::WagonBindingTeuHours, K::WagonPool, &m.pools[p].id),
                 };
-                push(year, metric, subject, b.1);
+                push(year, metric, kind, subject, b.1);
             }
             for (i, l) in m.links.iter().enumerate() {
                 let ly = &y.links[i];
-                push(year, "cargo_wait_teu_hours", &l.id, ly.cargo_teu_hours);
+                push(
+                    year,
+                    M::CargoWaitTeuHours,
+                    K::Link,
+                    &l.id,
+                    ly.cargo_teu_hours,
+                );
                 if matches!(l.kind, LinkKind::Sea(_)) {
-                    push(year, "weather_teu_hours", &l.id, ly.weather_teu_hours);
+                    push(
+                        year,
+                        M::WeatherTeuHours,
+                        K::Link,
+                        &l.id,
+                        ly.weather_teu_hours,
+                    );
                 }
             }
         }

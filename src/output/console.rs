@@ -16,8 +16,9 @@ use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analysis::{Comparison, SummaryRow, TargetRow};
+use crate::metrics::{Metric, Subject, SubjectKind};
 use crate::output::ScenarioSummary;
-use crate::output::plots::format::{TargetOutcome, metric_label, percent, thousands as grouped};
+use crate::output::plots::format::{TargetOutcome, percent, thousands as grouped};
 use crate::output::plots::names::PlaceNames;
 use crate::scenario::TargetDirection;
 
@@ -80,11 +81,22 @@ fn interval_with(r: &SummaryRow, f: impl Fn(f64) -> String) -> String {
 fn find<'a>(
     rows: &'a [SummaryRow],
     year: i32,
-    metric: &str,
+    metric: Metric,
+    kind: SubjectKind,
     subject: &str,
 ) -> Option<&'a SummaryRow> {
     rows.iter()
-        .find(|r| r.year == year && r.metric == metric && r.subject == subject)
+        .find(|r| r.year == year && r.metric == metric && r.kind == kind && r.subject == subject)
+}
+
+fn corridor(rows: &[SummaryRow], year: i32, metric: Metric) -> Option<&SummaryRow> {
+    find(
+        rows,
+        year,
+        metric,
+        SubjectKind::Corridor,
+        Subject::CORRIDOR_ID,
+    )
 }
 
 fn years(job: &ScenarioSummary<'_>) -> Vec<i32> {
@@ -117,9 +129,9 @@ fn years_table(out: &mut String, job: &ScenarioSummary<'_>) {
     );
     let mut over = false;
     for year in years(job) {
-        let mean = |m: &str| find(job.summary, year, m, "corridor").map(|r| r.mean);
-        let created = mean("created_teu");
-        let delivered = find(job.summary, year, "delivered_teu", "corridor");
+        let mean = |m: Metric| corridor(job.summary, year, m).map(|r| r.mean);
+        let created = mean(Metric::CreatedTeu);
+        let delivered = corridor(job.summary, year, Metric::DeliveredTeu);
         let served = match (delivered.map(|r| r.mean), created) {
             (Some(d), Some(c)) if c > 0.0 => {
                 over |= d > c;
@@ -127,7 +139,7 @@ fn years_table(out: &mut String, job: &ScenarioSummary<'_>) {
             }
             _ => "–".into(),
         };
-        let transit = match (mean("transit_days_mean"), mean("transit_days_p95")) {
+        let transit = match (mean(Metric::TransitDaysMean), mean(Metric::TransitDaysP95)) {
             (Some(m), Some(p)) => format!(
                 "{} / {}",
                 num(m, decimals_for(m).max(1)),
@@ -143,10 +155,10 @@ fn years_table(out: &mut String, job: &ScenarioSummary<'_>) {
             delivered
                 .map(|r| interval_with(r, thousands))
                 .unwrap_or_else(|| "–".into()),
-            mean("backlog_teu")
+            mean(Metric::BacklogTeu)
                 .map(thousands)
                 .unwrap_or_else(|| "–".into()),
-            mean("in_system_teu")
+            mean(Metric::InSystemTeu)
                 .map(thousands)
                 .unwrap_or_else(|| "–".into()),
         );
@@ -195,7 +207,7 @@ fn target_line(t: &TargetRow, names: &PlaceNames) -> String {
         "  {}: {}: {} in {} {} {} — mean {}; {}{}",
         t.target,
         names.short(&t.subject),
-        metric_label(&t.metric),
+        t.metric.label(),
         t.year,
         op,
         f(t.threshold),
@@ -209,13 +221,13 @@ fn target_line(t: &TargetRow, names: &PlaceNames) -> String {
 fn waiting_ranking(rows: &[SummaryRow], year: i32) -> Vec<(&SummaryRow, f64, Option<&SummaryRow>)> {
     let waits: Vec<&SummaryRow> = rows
         .iter()
-        .filter(|r| r.year == year && r.metric == "wait_teu_hours" && r.mean > 0.0)
+        .filter(|r| r.year == year && r.metric == Metric::WaitTeuHours && r.mean > 0.0)
         .collect();
     let total: f64 = waits.iter().map(|r| r.mean).sum();
     let mut ranked: Vec<_> = waits
         .into_iter()
         .map(|r| {
-            let per_box = find(rows, year, "wait_hours_mean", &r.subject);
+            let per_box = find(rows, year, Metric::WaitHoursMean, r.kind, &r.subject);
             (r, r.mean / total, per_box)
         })
         .collect();
@@ -232,7 +244,7 @@ fn binding(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &Place
     let mut rows: Vec<&SummaryRow> = job
         .summary
         .iter()
-        .filter(|r| r.year == year && r.metric.ends_with("_binding_teu_hours") && r.mean > 0.0)
+        .filter(|r| r.year == year && r.metric.is_binding() && r.mean > 0.0)
         .collect();
     if rows.is_empty() {
         return;
@@ -248,15 +260,7 @@ fn binding(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &Place
         "  what binds in {year} (waiting charged to the capacity that causes it):"
     );
     for (i, r) in rows.iter().take(3).enumerate() {
-        let what = match r.metric.as_str() {
-            "berth_binding_teu_hours" => "berths",
-            "crane_binding_teu_hours" => "cranes",
-            "yard_binding_teu_hours" => "yard",
-            "fleet_binding_teu_hours" => "fleet",
-            "path_binding_teu_hours" => "train paths",
-            "wagon_binding_teu_hours" => "wagon sets",
-            _ => "capacity",
-        };
+        let what = r.metric.binding_capacity().unwrap_or("capacity");
         let _ = writeln!(
             out,
             "    {}. {:<32} {:>6}  {} TEU-hours",
@@ -300,9 +304,7 @@ fn busiest(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &Place
     let mut util: Vec<&SummaryRow> = job
         .summary
         .iter()
-        .filter(|r| {
-            r.year == year && (r.metric == "utilization" || r.metric == "berth_utilization")
-        })
+        .filter(|r| r.year == year && r.metric.is_utilization())
         .collect();
     util.sort_by(|a, b| {
         b.mean
@@ -317,7 +319,7 @@ fn busiest(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &Place
         "  busiest resources in {year} (share of capacity in use):"
     );
     for r in util.iter().take(3) {
-        let what = if r.metric == "berth_utilization" {
+        let what = if r.metric == Metric::BerthUtilization {
             "berths"
         } else {
             "link"
@@ -350,14 +352,14 @@ pub fn comparison_text(comparisons: &[Comparison]) -> String {
         let years: BTreeSet<i32> = c
             .rows
             .iter()
-            .filter(|r| r.subject == "corridor")
+            .filter(|r| r.kind == SubjectKind::Corridor)
             .map(|r| r.year)
             .collect();
         for y in years {
-            let cell = |metric: &str, f: &dyn Fn(f64) -> String| {
+            let cell = |metric: Metric, f: &dyn Fn(f64) -> String| {
                 c.rows
                     .iter()
-                    .find(|r| r.year == y && r.subject == "corridor" && r.metric == metric)
+                    .find(|r| r.year == y && r.kind == SubjectKind::Corridor && r.metric == metric)
                     .map(|r| {
                         if r.ci95_low.is_finite() {
                             format!(
@@ -377,8 +379,8 @@ pub fn comparison_text(comparisons: &[Comparison]) -> String {
             let _ = writeln!(
                 out,
                 "  {y:<6} {:>32} {:>34}",
-                cell("delivered_teu", &teu),
-                cell("transit_days_mean", &days)
+                cell(Metric::DeliveredTeu, &teu),
+                cell(Metric::TransitDaysMean, &days)
             );
         }
     }

@@ -90,6 +90,7 @@ pub fn write_replications_csv(
             "replication",
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "value",
         ],
@@ -102,7 +103,8 @@ pub fn write_replications_csv(
                             *scenario,
                             &rep,
                             &r.year.to_string(),
-                            &r.metric,
+                            r.metric.name(),
+                            r.kind.name(),
                             &r.subject,
                             &fmt_f64(r.value),
                         ])?;
@@ -122,6 +124,7 @@ pub fn write_summary_csv(path: &Path, rows: &[SummaryRow]) -> Result<(), OutputE
             "scenario",
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "mean",
             "sd",
@@ -134,7 +137,8 @@ pub fn write_summary_csv(path: &Path, rows: &[SummaryRow]) -> Result<(), OutputE
                 w.write_record([
                     r.scenario.as_str(),
                     &r.year.to_string(),
-                    &r.metric,
+                    r.metric.name(),
+                    r.kind.name(),
                     &r.subject,
                     &fmt_stat(r.mean),
                     &fmt_stat(r.sd),
@@ -159,6 +163,7 @@ pub fn write_targets_csv(path: &Path, rows: &[TargetRow]) -> Result<(), OutputEr
             "target",
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "threshold",
             "mean",
@@ -179,7 +184,8 @@ pub fn write_targets_csv(path: &Path, rows: &[TargetRow]) -> Result<(), OutputEr
                     r.scenario.as_str(),
                     &r.target,
                     &r.year.to_string(),
-                    &r.metric,
+                    r.metric.name(),
+                    r.kind.name(),
                     &r.subject,
                     &fmt_f64(r.threshold),
                     &fmt_stat(r.mean),
@@ -209,6 +215,7 @@ pub fn write_comparison_csv(path: &Path, comparisons: &[Comparison]) -> Result<(
             "scenario_b",
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "mean_a",
             "mean_b",
@@ -224,7 +231,8 @@ pub fn write_comparison_csv(path: &Path, comparisons: &[Comparison]) -> Result<(
                         c.scenario_a.as_str(),
                         &c.scenario_b,
                         &r.year.to_string(),
-                        &r.metric,
+                        r.metric.name(),
+                        r.kind.name(),
                         &r.subject,
                         &fmt_stat(r.mean_a),
                         &fmt_stat(r.mean_b),
@@ -278,6 +286,7 @@ pub fn write_sweep_csv(path: &Path, points: &[SweepPoint<'_>]) -> Result<(), Out
         "scenario",
         "year",
         "metric",
+        "subject_kind",
         "subject",
         "mean",
         "ci95_low",
@@ -301,7 +310,8 @@ pub fn write_sweep_csv(path: &Path, points: &[SweepPoint<'_>]) -> Result<(), Out
                 rec.extend([
                     r.scenario.clone(),
                     r.year.to_string(),
-                    r.metric.clone(),
+                    r.metric.name().to_string(),
+                    r.kind.name().to_string(),
                     r.subject.clone(),
                     fmt_stat(r.mean),
                     fmt_stat(r.ci95_low),
@@ -339,7 +349,8 @@ mod tests {
         let rows = vec![SummaryRow {
             scenario: "base[a=1,b=2]".into(),
             year: 2030,
-            metric: "delivered_teu".into(),
+            metric: crate::metrics::Metric::DeliveredTeu,
+            kind: crate::metrics::SubjectKind::Corridor,
             subject: "corridor".into(),
             mean: 12.5,
             sd: f64::NAN,
@@ -351,8 +362,8 @@ mod tests {
         let text = std::fs::read_to_string(&p).unwrap();
         assert_eq!(
             text,
-            "scenario,year,metric,subject,mean,sd,ci95_low,ci95_high,n\n\
-             \"base[a=1,b=2]\",2030,delivered_teu,corridor,12.5,,,,1\n"
+            "scenario,year,metric,subject_kind,subject,mean,sd,ci95_low,ci95_high,n\n\
+             \"base[a=1,b=2]\",2030,delivered_teu,corridor,corridor,12.5,,,,1\n"
         );
     }
 
@@ -364,7 +375,8 @@ mod tests {
             replication: 3,
             records: vec![Record {
                 year: 2025,
-                metric: "m".into(),
+                metric: crate::metrics::Metric::HandledTeu,
+                kind: crate::metrics::SubjectKind::Node,
                 subject: "s".into(),
                 value: 0.25,
             }],
@@ -373,7 +385,7 @@ mod tests {
         write_replications_csv(&p, &[("x", std::slice::from_ref(&run))]).unwrap();
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),
-            "scenario,replication,year,metric,subject,value\nx,3,2025,m,s,0.25\n"
+            "scenario,replication,year,metric,subject_kind,subject,value\nx,3,2025,handled_teu,node,s,0.25\n"
         );
     }
 

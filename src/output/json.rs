@@ -82,7 +82,8 @@ struct SweepDoc<'a> {
 #[derive(Serialize)]
 struct SummaryDoc<'a> {
     year: i32,
-    metric: &'a str,
+    metric: &'static str,
+    subject_kind: &'static str,
     subject: &'a str,
     mean: Option<f64>,
     sd: Option<f64>,
@@ -95,7 +96,8 @@ struct SummaryDoc<'a> {
 struct TargetDoc<'a> {
     target: &'a str,
     year: i32,
-    metric: &'a str,
+    metric: &'static str,
+    subject_kind: &'static str,
     subject: &'a str,
     direction: &'static str,
     threshold: Option<f64>,
@@ -127,7 +129,8 @@ struct ComparisonDoc<'a> {
 #[derive(Serialize)]
 struct DiffDoc<'a> {
     year: i32,
-    metric: &'a str,
+    metric: &'static str,
+    subject_kind: &'static str,
     subject: &'a str,
     mean_a: Option<f64>,
     mean_b: Option<f64>,
@@ -145,7 +148,7 @@ pub fn write_summary_json(
     comparisons: &[Comparison],
 ) -> Result<(), OutputError> {
     let doc = Doc {
-        format: "corridor-summary/1",
+        format: "corridor-summary/2",
         program_version,
         scenarios: scenarios
             .iter()
@@ -168,7 +171,8 @@ pub fn write_summary_json(
                     .iter()
                     .map(|r| SummaryDoc {
                         year: r.year,
-                        metric: &r.metric,
+                        metric: r.metric.name(),
+                        subject_kind: r.kind.name(),
                         subject: &r.subject,
                         mean: opt(r.mean),
                         sd: opt(r.sd),
@@ -183,7 +187,8 @@ pub fn write_summary_json(
                     .map(|t| TargetDoc {
                         target: &t.target,
                         year: t.year,
-                        metric: &t.metric,
+                        metric: t.metric.name(),
+                        subject_kind: t.kind.name(),
                         subject: &t.subject,
                         direction: super::csv::direction_name(t.direction),
                         threshold: raw(t.threshold),
@@ -218,7 +223,8 @@ pub fn write_summary_json(
                     .iter()
                     .map(|r| DiffDoc {
                         year: r.year,
-                        metric: &r.metric,
+                        metric: r.metric.name(),
+                        subject_kind: r.kind.name(),
                         subject: &r.subject,
                         mean_a: opt(r.mean_a),
                         mean_b: opt(r.mean_b),
@@ -333,7 +339,8 @@ mod tests {
         let rows = vec![SummaryRow {
             scenario: "s".into(),
             year: 2025,
-            metric: "m".into(),
+            metric: crate::metrics::Metric::DeliveredTeu,
+            kind: crate::metrics::SubjectKind::Flow,
             subject: "c".into(),
             mean: 1.5,
             sd: f64::NAN,

@@ -349,6 +349,30 @@ impl CsvRow<'_> {
             .ok_or_else(|| self.error(col, &format!("`{v}` is not a plausible year")))
     }
 
+    /// A metric id from the catalogue (`crate::metrics`).
+    pub fn metric(&self, col: usize) -> Result<crate::metrics::Metric, ReadError> {
+        let s = self.text(col).trim();
+        crate::metrics::Metric::from_name(s).ok_or_else(|| {
+            self.error(
+                col,
+                &format!("`{s}` is not a metric this version of corridor knows"),
+            )
+        })
+    }
+
+    /// A subject kind (`corridor`, `node`, `link`, `flow`, `route`, `wagon_pool`).
+    pub fn subject_kind(&self, col: usize) -> Result<crate::metrics::SubjectKind, ReadError> {
+        let s = self.text(col).trim();
+        crate::metrics::SubjectKind::from_name(s).ok_or_else(|| {
+            self.error(
+                col,
+                &format!(
+                    "`{s}` is not a subject kind (corridor, node, link, flow, route, wagon_pool)"
+                ),
+            )
+        })
+    }
+
     /// An optional integer cell (empty → None).
     pub fn opt_int(&self, col: usize) -> Result<Option<i64>, ReadError> {
         if self.text(col).trim().is_empty() {

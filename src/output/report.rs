@@ -15,13 +15,14 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::network::ReadError;
-use super::plots::data::{Results, TargetRecord};
-use super::plots::format::{TargetOutcome, metric_label, percent, thousands};
+use super::plots::data::{Results, SummaryRecord, TargetRecord};
+use super::plots::format::{TargetOutcome, percent, thousands};
 use super::plots::{
-    PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem, draw_results,
-    short_scenario_name, utilization_heatmap,
+    HeatmapRow, PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem,
+    draw_results, short_scenario_name, utilization_heatmap,
 };
 use super::{PROVENANCE_JSON, SUMMARY_JSON, write_bytes_atomic};
+use crate::metrics::{Metric, Range, Subject, SubjectKind};
 
 pub const REPORT_MD: &str = "report.md";
 pub const REPORT_HTML: &str = "report.html";
@@ -91,36 +92,34 @@ enum Block {
     Image(String, String, String),
 }
 
-fn unit(metric: &str) -> &'static str {
-    if metric.ends_with("_teu") {
-        " TEU"
-    } else if metric.starts_with("transit_days") {
-        " days"
-    } else if metric.ends_with("_hours") || metric.contains("hours_") {
-        " h"
-    } else {
-        ""
+/// The unit written after a value, from the catalogue (shares are written as percentages).
+fn unit(metric: Metric) -> &'static str {
+    match metric.info().unit {
+        "TEU" => " TEU",
+        "days" => " days",
+        "hours" | "TEU·hours" => " h",
+        _ => "",
     }
 }
 
-fn is_share(metric: &str) -> bool {
-    metric.contains("utilization") || metric.contains("load_factor")
+fn is_share(metric: Metric) -> bool {
+    metric.info().range == Range::Share
 }
 
 /// A value in a metric's unit, for prose and tables: TEU whole, durations and other
 /// amounts with one decimal below 100, shares as percentages.
-fn value(metric: &str, v: f64) -> String {
+fn value(metric: Metric, v: f64) -> String {
     format!("{}{}", bare(metric, v), unit(metric))
 }
 
-fn bare(metric: &str, v: f64) -> String {
+fn bare(metric: Metric, v: f64) -> String {
     if v.is_nan() {
         return "n/a".to_string();
     }
     if is_share(metric) {
         return percent(v, 1);
     }
-    let decimals = if v.abs() >= 100.0 || metric.ends_with("_teu") {
+    let decimals = if v.abs() >= 100.0 || metric.info().unit == "TEU" {
         0
     } else {
         1
@@ -129,7 +128,7 @@ fn bare(metric: &str, v: f64) -> String {
 }
 
 /// "56,080 – 56,701 TEU": the unit once, after both bounds.
-fn interval(metric: &str, lo: f64, hi: f64) -> String {
+fn interval(metric: Metric, lo: f64, hi: f64) -> String {
     if lo.is_nan() || hi.is_nan() {
         "n/a".to_string()
     } else {
@@ -204,11 +203,11 @@ fn verdict(share: f64) -> &'static str {
 }
 
 /// "Aktau → Alat: TEU carried", "corridor: TEU delivered".
-fn measure(results: &Results, scenario: &str, metric: &str, subject: &str) -> String {
+fn measure(results: &Results, scenario: &str, metric: Metric, subject: &str) -> String {
     format!(
         "{}: {}",
         results.place_name(scenario, subject),
-        metric_label(metric)
+        metric.label()
     )
 }
 
@@ -218,9 +217,9 @@ fn target_sentence(results: &Results, t: &TargetRecord, with_scenario: bool) -> 
     let mut s = format!(
         "Target {} ({} {} {} in {}){}: {}",
         t.target,
-        measure(results, &t.scenario, &t.metric, &t.subject),
+        measure(results, &t.scenario, t.metric, &t.subject),
         op(&t.direction),
-        value(&t.metric, t.threshold),
+        value(t.metric, t.threshold),
         t.year,
         if with_scenario {
             format!(", scenario {}", t.scenario)
@@ -234,8 +233,8 @@ fn target_sentence(results: &Results, t: &TargetRecord, with_scenario: bool) -> 
             s,
             " — {}; mean {}, 95% CI {}",
             o.share_phrase(),
-            value(&t.metric, t.mean),
-            interval(&t.metric, t.ci95_low, t.ci95_high)
+            value(t.metric, t.mean),
+            interval(t.metric, t.ci95_low, t.ci95_high)
         );
     }
     if let Some(p) = o.first_years_phrase() {
@@ -245,26 +244,88 @@ fn target_sentence(results: &Results, t: &TargetRecord, with_scenario: bool) -> 
     s
 }
 
+/// The subject of a heatmap row (a node's handling or berths, or a link).
+fn place_subject(r: &HeatmapRow) -> Subject {
+    let kind = if r.link {
+        SubjectKind::Link
+    } else {
+        SubjectKind::Node
+    };
+    Subject::new(kind, r.subject.clone())
+}
+
 /// The year the corridor served the smallest share of its demand, with that share.
 fn worst_served_year(results: &Results, scenario: &str) -> Option<(i32, f64, f64, f64)> {
     results
-        .series(scenario, "created_teu", "corridor")
+        .corridor_series(scenario, Metric::CreatedTeu)
         .into_iter()
         .filter_map(|c| {
-            let d = results.get(scenario, "delivered_teu", "corridor", c.year)?;
+            let d = results.get(scenario, Metric::DeliveredTeu, &Subject::corridor(), c.year)?;
             (c.mean > 0.0).then(|| (c.year, d.mean / c.mean, d.mean, c.mean))
         })
         .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
 }
 
-/// What limits a scenario: the main place of waiting in its last year, with its use of
-/// capacity, and the most used resource when that is another.
+/// What binds in `s`'s last year with waiting: the capacities the model charges waiting to
+/// (`*_binding_teu_hours`), largest first, as "the berths of Aktau (62%), ..."; `None`
+/// for a folder without them (written before they existed, or without any waiting).
+fn binding_sentence(results: &Results, s: &str) -> Option<String> {
+    let rows: Vec<_> = results
+        .summary
+        .iter()
+        .filter(|r| r.scenario == s && r.metric.is_binding() && r.mean > 0.0)
+        .collect();
+    let year = rows.iter().map(|r| r.year).max()?;
+    let mut rows: Vec<_> = rows.into_iter().filter(|r| r.year == year).collect();
+    let total: f64 = rows.iter().map(|r| r.mean).sum();
+    rows.sort_by(|a, b| {
+        b.mean
+            .total_cmp(&a.mean)
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    let name = |r: &SummaryRecord| {
+        let capacity = r.metric.binding_capacity().unwrap_or("capacity");
+        let place = if r.kind == SubjectKind::WagonPool {
+            format!("pool {}", r.subject)
+        } else {
+            results.place_name(s, &r.subject)
+        };
+        format!("the {capacity} of {place}")
+    };
+    let top = rows[0];
+    let mut sentence = format!(
+        "What binds in {year}: {}, to which {} of the TEU-hours waited in the corridor are \
+         charged ({} TEU-hours)",
+        name(top),
+        percent(top.mean / total, 0),
+        thousands(top.mean, 0)
+    );
+    let next: Vec<String> = rows
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|r| format!("{} ({})", name(r), percent(r.mean / total, 0)))
+        .collect();
+    if !next.is_empty() {
+        let _ = write!(sentence, "; then {}", next.join(" and "));
+    }
+    sentence.push_str(
+        ". Waiting is charged to the capacity that causes it: a box outside a full yard to \
+         what keeps the yard full, a vessel queueing for a berth to the berths.",
+    );
+    Some(sentence)
+}
+
+/// What limits a scenario: the capacity that binds (from the model's binding metrics),
+/// the main place of waiting in its last year with its use of capacity, and the most
+/// used resource when that is another.
 fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = binding_sentence(results, s).into_iter().collect();
+    let binds = !out.is_empty();
     let wait_year = results
         .summary
         .iter()
-        .filter(|r| r.scenario == s && r.metric == "wait_teu_hours")
+        .filter(|r| r.scenario == s && r.metric == Metric::WaitTeuHours)
         .map(|r| r.year)
         .max();
     let heat = utilization_heatmap(results, s);
@@ -284,7 +345,12 @@ fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
             bottleneck_series(results, s, Some((y, y))).and_then(|b| b.bars.first().cloned())
         {
             let per_box = results
-                .get(s, "wait_hours_mean", &top.subject, y)
+                .get(
+                    s,
+                    Metric::WaitHoursMean,
+                    &Subject::new(top.kind, top.subject.clone()),
+                    y,
+                )
                 .map(|r| format!(", {} h per box on average", thousands(r.mean, 0)))
                 .unwrap_or_default();
             let util = util_of(&top.subject, y)
@@ -296,8 +362,13 @@ fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
                     }
                 })
                 .unwrap_or_default();
+            let lead = if binds {
+                format!("Containers wait longest in {y} at")
+            } else {
+                format!("What limits it in {y}:")
+            };
             out.push(format!(
-                "What limits it in {y}: {}, where {} of all TEU-hours waited in the corridor \
+                "{lead} {}, where {} of all TEU-hours waited in the corridor \
                  are spent ({} TEU-hours{per_box}){util}.",
                 top.label,
                 percent(top.shares[0], 0),
@@ -316,10 +387,10 @@ fn limit_sentences(results: &Results, s: &str) -> Vec<String> {
             if let Some(r) = best.filter(|r| Some(&r.subject) != top_subject.as_ref()) {
                 let year = h.years[c];
                 let ci = results
-                    .get(s, &r.metric, &r.subject, year)
+                    .get(s, r.metric, &place_subject(r), year)
                     .map(|x| (x.ci95_low, x.ci95_high))
                     .filter(|(a, b)| a.is_finite() && b.is_finite())
-                    .map(|(a, b)| format!(" (95% CI {})", interval("utilization", a, b)))
+                    .map(|(a, b)| format!(" (95% CI {})", interval(Metric::Utilization, a, b)))
                     .unwrap_or_default();
                 out.push(format!(
                     "The most heavily used resource in {year} is {} at {} of its capacity{ci}.",
@@ -342,7 +413,7 @@ fn demand_sentence(results: &Results, s: &str) -> Option<String> {
         ));
     }
     let backlog = results
-        .get(s, "backlog_teu", "corridor", year)
+        .get(s, Metric::BacklogTeu, &Subject::corridor(), year)
         .filter(|r| r.mean >= 0.5)
         .map(|r| {
             format!(
@@ -449,9 +520,9 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
             let head = format!(
                 "Target {id} ({} {} {} in {}): met with high confidence (in at least 95% of \
                  replications)",
-                measure(results, &t0.scenario, &t0.metric, &t0.subject),
+                measure(results, &t0.scenario, t0.metric, &t0.subject),
                 op(&t0.direction),
-                value(&t0.metric, t0.threshold),
+                value(t0.metric, t0.threshold),
                 t0.year,
             );
             if sure.len() == rows.len() {
@@ -470,7 +541,7 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
             let y = results
                 .summary
                 .iter()
-                .filter(|r| r.scenario == *s && r.metric == "wait_teu_hours")
+                .filter(|r| r.scenario == *s && r.metric == Metric::WaitTeuHours)
                 .map(|r| r.year)
                 .max();
             if let Some(y) = y {
@@ -500,15 +571,13 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
     let last_cmp = results
         .comparison
         .iter()
-        .filter(|c| c.metric == "delivered_teu" && c.subject == "corridor")
+        .filter(|c| c.metric == Metric::DeliveredTeu && c.kind == SubjectKind::Corridor)
         .map(|c| c.year)
         .max();
     if let Some(y) = last_cmp {
-        for c in results
-            .comparison
-            .iter()
-            .filter(|c| c.metric == "delivered_teu" && c.subject == "corridor" && c.year == y)
-        {
+        for c in results.comparison.iter().filter(|c| {
+            c.metric == Metric::DeliveredTeu && c.kind == SubjectKind::Corridor && c.year == y
+        }) {
             let clear = c.ci95_low > 0.0 || c.ci95_high < 0.0;
             out.push(format!(
                 "What it would take: against {}, {} changes corridor deliveries in {y} by {} \
@@ -560,9 +629,10 @@ fn throughput_table(results: &Results, scenarios: &[String]) -> Block {
             years
         };
         for y in years {
-            let get = |m: &str| results.get(s, m, "corridor", y);
-            let created = get("created_teu");
-            let delivered = get("delivered_teu");
+            let corridor = Subject::corridor();
+            let get = |m: Metric| results.get(s, m, &corridor, y);
+            let created = get(Metric::CreatedTeu);
+            let delivered = get(Metric::DeliveredTeu);
             if created.is_none() && delivered.is_none() {
                 continue;
             }
@@ -573,14 +643,14 @@ fn throughput_table(results: &Results, scenarios: &[String]) -> Block {
             rows.push(vec![
                 short_scenario_name(s),
                 y.to_string(),
-                created.map_or("n/a".into(), |r| value(&r.metric, r.mean)),
-                delivered.map_or("n/a".into(), |r| value(&r.metric, r.mean)),
+                created.map_or("n/a".into(), |r| value(r.metric, r.mean)),
+                delivered.map_or("n/a".into(), |r| value(r.metric, r.mean)),
                 delivered.map_or("n/a".into(), |r| {
-                    interval(&r.metric, r.ci95_low, r.ci95_high)
+                    interval(r.metric, r.ci95_low, r.ci95_high)
                 }),
                 served,
-                get("backlog_teu").map_or("n/a".into(), |r| value(&r.metric, r.mean)),
-                get("transit_days_mean").map_or("n/a".into(), |r| value(&r.metric, r.mean)),
+                get(Metric::BacklogTeu).map_or("n/a".into(), |r| value(r.metric, r.mean)),
+                get(Metric::TransitDaysMean).map_or("n/a".into(), |r| value(r.metric, r.mean)),
             ]);
         }
     }
@@ -644,11 +714,11 @@ fn build(
                 vec![
                     short_scenario_name(&t.scenario),
                     t.target.clone(),
-                    measure(results, &t.scenario, &t.metric, &t.subject),
+                    measure(results, &t.scenario, t.metric, &t.subject),
                     t.year.to_string(),
-                    format!("{} {}", op(&t.direction), value(&t.metric, t.threshold)),
-                    value(&t.metric, t.mean),
-                    interval(&t.metric, t.ci95_low, t.ci95_high),
+                    format!("{} {}", op(&t.direction), value(t.metric, t.threshold)),
+                    value(t.metric, t.mean),
+                    interval(t.metric, t.ci95_low, t.ci95_high),
                     match t.n {
                         Some(n) if t.share_met.is_finite() => format!(
                             "{} of {n} ({})",
@@ -954,7 +1024,7 @@ mod tests {
         assert_eq!(esc("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
         assert_eq!(inline("folder `x<y`"), "folder <code>x&lt;y</code>");
         assert_eq!(md_cell("base[a=1|2]"), "base[a=1\\|2]");
-        assert_eq!(value("delivered_teu", 865_000.0), "865,000 TEU");
-        assert_eq!(value("utilization", 0.871), "87.1%");
+        assert_eq!(value(Metric::DeliveredTeu, 865_000.0), "865,000 TEU");
+        assert_eq!(value(Metric::Utilization, 0.871), "87.1%");
     }
 }

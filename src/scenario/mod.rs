@@ -8,10 +8,12 @@ pub mod diagnostic;
 pub mod load;
 pub mod params;
 pub mod schema;
+pub mod target;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
 pub use load::{FieldLocations, LoadedScenario, load, load_str};
 pub use params::ParamPath;
 pub use schema::*;
-pub use validate::{Issue, METRICS, validate};
+pub use target::Target;
+pub use validate::{Issue, validate};

@@ -14,20 +14,6 @@ use crate::engine::DistSpec;
 use super::params::{FleetParam, NodeParam, ParamPath, RailParam, SeaParam};
 use super::schema::{ArrivalProcess, LinkMode, ScenarioFile};
 
-/// Metric names a target may use; the model reports each of them.
-pub const METRICS: &[&str] = &[
-    "delivered_teu",
-    "handled_teu",
-    "carried_teu",
-    "transit_days_mean",
-    "transit_days_p95",
-    "wait_hours_mean",
-    "utilization",
-    "backlog_teu",
-    "yard_occupancy_max_teu",
-    "diverted_teu",
-];
-
 /// Years a scenario may talk about at all.
 pub const YEAR_RANGE: std::ops::RangeInclusive<i32> = 1900..=2200;
 /// Longest horizon, in years (a guard rail against typos such as 2205 for 2025).
@@ -1554,9 +1540,13 @@ impl<'a> Validator<'a> {
     }
 
     fn targets(&mut self) {
+        use super::target::{SubjectProblem, kinds_phrase, resolve_subject};
+        use crate::metrics::{CATALOGUE, Metric, SubjectKind};
         for (t, p) in self.s.targets.iter().zip(self.target_paths.clone()) {
-            if !METRICS.contains(&t.metric.as_str()) {
-                let hint = Self::hint_closest(&t.metric, METRICS.iter().copied(), "metrics");
+            let metric = Metric::from_name(&t.metric);
+            if metric.is_none() {
+                let hint =
+                    Self::hint_closest(&t.metric, CATALOGUE.iter().map(|m| m.name), "metrics");
                 self.issue(
                     format!("{p}.metric"),
                     format!("unknown metric `{}`", t.metric),
@@ -1564,26 +1554,60 @@ impl<'a> Validator<'a> {
                 );
             }
             let s = self.s;
-            let known = t.subject == "corridor"
-                || self.node_ids.contains(t.subject.as_str())
-                || self.link_ids.contains(t.subject.as_str())
-                || s.flows.iter().any(|f| f.id == t.subject)
-                || s.routes.iter().any(|r| r.id == t.subject);
-            if !known {
-                let all = std::iter::once("corridor")
-                    .chain(s.nodes.iter().map(|n| n.id.as_str()))
-                    .chain(s.links.iter().map(|l| l.id.as_str()))
-                    .chain(s.flows.iter().map(|f| f.id.as_str()))
-                    .chain(s.routes.iter().map(|r| r.id.as_str()));
-                let hint = match closest(&t.subject, all) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => "use \"corridor\" or the id of a node, link, flow or route".to_string(),
-                };
-                self.issue(
-                    format!("{p}.subject"),
-                    format!("unknown subject `{}`", t.subject),
-                    Some(hint),
-                );
+            match resolve_subject(s, metric, &t.subject) {
+                Ok(_) => {}
+                Err(SubjectProblem::Unknown) => {
+                    let all = std::iter::once("corridor")
+                        .chain(s.nodes.iter().map(|n| n.id.as_str()))
+                        .chain(s.links.iter().map(|l| l.id.as_str()))
+                        .chain(s.flows.iter().map(|f| f.id.as_str()))
+                        .chain(s.routes.iter().map(|r| r.id.as_str()))
+                        .chain(s.wagon_pools.iter().map(|r| r.id.as_str()));
+                    let hint = match closest(&t.subject, all) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => {
+                            "use \"corridor\" or the id of a node, link, flow or route".to_string()
+                        }
+                    };
+                    self.issue(
+                        format!("{p}.subject"),
+                        format!("unknown subject `{}`", t.subject),
+                        Some(hint),
+                    );
+                }
+                Err(SubjectProblem::NotMeasured(kinds)) => {
+                    let m = metric.map_or("", |m| m.name());
+                    let measured: Vec<SubjectKind> = metric
+                        .map(|m| m.info().subjects.to_vec())
+                        .unwrap_or_default();
+                    self.issue(
+                        format!("{p}.subject"),
+                        format!(
+                            "`{m}` is not measured for `{}` ({})",
+                            t.subject,
+                            kinds_phrase(&kinds, true)
+                        ),
+                        Some(format!(
+                            "`{m}` is measured for: {}",
+                            kinds_phrase(&measured, false)
+                        )),
+                    );
+                }
+                Err(SubjectProblem::Ambiguous(kinds)) => {
+                    let forms: Vec<String> = kinds
+                        .iter()
+                        .map(|k| format!("`{}.{}`", k.section(), t.subject))
+                        .collect();
+                    self.issue(
+                        format!("{p}.subject"),
+                        format!(
+                            "`{}` names {}, and the metric is measured for each",
+                            t.subject,
+                            kinds_phrase(&kinds, true)
+                        ),
+                        Some(format!("say which: {}", forms.join(" or "))),
+                    );
+                }
             }
             self.year_in_horizon(&format!("{p}.year"), t.year, false);
             self.finite(&format!("{p}.threshold"), t.threshold);

@@ -28,7 +28,7 @@ use crate::output::json::ProvenanceScenario;
 use crate::output::plots::PlotError;
 use crate::output::{self, OutputError, ScenarioSummary, SummarySetError};
 use crate::scenario::params::ParamError;
-use crate::scenario::schema::TargetSpec;
+use crate::scenario::target::Target;
 use crate::scenario::{Diagnostic, Issue, ScenarioError};
 
 pub use crate::batch::{ProgressEvent, interrupt};
@@ -245,7 +245,7 @@ pub struct JobOutcome {
     pub scenario_hash: String,
     pub seed: u64,
     pub replications: u64,
-    pub targets: Vec<TargetSpec>,
+    pub targets: Vec<Target>,
     /// This job's grid point in a sweep; empty otherwise.
     pub sweep: Vec<(String, f64)>,
     /// Sorted by replication. In a shard, only that shard's replications.

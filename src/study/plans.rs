@@ -170,7 +170,7 @@ fn job(
         scenario_hash: loaded.hash.clone(),
         seed: model.seed(),
         replications: reps,
-        targets: loaded.file.targets.clone(),
+        targets: scenario::target::targets(&loaded.file),
         sim: Arc::new(model),
     })
 }

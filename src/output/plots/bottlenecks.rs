@@ -14,6 +14,7 @@ use super::draw::{
 use super::format::{compact, percent, thousands};
 use super::throughput::{LEGEND_W, legend_note};
 use super::{HEIGHT, WIDTH};
+use crate::metrics::{Metric, Subject, SubjectKind};
 
 /// Places beyond this many are summed into one "other" bar.
 pub const MAX_BARS: usize = 12;
@@ -23,6 +24,8 @@ pub const MAX_BARS: usize = 12;
 #[derive(Debug, Clone, PartialEq)]
 pub struct BottleneckBar {
     pub subject: String,
+    /// Node or link (the corridor for the "other places" bar).
+    pub kind: SubjectKind,
     pub label: String,
     pub shares: Vec<f64>,
     pub teu_hours: Vec<f64>,
@@ -45,7 +48,9 @@ fn waiting_years(results: &Results, scenario: &str) -> Vec<i32> {
         .summary
         .iter()
         .filter(|r| {
-            r.scenario == scenario && r.metric == "wait_teu_hours" && r.subject != "corridor"
+            r.scenario == scenario
+                && r.metric == Metric::WaitTeuHours
+                && r.kind != SubjectKind::Corridor
         })
         .map(|r| r.year)
         .collect();
@@ -76,14 +81,14 @@ pub fn bottleneck_series(
     if chosen.is_empty() {
         return None;
     }
-    let subjects: Vec<String> = results
-        .subjects(scenario, "wait_teu_hours")
+    let subjects: Vec<Subject> = results
+        .subjects(scenario, Metric::WaitTeuHours)
         .into_iter()
-        .filter(|s| s != "corridor")
+        .filter(|s| s.kind != SubjectKind::Corridor)
         .collect();
-    let value = |s: &str, y: i32| {
+    let value = |s: &Subject, y: i32| {
         results
-            .get(scenario, "wait_teu_hours", s, y)
+            .get(scenario, Metric::WaitTeuHours, s, y)
             .map_or(0.0, |r| r.mean.max(0.0))
     };
     let totals: Vec<f64> = chosen
@@ -99,8 +104,9 @@ pub fn bottleneck_series(
         .map(|s| {
             let teu_hours: Vec<f64> = chosen.iter().map(|&y| value(s, y)).collect();
             BottleneckBar {
-                subject: s.clone(),
-                label: results.place_name(scenario, s),
+                subject: s.id.clone(),
+                kind: s.kind,
+                label: results.place_name(scenario, &s.id),
                 shares: teu_hours
                     .iter()
                     .zip(&totals)
@@ -132,6 +138,7 @@ pub fn bottleneck_series(
             .collect();
         bars.push(BottleneckBar {
             subject: String::new(),
+            kind: SubjectKind::Corridor,
             label: format!("other ({} places)", rest.len()),
             shares: teu_hours
                 .iter()

@@ -10,6 +10,7 @@ use super::draw::{
     Chart as ChartTrait, DResult, INK, Swatch, draw_legend, draw_title, line_colour,
 };
 use super::throughput::{LEGEND_W, Panel, Series, body, draw_panel, legend_note};
+use crate::metrics::{Metric, SubjectKind};
 
 /// One panel: the differences of one metric, one series per compared scenario
 /// (points: year, mean_diff, ci95_low, ci95_high).
@@ -27,13 +28,15 @@ pub struct ComparisonPanel {
 pub fn comparison_series(results: &Results) -> Vec<ComparisonPanel> {
     let mut panels = Vec::new();
     for (metric, y_desc) in [
-        ("delivered_teu", "Δ delivered TEU per year"),
-        ("transit_days_mean", "Δ mean transit time, days"),
+        (Metric::DeliveredTeu, "Δ delivered TEU per year"),
+        (Metric::TransitDaysMean, "Δ mean transit time, days"),
     ] {
         let rows: Vec<_> = results
             .comparison
             .iter()
-            .filter(|r| r.metric == metric && r.subject == "corridor" && r.mean_diff.is_finite())
+            .filter(|r| {
+                r.metric == metric && r.kind == SubjectKind::Corridor && r.mean_diff.is_finite()
+            })
             .collect();
         let Some(first) = rows.first() else { continue };
         let mut series: Vec<Series> = Vec::new();

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::PlotOptions;
 use super::names::PlaceNames;
+use crate::metrics::{Metric, Subject, SubjectKind};
 use crate::output::network::{
     CsvTable, LINKS_CSV, LinkRow, NODES_CSV, NodeRow, ReadError, read_links_csv, read_nodes_csv,
 };
@@ -21,7 +22,8 @@ use crate::output::{COMPARISON_CSV, SUMMARY_CSV, SWEEP_CSV, TARGETS_CSV};
 pub struct SummaryRecord {
     pub scenario: String,
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     pub mean: f64,
     pub sd: f64,
@@ -36,7 +38,8 @@ pub struct TargetRecord {
     pub scenario: String,
     pub target: String,
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     pub threshold: f64,
     pub mean: f64,
@@ -61,7 +64,8 @@ pub struct ComparisonRow {
     pub scenario_a: String,
     pub scenario_b: String,
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     pub mean_a: f64,
     pub mean_b: f64,
@@ -78,7 +82,8 @@ pub struct SweepRecord {
     pub values: Vec<f64>,
     pub scenario: String,
     pub year: i32,
-    pub metric: String,
+    pub metric: Metric,
+    pub kind: SubjectKind,
     pub subject: String,
     pub mean: f64,
     pub ci95_low: f64,
@@ -100,6 +105,9 @@ pub enum PlaceKind {
     Link,
 }
 
+/// (scenario, metric, subject kind, subject id).
+type Key = (String, Metric, SubjectKind, String);
+
 /// Everything the charts and the report read from a results folder.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
@@ -112,26 +120,8 @@ pub struct Results {
     pub links: Vec<LinkRow>,
     /// Scenario names in the order they first appear (summary, then targets, comparison).
     pub scenarios: Vec<String>,
-    index: BTreeMap<(String, String, String), BTreeMap<i32, usize>>,
+    index: BTreeMap<Key, BTreeMap<i32, usize>>,
 }
-
-/// Metrics only links record; used to tell links from nodes without `links.csv`.
-const LINK_ONLY: [&str; 5] = [
-    "carried_teu",
-    "departures",
-    "load_factor_mean",
-    "storm_hours",
-    "vessels_mean",
-];
-/// Metrics only nodes record.
-const NODE_ONLY: [&str; 6] = [
-    "handled_teu",
-    "berth_utilization",
-    "queue_mean",
-    "queue_max",
-    "yard_occupancy_mean_teu",
-    "yard_occupancy_max_teu",
-];
 
 impl Results {
     /// Reads every table the folder holds.
@@ -175,10 +165,10 @@ impl Results {
                 scenarios.push(s.clone());
             }
         }
-        let mut index: BTreeMap<(String, String, String), BTreeMap<i32, usize>> = BTreeMap::new();
+        let mut index: BTreeMap<Key, BTreeMap<i32, usize>> = BTreeMap::new();
         for (i, r) in summary.iter().enumerate() {
             index
-                .entry((r.scenario.clone(), r.metric.clone(), r.subject.clone()))
+                .entry((r.scenario.clone(), r.metric, r.kind, r.subject.clone()))
                 .or_default()
                 .entry(r.year)
                 .or_insert(i);
@@ -200,40 +190,47 @@ impl Results {
     pub fn get(
         &self,
         scenario: &str,
-        metric: &str,
-        subject: &str,
+        metric: Metric,
+        subject: &Subject,
         year: i32,
     ) -> Option<&SummaryRecord> {
         self.index
             .get(&(
                 scenario.to_string(),
-                metric.to_string(),
-                subject.to_string(),
+                metric,
+                subject.kind,
+                subject.id.clone(),
             ))
             .and_then(|m| m.get(&year))
             .map(|&i| &self.summary[i])
     }
 
     /// The rows of (scenario, metric, subject), years ascending.
-    pub fn series(&self, scenario: &str, metric: &str, subject: &str) -> Vec<&SummaryRecord> {
+    pub fn series(&self, scenario: &str, metric: Metric, subject: &Subject) -> Vec<&SummaryRecord> {
         self.index
             .get(&(
                 scenario.to_string(),
-                metric.to_string(),
-                subject.to_string(),
+                metric,
+                subject.kind,
+                subject.id.clone(),
             ))
             .map(|m| m.values().map(|&i| &self.summary[i]).collect())
             .unwrap_or_default()
     }
 
+    /// The corridor's rows of `metric` in `scenario`, years ascending.
+    pub fn corridor_series(&self, scenario: &str, metric: Metric) -> Vec<&SummaryRecord> {
+        self.series(scenario, metric, &Subject::corridor())
+    }
+
     /// Subjects that recorded `metric` in `scenario`, in first-seen order.
-    pub fn subjects(&self, scenario: &str, metric: &str) -> Vec<String> {
+    pub fn subjects(&self, scenario: &str, metric: Metric) -> Vec<Subject> {
         let mut seen = BTreeSet::new();
         self.summary
             .iter()
             .filter(|r| r.scenario == scenario && r.metric == metric)
-            .filter(|r| seen.insert(r.subject.clone()))
-            .map(|r| r.subject.clone())
+            .map(|r| Subject::new(r.kind, r.subject.clone()))
+            .filter(|s| seen.insert(s.clone()))
             .collect()
     }
 
@@ -313,7 +310,7 @@ impl Results {
     }
 
     /// Whether `subject` is a node or a link of `scenario`: from the network tables when
-    /// they name it, otherwise from the metrics it recorded.
+    /// they name it, otherwise from the kind its summary rows carry.
     pub fn place_kind(&self, scenario: &str, subject: &str) -> Option<PlaceKind> {
         if self.links_of(scenario).iter().any(|l| l.id == subject) {
             return Some(PlaceKind::Link);
@@ -321,13 +318,15 @@ impl Results {
         if self.nodes_of(scenario).iter().any(|n| n.id == subject) {
             return Some(PlaceKind::Node);
         }
-        let recorded = |m: &str| {
-            self.index
-                .contains_key(&(scenario.to_string(), m.to_string(), subject.to_string()))
-        };
-        if LINK_ONLY.iter().any(|m| recorded(m)) {
+        let kinds: BTreeSet<SubjectKind> = self
+            .summary
+            .iter()
+            .filter(|r| r.scenario == scenario && r.subject == subject)
+            .map(|r| r.kind)
+            .collect();
+        if kinds.contains(&SubjectKind::Link) {
             Some(PlaceKind::Link)
-        } else if NODE_ONLY.iter().any(|m| recorded(m)) {
+        } else if kinds.contains(&SubjectKind::Node) {
             Some(PlaceKind::Node)
         } else {
             None
@@ -361,6 +360,12 @@ impl Results {
         };
         (base, subject.to_string())
     }
+}
+
+/// Whether a subject the user wrote (`corridor`, a bare id, or `flows.<id>`-style)
+/// names the subject (kind, id).
+pub fn subject_matches(written: &str, kind: SubjectKind, id: &str) -> bool {
+    written == id || written == Subject::new(kind, id).to_string()
 }
 
 /// A shorter name for charts: a sweep point `base[nodes.aktau.cranes=4,links.x.fleet=6]`
@@ -422,12 +427,13 @@ fn read_summary(path: &Path) -> Result<Option<Vec<SummaryRecord>>, ReadError> {
     let Some(t) = CsvTable::read(path)? else {
         return Ok(None);
     };
-    let [s, y, m, sub, mean, sd, lo, hi, n] = cols(
+    let [s, y, m, k, sub, mean, sd, lo, hi, n] = cols(
         &t,
         [
             "scenario",
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "mean",
             "sd",
@@ -441,7 +447,8 @@ fn read_summary(path: &Path) -> Result<Option<Vec<SummaryRecord>>, ReadError> {
         out.push(SummaryRecord {
             scenario: r.text(s).to_string(),
             year: r.year(y)?,
-            metric: r.text(m).to_string(),
+            metric: r.metric(m)?,
+            kind: r.subject_kind(k)?,
             subject: r.text(sub).to_string(),
             mean: r.float(mean)?,
             sd: r.float(sd)?,
@@ -470,6 +477,7 @@ fn read_targets(path: &Path) -> Result<Option<Vec<TargetRecord>>, ReadError> {
         tg,
         y,
         m,
+        k,
         sub,
         thr,
         mean,
@@ -486,6 +494,7 @@ fn read_targets(path: &Path) -> Result<Option<Vec<TargetRecord>>, ReadError> {
             "target",
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "threshold",
             "mean",
@@ -518,7 +527,8 @@ fn read_targets(path: &Path) -> Result<Option<Vec<TargetRecord>>, ReadError> {
             scenario: r.text(s).to_string(),
             target: r.text(tg).to_string(),
             year: r.year(y)?,
-            metric: r.text(m).to_string(),
+            metric: r.metric(m)?,
+            kind: r.subject_kind(k)?,
             subject: r.text(sub).to_string(),
             threshold: r.float(thr)?,
             mean: r.float(mean)?,
@@ -554,13 +564,14 @@ fn read_comparison(path: &Path) -> Result<Option<Vec<ComparisonRow>>, ReadError>
     let Some(t) = CsvTable::read(path)? else {
         return Ok(None);
     };
-    let [a, b, y, m, sub, ma, mb, md, lo, hi, n] = cols(
+    let [a, b, y, m, k, sub, ma, mb, md, lo, hi, n] = cols(
         &t,
         [
             "scenario_a",
             "scenario_b",
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "mean_a",
             "mean_b",
@@ -576,7 +587,8 @@ fn read_comparison(path: &Path) -> Result<Option<Vec<ComparisonRow>>, ReadError>
             scenario_a: r.text(a).to_string(),
             scenario_b: r.text(b).to_string(),
             year: r.year(y)?,
-            metric: r.text(m).to_string(),
+            metric: r.metric(m)?,
+            kind: r.subject_kind(k)?,
             subject: r.text(sub).to_string(),
             mean_a: r.float(ma)?,
             mean_b: r.float(mb)?,
@@ -595,11 +607,12 @@ fn read_sweep(path: &Path) -> Result<Option<SweepTable>, ReadError> {
     };
     let s = t.col("scenario")?;
     let axes: Vec<String> = t.header[..s].to_vec();
-    let [y, m, sub, mean, lo, hi, n] = cols(
+    let [y, m, k, sub, mean, lo, hi, n] = cols(
         &t,
         [
             "year",
             "metric",
+            "subject_kind",
             "subject",
             "mean",
             "ci95_low",
@@ -614,7 +627,8 @@ fn read_sweep(path: &Path) -> Result<Option<SweepTable>, ReadError> {
             values,
             scenario: r.text(s).to_string(),
             year: r.year(y)?,
-            metric: r.text(m).to_string(),
+            metric: r.metric(m)?,
+            kind: r.subject_kind(k)?,
             subject: r.text(sub).to_string(),
             mean: r.float(mean)?,
             ci95_low: r.float(lo)?,

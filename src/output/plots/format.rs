@@ -72,27 +72,6 @@ pub fn compact(x: f64) -> String {
     }
 }
 
-/// A metric as words for prose and tables: `carried_teu` → "TEU carried"; metrics
-/// without a phrase keep their id.
-pub fn metric_label(metric: &str) -> &str {
-    match metric {
-        "delivered_teu" => "TEU delivered",
-        "created_teu" => "TEU created",
-        "carried_teu" => "TEU carried",
-        "handled_teu" => "TEU handled",
-        "backlog_teu" => "TEU in backlog",
-        "in_system_teu" => "TEU in the corridor",
-        "transit_days_mean" => "mean transit days",
-        "transit_days_p50" => "median transit days",
-        "transit_days_p95" => "95th-percentile transit days",
-        "wait_hours_mean" => "mean hours waited per box",
-        "wait_teu_hours" => "TEU-hours waited",
-        "utilization" => "utilization",
-        "berth_utilization" => "berth utilization",
-        other => other,
-    }
-}
-
 /// What the console and the report say about one target, from either `analysis::TargetRow`
 /// or a `targets.csv` row: the one place targets are worded, so both say the same.
 #[derive(Debug, Clone, Copy)]

@@ -15,6 +15,7 @@ use super::draw::{
 };
 use super::format::{compact, thousands};
 use super::throughput::{LEGEND_W, body};
+use crate::metrics::{Metric, Subject, SubjectKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapNode {
@@ -73,9 +74,10 @@ pub fn map_series(results: &Results, scenario: &str, year: Option<i32>) -> Optio
         .into_iter()
         .filter(|l| placed(&l.from) && placed(&l.to))
         .map(|l| {
-            let v = |m: &str| {
+            let subject = Subject::new(SubjectKind::Link, l.id.clone());
+            let v = |m: Metric| {
                 results
-                    .get(scenario, m, &l.id, year)
+                    .get(scenario, m, &subject, year)
                     .map_or(f64::NAN, |r| r.mean)
             };
             MapLink {
@@ -83,8 +85,8 @@ pub fn map_series(results: &Results, scenario: &str, year: Option<i32>) -> Optio
                 from: l.from.clone(),
                 to: l.to.clone(),
                 mode: l.mode.clone(),
-                carried_teu: v("carried_teu"),
-                utilization: v("utilization"),
+                carried_teu: v(Metric::CarriedTeu),
+                utilization: v(Metric::Utilization),
             }
         })
         .collect();

@@ -120,10 +120,10 @@ impl PlotOptions {
             let default = PlotOptions::default();
             let asked = self.sweep_metric != default.sweep_metric
                 || self.sweep_subject != default.sweep_subject;
-            let found = t
-                .rows
-                .iter()
-                .any(|r| r.metric == self.sweep_metric && r.subject == self.sweep_subject);
+            let found = t.rows.iter().any(|r| {
+                r.metric.name() == self.sweep_metric
+                    && data::subject_matches(&self.sweep_subject, r.kind, &r.subject)
+            });
             if asked && !found {
                 return Err(PlotError::Options(format!(
                     "--metric {} --subject {}: sweep.csv has no such rows",

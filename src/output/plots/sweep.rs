@@ -6,12 +6,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::PlotOptions;
-use super::data::Results;
+use super::data::{Results, subject_matches};
 use super::draw::{
     Chart as ChartTrait, DResult, MUTED, Swatch, draw_legend, draw_title, line_colour,
 };
 use super::format::tick;
 use super::throughput::{LEGEND_W, Panel, Series, body, draw_panel};
+use crate::metrics::{Metric, Range};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepChart {
@@ -42,7 +43,11 @@ pub fn sweep_series(results: &Results, opts: &PlotOptions) -> Option<SweepChart>
     let rows: Vec<_> = t
         .rows
         .iter()
-        .filter(|r| &r.metric == metric && &r.subject == subject && r.mean.is_finite())
+        .filter(|r| {
+            r.metric.name() == metric.as_str()
+                && subject_matches(subject, r.kind, &r.subject)
+                && r.mean.is_finite()
+        })
         .collect();
     let year = match opts.sweep_year {
         Some(y) => y,
@@ -147,34 +152,18 @@ pub fn short_param(path: &str) -> String {
     }
 }
 
-/// A readable name for the metrics planners ask about most; the id otherwise.
+/// The axis title of a metric from the catalogue; the id as written otherwise.
 fn metric_label(metric: &str) -> String {
-    match metric {
-        "delivered_teu" => "Delivered TEU".into(),
-        "created_teu" => "TEU entering the corridor".into(),
-        "handled_teu" => "Handled TEU".into(),
-        "carried_teu" => "Carried TEU".into(),
-        "transit_days_mean" => "Mean transit time".into(),
-        "transit_days_p50" => "Median transit time".into(),
-        "transit_days_p95" => "95th percentile transit time".into(),
-        "backlog_teu" => "Backlog, TEU".into(),
-        "utilization" => "Utilization".into(),
-        "wait_teu_hours" => "TEU-hours waited".into(),
-        other => other.to_string(),
-    }
+    Metric::from_name(metric).map_or_else(|| metric.to_string(), |m| m.title().to_string())
 }
 
+/// The unit of a metric from the catalogue, as an axis says it.
 fn unit(metric: &str) -> &'static str {
-    if metric.ends_with("_teu") {
-        "TEU"
-    } else if metric.starts_with("transit_days") {
-        "days"
-    } else if metric.contains("hours") {
-        "hours"
-    } else if metric.contains("utilization") || metric.contains("factor") {
-        "share"
-    } else {
-        ""
+    match Metric::from_name(metric).map(|m| (m.info().unit, m.info().range)) {
+        Some((_, Range::Share)) => "share",
+        Some(("TEU·hours", _)) => "hours",
+        Some((u, _)) => u,
+        None => "",
     }
 }
 

@@ -13,8 +13,9 @@ use super::draw::{
     MUTED, OrMsg, Swatch, TICK_SIZE, TITLE_BAND, bold, boxed_label, draw_legend, draw_marker,
     draw_title, font, line_colour, nice_max, nice_ticks, text, text_size,
 };
-use super::format::{metric_label, thousands, tick};
+use super::format::{thousands, tick};
 use super::{HEIGHT, WIDTH};
+use crate::metrics::{Metric, Subject, SubjectKind};
 
 /// One line of a chart: a label and points (x, mean, ci95_low, ci95_high); NaN bounds
 /// mean "no interval" (fewer than two replications).
@@ -28,8 +29,8 @@ pub struct Series {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetMark {
     pub target: String,
-    pub metric: String,
-    pub subject: String,
+    pub metric: Metric,
+    pub subject: Subject,
     pub year: i32,
     pub threshold: f64,
     pub label: String,
@@ -41,7 +42,7 @@ pub fn throughput_series(results: &Results, scenarios: &[String]) -> Vec<Series>
         .iter()
         .filter_map(|s| {
             let points: Vec<_> = results
-                .series(s, "delivered_teu", "corridor")
+                .corridor_series(s, Metric::DeliveredTeu)
                 .into_iter()
                 .map(|r| (r.year as f64, r.mean, r.ci95_low, r.ci95_high))
                 .collect();
@@ -59,23 +60,24 @@ pub fn throughput_targets(results: &Results, scenarios: &[String]) -> Vec<Target
     let mut out: Vec<TargetMark> = Vec::new();
     for t in &results.targets {
         if !scenarios.contains(&t.scenario)
-            || !matches!(t.metric.as_str(), "delivered_teu" | "handled_teu")
+            || !matches!(t.metric, Metric::DeliveredTeu | Metric::HandledTeu)
             || !t.threshold.is_finite()
         {
             continue;
         }
+        let subject = Subject::new(t.kind, t.subject.clone());
         let dup = out.iter().any(|m| {
             m.target == t.target
                 && m.year == t.year
                 && m.threshold == t.threshold
-                && m.subject == t.subject
+                && m.subject == subject
                 && m.metric == t.metric
         });
         if dup {
             continue;
         }
         let thr = thousands(t.threshold, 0);
-        let label = if t.subject == "corridor" {
+        let label = if t.kind == SubjectKind::Corridor {
             format!("{} ({}): {thr} TEU", t.target, t.year)
         } else {
             let place = results.place_name(&t.scenario, &t.subject);
@@ -83,8 +85,8 @@ pub fn throughput_targets(results: &Results, scenarios: &[String]) -> Vec<Target
         };
         out.push(TargetMark {
             target: t.target.clone(),
-            metric: t.metric.clone(),
-            subject: t.subject.clone(),
+            metric: t.metric,
+            subject,
             year: t.year,
             threshold: t.threshold,
             label,
@@ -120,14 +122,14 @@ pub fn throughput_guides(results: &Results, scenarios: &[String]) -> Vec<Guide> 
     let mut out = Vec::new();
     let marks = throughput_targets(results, scenarios);
     for (i, s) in scenarios.iter().enumerate() {
-        let line = |metric: &str, subject: &str| -> Vec<(f64, f64)> {
+        let line = |metric: Metric, subject: &Subject| -> Vec<(f64, f64)> {
             results
                 .series(s, metric, subject)
                 .into_iter()
                 .map(|r| (f64::from(r.year), r.mean))
                 .collect()
         };
-        let demand = line("created_teu", "corridor");
+        let demand = line(Metric::CreatedTeu, &Subject::corridor());
         if !demand.is_empty() {
             out.push(Guide {
                 colour: i,
@@ -136,21 +138,24 @@ pub fn throughput_guides(results: &Results, scenarios: &[String]) -> Vec<Guide> 
                 points: demand,
             });
         }
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        for m in marks.iter().filter(|m| m.subject != "corridor") {
-            if seen.contains(&(m.metric.as_str(), m.subject.as_str())) {
+        let mut seen: Vec<(Metric, &Subject)> = Vec::new();
+        for m in marks
+            .iter()
+            .filter(|m| m.subject.kind != SubjectKind::Corridor)
+        {
+            if seen.contains(&(m.metric, &m.subject)) {
                 continue;
             }
-            seen.push((&m.metric, &m.subject));
-            let points = line(&m.metric, &m.subject);
+            seen.push((m.metric, &m.subject));
+            let points = line(m.metric, &m.subject);
             if !points.is_empty() {
                 out.push(Guide {
                     colour: i,
                     kind: GuideKind::TargetSubject,
                     label: format!(
                         "{}: {}",
-                        results.place_name(s, &m.subject),
-                        metric_label(&m.metric)
+                        results.place_name(s, &m.subject.id),
+                        m.metric.label()
                     ),
                     points,
                 });

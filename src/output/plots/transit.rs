@@ -12,6 +12,7 @@ use super::draw::{
 };
 use super::format::{thousands, tick};
 use super::throughput::{LEGEND_W, body, legend_note, min_max};
+use crate::metrics::{Metric, Subject};
 use plotters::style::text_anchor::{HPos, VPos};
 
 /// One year of one scenario; NaN where the summary has no value.
@@ -37,25 +38,30 @@ pub struct TransitSeries {
 pub fn transit_series(results: &Results, scenarios: &[String]) -> Vec<TransitSeries> {
     let mut out = Vec::new();
     for s in scenarios {
-        let mut years: Vec<i32> = ["transit_days_p50", "transit_days_p95", "transit_days_mean"]
-            .iter()
-            .flat_map(|m| results.series(s, m, "corridor"))
-            .map(|r| r.year)
-            .collect();
+        let mut years: Vec<i32> = [
+            Metric::TransitDaysP50,
+            Metric::TransitDaysP95,
+            Metric::TransitDaysMean,
+        ]
+        .into_iter()
+        .flat_map(|m| results.corridor_series(s, m))
+        .map(|r| r.year)
+        .collect();
         years.sort_unstable();
         years.dedup();
         if years.is_empty() {
             continue;
         }
-        let v = |m: &str, y: i32| results.get(s, m, "corridor", y);
+        let corridor = Subject::corridor();
+        let v = |m: Metric, y: i32| results.get(s, m, &corridor, y);
         let points = years
             .into_iter()
             .map(|y| {
-                let mean = v("transit_days_mean", y);
+                let mean = v(Metric::TransitDaysMean, y);
                 TransitPoint {
                     year: y,
-                    p50: v("transit_days_p50", y).map_or(f64::NAN, |r| r.mean),
-                    p95: v("transit_days_p95", y).map_or(f64::NAN, |r| r.mean),
+                    p50: v(Metric::TransitDaysP50, y).map_or(f64::NAN, |r| r.mean),
+                    p95: v(Metric::TransitDaysP95, y).map_or(f64::NAN, |r| r.mean),
                     mean: mean.map_or(f64::NAN, |r| r.mean),
                     mean_ci95_low: mean.map_or(f64::NAN, |r| r.ci95_low),
                     mean_ci95_high: mean.map_or(f64::NAN, |r| r.ci95_high),

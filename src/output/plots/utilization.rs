@@ -7,12 +7,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::{PlaceKind, Results, short_scenario_name};
+use super::data::{Results, short_scenario_name};
 use super::draw::{
     AXIS_DESC_SIZE, Chart as ChartTrait, DResult, INK, NO_DATA, OrMsg, TICK_SIZE, TITLE_BAND,
     draw_colour_bar, draw_title, fit_text, font, text, text_on, text_size, viridis,
 };
 use super::{HEIGHT, WIDTH};
+use crate::metrics::{Metric, Subject, SubjectKind};
 
 /// One row of the heatmap: a resource and its mean utilization (0–1) per year of
 /// `Heatmap::years` (NaN where not recorded).
@@ -20,7 +21,7 @@ use super::{HEIGHT, WIDTH};
 pub struct HeatmapRow {
     pub label: String,
     pub subject: String,
-    pub metric: String,
+    pub metric: Metric,
     /// A link's row (nodes come first).
     pub link: bool,
     pub values: Vec<f64>,
@@ -35,24 +36,32 @@ pub struct Heatmap {
 
 /// The heatmap of `scenario`, or `None` when it recorded no utilization.
 pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap> {
-    let mut keys: Vec<((usize, String), u8, String, String)> = Vec::new();
-    for metric in ["utilization", "berth_utilization"] {
+    let mut keys: Vec<((usize, String), u8, Metric, Subject)> = Vec::new();
+    for metric in [Metric::Utilization, Metric::BerthUtilization] {
         for subject in results.subjects(scenario, metric) {
-            if subject == "corridor" {
+            if subject.kind == SubjectKind::Corridor {
                 continue;
             }
-            let order = results.place_order(scenario, &subject);
-            let m = u8::from(metric == "berth_utilization");
-            keys.push((order, m, metric.to_string(), subject));
+            let order = results.place_order(scenario, &subject.id);
+            let m = u8::from(metric == Metric::BerthUtilization);
+            keys.push((order, m, metric, subject));
         }
     }
     // A link of the network that recorded no utilization (a rail link without a path
     // limit has no capacity to use) is shown as a row of "no data", not left out, so the
     // reader sees every link and knows which ones the model does not measure.
     for l in results.links_of(scenario) {
-        if !keys.iter().any(|k| k.3 == l.id) {
+        if !keys
+            .iter()
+            .any(|k| k.3.kind == SubjectKind::Link && k.3.id == l.id)
+        {
             let order = results.place_order(scenario, &l.id);
-            keys.push((order, 0, "utilization".to_string(), l.id.clone()));
+            keys.push((
+                order,
+                0,
+                Metric::Utilization,
+                Subject::new(SubjectKind::Link, l.id.clone()),
+            ));
         }
     }
     keys.sort();
@@ -60,24 +69,24 @@ pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap>
     let rows: Vec<HeatmapRow> = keys
         .into_iter()
         .map(|(_, _, metric, subject)| {
-            let name = results.place_name(scenario, &subject);
-            let link = results.place_kind(scenario, &subject) == Some(PlaceKind::Link);
-            let label = match (results.place_kind(scenario, &subject), metric.as_str()) {
-                (_, "berth_utilization") => format!("{name}: berths"),
-                (Some(PlaceKind::Link), _) => name,
+            let name = results.place_name(scenario, &subject.id);
+            let link = subject.kind == SubjectKind::Link;
+            let label = match (link, metric) {
+                (_, Metric::BerthUtilization) => format!("{name}: berths"),
+                (true, _) => name,
                 _ => format!("{name}: handling"),
             };
             let values = years
                 .iter()
                 .map(|&y| {
                     results
-                        .get(scenario, &metric, &subject, y)
+                        .get(scenario, metric, &subject, y)
                         .map_or(f64::NAN, |r| r.mean)
                 })
                 .collect();
             HeatmapRow {
                 label,
-                subject,
+                subject: subject.id,
                 metric,
                 link,
                 values,
