@@ -3,7 +3,7 @@
 //!
 //! - scaling: 8 replications of ebrd-2040 with 1 and with 2 threads; goal: 2 threads at
 //!   least 1.8 times faster than 1;
-//! - overhead: the same 8 replications through `run_batch` writing every output file,
+//! - overhead: the same 8 replications through `study::run_jobs` writing every output file,
 //!   against the bare simulations; goal: under 5 %.
 //!
 //! Run with `cargo bench --bench batch`. Prints the wall times and ratios.
@@ -12,8 +12,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use corridor::batch::{BatchOptions, Job, run_batch};
+use corridor::batch::{BatchOptions, Job};
 use corridor::model::Model;
+use corridor::study::run_jobs;
 
 fn main() {
     // `cargo bench` passes `--bench`; anything else (e.g. a filter) is ignored here.
@@ -40,7 +41,7 @@ fn main() {
             ..Default::default()
         };
         let t = Instant::now();
-        run_batch(std::slice::from_ref(&job), &opts, &|_| {}).expect("batch runs");
+        run_jobs(std::slice::from_ref(&job), &opts, &|_| {}).expect("batch runs");
         t.elapsed().as_secs_f64()
     };
     let bare = {

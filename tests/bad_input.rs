@@ -14,9 +14,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use corridor::batch::{self, BatchError, BatchOptions, Job, ProgressEvent};
+use corridor::batch::{BatchError, BatchOptions, Job, ProgressEvent};
 use corridor::model::Model;
 use corridor::scenario;
+use corridor::study::{self, StudyError};
 
 const BIN: &str = env!("CARGO_BIN_EXE_corridor");
 
@@ -484,11 +485,11 @@ fn interruption_keeps_finished_replications_and_resume_completes() {
             cancel.store(true, Ordering::SeqCst);
         }
     };
-    let err = batch::run_batch_with_cancel(&jobs, &opts, &on_progress, Some(&cancel))
+    let err = study::run_jobs_with_cancel(&jobs, &opts, &on_progress, Some(&cancel))
         .expect_err("the batch must stop");
-    let BatchError::Interrupted {
+    let StudyError::Batch(BatchError::Interrupted {
         finished, items, ..
-    } = &err
+    }) = &err
     else {
         panic!("expected Interrupted, got {err}");
     };
@@ -503,7 +504,7 @@ fn interruption_keeps_finished_replications_and_resume_completes() {
     assert_eq!(fs::read_dir(&reps).unwrap().count(), 3);
     assert!(!out.join("summary.csv").exists());
 
-    let resumed = batch::run_batch(
+    let resumed = study::run_jobs(
         &jobs,
         &BatchOptions {
             resume: true,
@@ -538,7 +539,7 @@ fn interruption_after_the_last_replication_is_not_an_error() {
         jobs_threads: 1,
         ..Default::default()
     };
-    let r = batch::run_batch_with_cancel(&jobs, &opts, &on_progress, Some(&cancel)).unwrap();
+    let r = study::run_jobs_with_cancel(&jobs, &opts, &on_progress, Some(&cancel)).unwrap();
     assert!(r.complete);
     assert_eq!(*seen.lock().unwrap(), 2);
 }

@@ -10,14 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use corridor::analysis;
-use corridor::batch::{
-    self, BatchError, BatchOptions, Job, MergeOptions, ProgressEvent, Shard, Simulate, grid,
-    parse_set, sweep_name,
-};
+use corridor::batch::{BatchError, BatchOptions, Job, ProgressEvent, Shard, Simulate};
 use corridor::metrics::{Metric, Subject, SubjectKind};
 use corridor::model::results::{Conservation, Record, RunResult};
 use corridor::scenario::schema::TargetDirection;
 use corridor::scenario::target::Target;
+use corridor::study::{self, MergeOptions, StudyError, grid, parse_set, sweep_name};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
@@ -240,7 +238,7 @@ fn outputs_identical_for_1_2_and_4_threads() {
     let mut dirs = Vec::new();
     for threads in [1, 2, 4] {
         let d = tmp.path().join(format!("t{threads}"));
-        let r = batch::run_batch(&jobs, &opts(&d, threads), &quiet).unwrap();
+        let r = study::run_jobs(&jobs, &opts(&d, threads), &quiet).unwrap();
         assert!(r.complete);
         assert_eq!(r.replications_run, 24);
         dirs.push(d);
@@ -270,7 +268,7 @@ fn outputs_identical_for_1_2_and_4_threads() {
 #[test]
 fn in_memory_results_match_files_and_are_sorted() {
     let jobs = two_jobs(6);
-    let r = batch::run_batch(&jobs, &BatchOptions::default(), &quiet).unwrap();
+    let r = study::run_jobs(&jobs, &BatchOptions::default(), &quiet).unwrap();
     assert!(r.files.is_empty());
     for j in &r.jobs {
         let reps: Vec<u64> = j.runs.iter().map(|r| r.replication).collect();
@@ -306,7 +304,7 @@ fn three_shards_merged_equal_one_run() {
     let tmp = tempfile::tempdir().unwrap();
     let jobs = two_jobs(10);
     let full = tmp.path().join("full");
-    batch::run_batch(&jobs, &opts(&full, 2), &quiet).unwrap();
+    study::run_jobs(&jobs, &opts(&full, 2), &quiet).unwrap();
 
     let mut shard_dirs = Vec::new();
     let mut counts = Vec::new();
@@ -316,7 +314,7 @@ fn three_shards_merged_equal_one_run() {
             shard: Some(Shard::parse(&format!("{k}/3")).unwrap()),
             ..opts(&d, 2)
         };
-        let r = batch::run_batch(&jobs, &o, &quiet).unwrap();
+        let r = study::run_jobs(&jobs, &o, &quiet).unwrap();
         assert!(!r.complete);
         assert!(
             !d.join("summary.csv").exists(),
@@ -330,22 +328,25 @@ fn three_shards_merged_equal_one_run() {
     assert_eq!(counts, vec![7, 7, 6]);
 
     let merged = tmp.path().join("merged");
-    let r = batch::merge(&shard_dirs, &merged, &MergeOptions::default()).unwrap();
+    let r = study::merge(&shard_dirs, &merged, &MergeOptions::default()).unwrap();
     assert!(r.complete);
     assert_same_tree(&full, &merged);
 
     // A missing shard is reported, and nothing is written.
     let partial = tmp.path().join("partial");
-    let e = batch::merge(&shard_dirs[..2], &partial, &MergeOptions::default()).unwrap_err();
-    assert!(matches!(e, BatchError::MissingReplications(_)), "{e}");
+    let e = study::merge(&shard_dirs[..2], &partial, &MergeOptions::default()).unwrap_err();
+    assert!(
+        matches!(e, StudyError::Batch(BatchError::MissingReplications(_))),
+        "{e}"
+    );
     assert!(e.to_string().contains("`base`: 2, 5, 8"), "{e}");
     assert!(!partial.join("summary.csv").exists());
 
     // Merging into an input folder is refused; into an existing result folder needs force.
-    assert!(batch::merge(&shard_dirs, &shard_dirs[0], &MergeOptions::default()).is_err());
-    let e = batch::merge(&shard_dirs, &merged, &MergeOptions::default()).unwrap_err();
-    assert!(matches!(e, BatchError::OutDirHasResults { .. }));
-    batch::merge(
+    assert!(study::merge(&shard_dirs, &shard_dirs[0], &MergeOptions::default()).is_err());
+    let e = study::merge(&shard_dirs, &merged, &MergeOptions::default()).unwrap_err();
+    assert!(matches!(e, StudyError::MergeOutDirHasResults { .. }));
+    study::merge(
         &shard_dirs,
         &merged,
         &MergeOptions {
@@ -362,9 +363,9 @@ fn merge_refuses_folders_of_different_batches() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    batch::run_batch(&two_jobs(4), &opts(&a, 1), &quiet).unwrap();
-    batch::run_batch(&two_jobs(5), &opts(&b, 1), &quiet).unwrap();
-    let e = batch::merge(&[a, b], &tmp.path().join("m"), &MergeOptions::default()).unwrap_err();
+    study::run_jobs(&two_jobs(4), &opts(&a, 1), &quiet).unwrap();
+    study::run_jobs(&two_jobs(5), &opts(&b, 1), &quiet).unwrap();
+    let e = study::merge(&[a, b], &tmp.path().join("m"), &MergeOptions::default()).unwrap_err();
     assert!(e.to_string().contains("describes other jobs"), "{e}");
 }
 
@@ -373,10 +374,10 @@ fn resume_after_lost_files_equals_full_run() {
     let tmp = tempfile::tempdir().unwrap();
     let jobs = two_jobs(9);
     let full = tmp.path().join("full");
-    batch::run_batch(&jobs, &opts(&full, 2), &quiet).unwrap();
+    study::run_jobs(&jobs, &opts(&full, 2), &quiet).unwrap();
 
     let part = tmp.path().join("part");
-    batch::run_batch(&jobs, &opts(&part, 2), &quiet).unwrap();
+    study::run_jobs(&jobs, &opts(&part, 2), &quiet).unwrap();
     for rep in [0, 4, 8] {
         fs::remove_file(rep_file(&part, "base", rep)).unwrap();
     }
@@ -386,7 +387,7 @@ fn resume_after_lost_files_equals_full_run() {
         resume: true,
         ..opts(&part, 3)
     };
-    let r = batch::run_batch(&jobs, &o, &quiet).unwrap();
+    let r = study::run_jobs(&jobs, &o, &quiet).unwrap();
     assert_eq!((r.replications_run, r.replications_resumed), (4, 14));
     assert_same_tree(&full, &part);
 }
@@ -396,7 +397,7 @@ fn resume_after_crash_equals_full_run() {
     let tmp = tempfile::tempdir().unwrap();
     let reps = 10;
     let full = tmp.path().join("full");
-    batch::run_batch(&[job("base", 0.0, false, reps)], &opts(&full, 1), &quiet).unwrap();
+    study::run_jobs(&[job("base", 0.0, false, reps)], &opts(&full, 1), &quiet).unwrap();
 
     let crashed = tmp.path().join("crashed");
     let crashing = Job {
@@ -410,9 +411,12 @@ fn resume_after_crash_equals_full_run() {
         }),
         ..job("base", 0.0, false, reps)
     };
-    let e = batch::run_batch(&[crashing], &opts(&crashed, 1), &quiet).unwrap_err();
+    let e = study::run_jobs(&[crashing], &opts(&crashed, 1), &quiet).unwrap_err();
     assert!(
-        matches!(&e, BatchError::ReplicationPanicked { replication: 6, .. }),
+        matches!(
+            &e,
+            StudyError::Batch(BatchError::ReplicationPanicked { replication: 6, .. })
+        ),
         "{e}"
     );
     assert!(e.to_string().contains("--resume"));
@@ -422,7 +426,7 @@ fn resume_after_crash_equals_full_run() {
 
     // Re-running without --resume is refused; with it, only the rest is simulated.
     let e =
-        batch::run_batch(&[job("base", 0.0, false, reps)], &opts(&crashed, 2), &quiet).unwrap_err();
+        study::run_jobs(&[job("base", 0.0, false, reps)], &opts(&crashed, 2), &quiet).unwrap_err();
     assert!(
         e.to_string().contains("use --force") && e.to_string().contains("--resume"),
         "{e}"
@@ -431,7 +435,7 @@ fn resume_after_crash_equals_full_run() {
         resume: true,
         ..opts(&crashed, 2)
     };
-    let r = batch::run_batch(&[job("base", 0.0, false, reps)], &o, &quiet).unwrap();
+    let r = study::run_jobs(&[job("base", 0.0, false, reps)], &o, &quiet).unwrap();
     assert_eq!((r.replications_resumed, r.replications_run), (6, 4));
     assert_same_tree(&full, &crashed);
 }
@@ -441,10 +445,10 @@ fn corrupt_replication_is_rerun() {
     let tmp = tempfile::tempdir().unwrap();
     let jobs = two_jobs(5);
     let full = tmp.path().join("full");
-    batch::run_batch(&jobs, &opts(&full, 2), &quiet).unwrap();
+    study::run_jobs(&jobs, &opts(&full, 2), &quiet).unwrap();
 
     let dir = tmp.path().join("dir");
-    batch::run_batch(&jobs, &opts(&dir, 2), &quiet).unwrap();
+    study::run_jobs(&jobs, &opts(&dir, 2), &quiet).unwrap();
     let bad = rep_file(&dir, "more-cranes", 2);
     let bytes = fs::read(&bad).unwrap();
     fs::write(&bad, &bytes[..bytes.len() / 3]).unwrap(); // a torn write
@@ -459,7 +463,7 @@ fn corrupt_replication_is_rerun() {
         resume: true,
         ..opts(&dir, 2)
     };
-    let r = batch::run_batch(&jobs, &o, &record).unwrap();
+    let r = study::run_jobs(&jobs, &o, &record).unwrap();
     assert_eq!((r.replications_run, r.replications_discarded), (2, 2));
     let events = events.into_inner().unwrap();
     let discarded: Vec<(String, u64)> = events
@@ -498,7 +502,7 @@ fn corrupt_replication_is_rerun() {
 fn resume_of_another_run_is_refused_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dir");
-    batch::run_batch(&[job("base", 0.0, false, 3)], &opts(&dir, 1), &quiet).unwrap();
+    study::run_jobs(&[job("base", 0.0, false, 3)], &opts(&dir, 1), &quiet).unwrap();
     let before = tree(&dir);
     let o = BatchOptions {
         resume: true,
@@ -518,14 +522,17 @@ fn resume_of_another_run_is_refused_and_changes_nothing() {
         (job("base", 0.0, false, 4), "replications"),
         (job("other", 0.0, false, 3), "scenarios"),
     ] {
-        let e = batch::run_batch(&[j], &o, &quiet).unwrap_err();
-        assert!(matches!(e, BatchError::ResumeMismatch { .. }), "{e}");
+        let e = study::run_jobs(&[j], &o, &quiet).unwrap_err();
+        assert!(
+            matches!(e, StudyError::Batch(BatchError::ResumeMismatch { .. })),
+            "{e}"
+        );
         let msg = e.to_string();
         assert!(msg.contains(what) && msg.contains("--force"), "{msg}");
         assert!(before == tree(&dir), "a refused resume changed the folder");
     }
     // The same run resumes (nothing left to do).
-    let r = batch::run_batch(&[job("base", 0.0, false, 3)], &o, &quiet).unwrap();
+    let r = study::run_jobs(&[job("base", 0.0, false, 3)], &o, &quiet).unwrap();
     assert_eq!((r.replications_run, r.replications_resumed), (0, 3));
 }
 
@@ -534,11 +541,11 @@ fn existing_folder_refused_without_force() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
     let jobs = two_jobs(3);
-    batch::run_batch(&jobs, &opts(&dir, 1), &quiet).unwrap();
+    study::run_jobs(&jobs, &opts(&dir, 1), &quiet).unwrap();
     fs::write(dir.join("notes.txt"), b"mine").unwrap();
 
-    let e = batch::run_batch(&jobs, &opts(&dir, 1), &quiet).unwrap_err();
-    assert!(matches!(e, BatchError::OutDirHasResults { .. }));
+    let e = study::run_jobs(&jobs, &opts(&dir, 1), &quiet).unwrap_err();
+    assert!(matches!(e, StudyError::OutDirHasResults { .. }));
     let msg = e.to_string();
     assert!(
         msg.contains(&dir.display().to_string())
@@ -552,8 +559,8 @@ fn existing_folder_refused_without_force() {
         ..opts(&dir, 1)
     };
     assert!(matches!(
-        batch::run_batch(&jobs, &both, &quiet),
-        Err(BatchError::ForceAndResume)
+        study::run_jobs(&jobs, &both, &quiet),
+        Err(StudyError::Batch(BatchError::ForceAndResume))
     ));
 
     // Force replaces the earlier results (a different batch here) and nothing else.
@@ -561,7 +568,7 @@ fn existing_folder_refused_without_force() {
         force: true,
         ..opts(&dir, 1)
     };
-    batch::run_batch(&[job("other", 0.0, false, 2)], &o, &quiet).unwrap();
+    study::run_jobs(&[job("other", 0.0, false, 2)], &o, &quiet).unwrap();
     assert!(!dir.join(".replications/base").exists());
     assert!(!dir.join("comparison.csv").exists());
     assert_eq!(fs::read(dir.join("notes.txt")).unwrap(), b"mine");
@@ -570,7 +577,7 @@ fn existing_folder_refused_without_force() {
     let fresh = tmp.path().join("fresh");
     fs::create_dir(&fresh).unwrap();
     fs::write(fresh.join("readme"), b"x").unwrap();
-    batch::run_batch(&jobs, &opts(&fresh, 1), &quiet).unwrap();
+    study::run_jobs(&jobs, &opts(&fresh, 1), &quiet).unwrap();
 }
 
 #[test]
@@ -579,9 +586,9 @@ fn unwritable_output_is_an_error_naming_the_path() {
     let file = tmp.path().join("a-file");
     fs::write(&file, b"x").unwrap();
     let bad = file.join("out");
-    let e = batch::run_batch(&two_jobs(2), &opts(&bad, 1), &quiet).unwrap_err();
+    let e = study::run_jobs(&two_jobs(2), &opts(&bad, 1), &quiet).unwrap_err();
     assert!(e.to_string().contains(&bad.display().to_string()), "{e}");
-    let e = batch::run_batch(&two_jobs(2), &opts(&file, 1), &quiet).unwrap_err();
+    let e = study::run_jobs(&two_jobs(2), &opts(&file, 1), &quiet).unwrap_err();
     assert!(e.to_string().contains(&file.display().to_string()), "{e}");
 }
 
@@ -589,8 +596,8 @@ fn unwritable_output_is_an_error_naming_the_path() {
 fn duplicate_scenarios_rejected() {
     let jobs = vec![job("x", 0.0, false, 1), job("x", 1.0, false, 1)];
     assert!(matches!(
-        batch::run_batch(&jobs, &BatchOptions::default(), &quiet),
-        Err(BatchError::DuplicateScenario(_))
+        study::run_jobs(&jobs, &BatchOptions::default(), &quiet),
+        Err(StudyError::Batch(BatchError::DuplicateScenario(_)))
     ));
 }
 
@@ -630,7 +637,7 @@ fn targets_and_paired_difference_by_hand() {
             }),
         },
     ];
-    let r = batch::run_batch(&jobs, &opts(&dir, 2), &quiet).unwrap();
+    let r = study::run_jobs(&jobs, &opts(&dir, 2), &quiet).unwrap();
 
     let ta = &r.jobs[0].target_rows[0];
     assert_eq!(ta.mean, 11.5);
@@ -727,7 +734,7 @@ fn targets_and_paired_difference_by_hand() {
 fn single_replication_leaves_interval_cells_empty() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
-    batch::run_batch(&[job("one", 0.0, false, 1)], &opts(&dir, 1), &quiet).unwrap();
+    study::run_jobs(&[job("one", 0.0, false, 1)], &opts(&dir, 1), &quiet).unwrap();
     let summary = fs::read_to_string(dir.join("summary.csv")).unwrap();
     // mean present; sd, ci95_low, ci95_high empty; n = 1.
     let line = summary
@@ -775,7 +782,7 @@ fn sweep_grid_runs_in_order_and_merges() {
         sweep: points.clone(),
         ..opts(&full, 2)
     };
-    batch::run_batch(&jobs, &o, &quiet).unwrap();
+    study::run_jobs(&jobs, &o, &quiet).unwrap();
     assert!(!full.join("comparison.csv").exists());
     let sweep = fs::read_to_string(full.join("sweep.csv")).unwrap();
     let mut lines = sweep.lines();
@@ -816,11 +823,11 @@ fn sweep_grid_runs_in_order_and_merges() {
             shard: Some(Shard::new(k, 2).unwrap()),
             ..opts(&d, 1)
         };
-        batch::run_batch(&jobs, &o, &quiet).unwrap();
+        study::run_jobs(&jobs, &o, &quiet).unwrap();
         shards.push(d);
     }
     let merged = tmp.path().join("merged");
-    batch::merge(&shards, &merged, &MergeOptions::default()).unwrap();
+    study::merge(&shards, &merged, &MergeOptions::default()).unwrap();
     assert_same_tree(&full, &merged);
 
     // A sweep with the wrong number of points is refused.
@@ -829,8 +836,8 @@ fn sweep_grid_runs_in_order_and_merges() {
         ..BatchOptions::default()
     };
     assert!(matches!(
-        batch::run_batch(&jobs, &o, &quiet),
-        Err(BatchError::InvalidOptions(_))
+        study::run_jobs(&jobs, &o, &quiet),
+        Err(StudyError::Batch(BatchError::InvalidOptions(_)))
     ));
 }
 
@@ -854,7 +861,7 @@ fn progress_reports_every_item_once() {
         shard: Some(Shard::parse("1/3").unwrap()),
         ..BatchOptions::default()
     };
-    let r = batch::run_batch(&jobs, &o, &cb).unwrap();
+    let r = study::run_jobs(&jobs, &o, &cb).unwrap();
     assert_eq!(planned.load(Ordering::SeqCst), 5);
     assert_eq!(count.load(Ordering::SeqCst), 5);
     assert_eq!(max_done.load(Ordering::SeqCst), 5);
@@ -907,14 +914,14 @@ fn paired_is_narrower_than_unpaired_for_crn_runs() {
 fn resumed_shard_removes_stale_summaries() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
-    batch::run_batch(&two_jobs(4), &opts(&dir, 1), &quiet).unwrap();
+    study::run_jobs(&two_jobs(4), &opts(&dir, 1), &quiet).unwrap();
     assert!(dir.join("summary.csv").exists());
     let o = BatchOptions {
         resume: true,
         shard: Some(Shard::new(0, 2).unwrap()),
         ..opts(&dir, 1)
     };
-    let r = batch::run_batch(&two_jobs(4), &o, &quiet).unwrap();
+    let r = study::run_jobs(&two_jobs(4), &o, &quiet).unwrap();
     assert_eq!((r.replications_resumed, r.replications_run), (4, 0));
     assert!(!dir.join("summary.csv").exists() && !dir.join("comparison.csv").exists());
     // Resuming the whole batch again rebuilds them without simulating anything.
@@ -922,7 +929,7 @@ fn resumed_shard_removes_stale_summaries() {
         resume: true,
         ..opts(&dir, 1)
     };
-    let r = batch::run_batch(&two_jobs(4), &o, &quiet).unwrap();
+    let r = study::run_jobs(&two_jobs(4), &o, &quiet).unwrap();
     assert_eq!(r.replications_run, 0);
     assert!(dir.join("summary.csv").exists());
 }

@@ -1,5 +1,5 @@
 //! Stopping a batch cleanly on Ctrl-C (SIGINT) and on SIGTERM, what Slurm, Kubernetes and
-//! `timeout` send before they kill: a cancellation flag that `run_batch` reads before
+//! `timeout` send before they kill: a cancellation flag that `batch::run` reads before
 //! starting each replication.
 //!
 //! An interrupted batch starts no new replication, lets the ones in progress finish and be
@@ -11,7 +11,7 @@
 //! persisted before stays valid (a temporary file it leaves is deleted by the next run).
 //!
 //! The flag is process-wide because a signal is; library callers that want to cancel a
-//! batch themselves pass their own flag to `run_batch_with_cancel` instead. This module
+//! batch themselves pass their own flag to `study::run_jobs_with_cancel` instead. This module
 //! must never do anything in the signal handler itself but set flags: the message is
 //! printed by a thread of its own.
 
@@ -36,7 +36,7 @@ fn name_of(sig: i32) -> &'static str {
 }
 
 /// Installs the handlers of SIGINT and SIGTERM (once per process; later calls return the
-/// same flag) and returns the flag they set. From then on every `run_batch` in this process
+/// same flag) and returns the flag they set. From then on every batch run in this process
 /// stops starting replications once the flag is set.
 ///
 /// If the handlers cannot be installed, the flag is still returned and simply never set by

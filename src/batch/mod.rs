@@ -1,42 +1,37 @@
-//! Scenario batches: many replications of one or more scenarios on a local thread pool,
-//! persisted one by one so that nothing is lost, resumable, splittable into shards that
-//! run on other machines and merged back, and swept over parameter grids.
+//! The runner: many replications of one or more jobs on a local thread pool, persisted one
+//! by one so that nothing is lost, resumable, and splittable into shards that run on other
+//! machines and are gathered back.
 //!
 //! Work items are (job, replication) pairs in a fixed order; results are gathered in that
 //! order whatever thread finished first, and each replication derives its random streams
-//! from (seed, replication), so every output file is byte-identical for any thread count,
-//! any sharding and any number of interruptions. This module must never print (progress
-//! goes through a callback), never touch files outside the output folder it is given, and
-//! never delete anything there but its own files.
+//! from (seed, replication), so the runs returned are the same for any thread count, any
+//! sharding and any number of interruptions. The runner returns runs: it must never
+//! summarise them, know the names of the files the study writes beside its own
+//! (`batch.json`, `.replications/`), decide what a results folder may hold, print
+//! (progress goes through a callback), or delete anything but its own persisted files.
 
 pub mod interrupt;
 pub mod shard;
 mod store;
-pub mod sweep;
 
 use std::fmt;
-use std::fs;
+use std::fs::{self, File};
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::analysis::{self, Comparison, SummaryRow, TargetRow};
 use crate::model::results::RunResult;
+use crate::model::{Model, RunError};
+use crate::output::OutputError;
 use crate::output::files::{OutDir, OutDirError};
-use crate::output::{self, OutputError, json::ProvenanceScenario};
 use crate::scenario::target::Target;
 
 pub use shard::{SHARD_COUNT_VAR, SHARD_VAR, Shard, ShardError};
-pub use store::{MANIFEST, REPLICATIONS_DIR, scenario_dir_name};
-pub use sweep::{
-    MAX_GRID_POINTS, MAX_RANGE_VALUES, SweepError, check_axes, grid, parse_set, sweep_name,
-    write_sweep_table,
-};
+pub use store::{MANIFEST, ManifestError, REPLICATIONS_DIR, scenario_dir_name};
 
 /// Worker threads allowed per core: a little oversubscription is harmless, a billion
 /// threads took minutes to spawn.
@@ -59,32 +54,74 @@ pub fn check_jobs_threads(threads: usize) -> Result<(), BatchError> {
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|n| *n > 0)
         {
-            return check_jobs_threads(n)
-                .map_err(|e| BatchError::InvalidOptions(format!("RAYON_NUM_THREADS={n}: {e}")));
+            return check_jobs_threads(n).map_err(|e| match e {
+                BatchError::InvalidOptions(why) => {
+                    BatchError::InvalidOptions(OptionsError::FromEnvironment {
+                        threads: n,
+                        why: Box::new(why),
+                    })
+                }
+                other => other,
+            });
         }
         return Ok(());
     }
     let max_threads = max_jobs_threads();
     if threads > max_threads {
-        return Err(BatchError::InvalidOptions(format!(
-            "--jobs {threads} is more than {max_threads} ({JOBS_PER_CORE} per core on this machine's {} cores): threads beyond the cores only add memory and switching, and results are the same for any value; use --jobs {max_threads} or less (0: one per core)",
-            max_threads / JOBS_PER_CORE
-        )));
+        return Err(BatchError::InvalidOptions(OptionsError::TooManyThreads {
+            threads,
+            max: max_threads,
+        }));
     }
     Ok(())
+}
+
+/// Options the runner refuses before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionsError {
+    #[error(
+        "--jobs {threads} is more than {max} ({JOBS_PER_CORE} per core on this machine's {} cores): threads beyond the cores only add memory and switching, and results are the same for any value; use --jobs {max} or less (0: one per core)",
+        max / JOBS_PER_CORE
+    )]
+    TooManyThreads { threads: usize, max: usize },
+    /// The thread count came from `RAYON_NUM_THREADS`.
+    #[error("RAYON_NUM_THREADS={threads}: {why}")]
+    FromEnvironment {
+        threads: usize,
+        why: Box<OptionsError>,
+    },
+    #[error(
+        "the batch has {total} replications in all (scenarios × replications); the limit is {MAX_BATCH_REPLICATIONS}: each one is a file under .replications and is held in memory until the summaries are written; run fewer replications or fewer scenarios"
+    )]
+    TooManyReplications { total: u64 },
+    #[error("a sweep needs one grid point per job: {points} points for {jobs} jobs")]
+    SweepPoints { points: usize, jobs: usize },
 }
 
 /// A model that can run one replication. Implementations derive every random stream from
 /// their seed and `replication`, so a replication's result does not depend on which
 /// thread, process or machine runs it, nor on what ran before.
+///
+/// The trait lives with the runner and the runner implements it for `Model`, so that the
+/// model never depends on the runner.
 pub trait Simulate: Sync {
     fn run_replication(&self, replication: u64) -> RunResult;
 
     /// Like `run_replication`, but a model that can stop a replication on a guard rail
-    /// (e.g. a backlog that would exhaust memory) says why instead of panicking. The batch
-    /// calls this one.
-    fn try_run_replication(&self, replication: u64) -> Result<RunResult, String> {
+    /// (e.g. a backlog that would exhaust memory) says why instead of panicking. The
+    /// runner calls this one.
+    fn try_run_replication(&self, replication: u64) -> Result<RunResult, RunError> {
         Ok(self.run_replication(replication))
+    }
+}
+
+impl Simulate for Model {
+    fn run_replication(&self, replication: u64) -> RunResult {
+        self.run(replication)
+    }
+
+    fn try_run_replication(&self, replication: u64) -> Result<RunResult, RunError> {
+        self.try_run(replication)
     }
 }
 
@@ -121,30 +158,22 @@ impl fmt::Debug for Job {
 pub struct BatchOptions {
     /// Threads of the local pool; 0 uses rayon's default (all cores, or `RAYON_NUM_THREADS`).
     pub jobs_threads: usize,
-    /// Where to persist replications and write the output files; `None` keeps everything
-    /// in memory.
+    /// Where to persist replications (and, for the study, write the output files); `None`
+    /// keeps everything in memory.
     pub out_dir: Option<PathBuf>,
     /// Reuse the valid replications already persisted in `out_dir`.
     pub resume: bool,
-    /// Delete the results of an earlier run in `out_dir` first.
+    /// Delete the results of an earlier run in `out_dir` first (done by the study's folder
+    /// policy; the runner only refuses it together with `resume`).
     pub force: bool,
     /// Run only this shard's work items.
     pub shard: Option<Shard>,
     /// For a sweep: the grid point of each job, in job order (empty for a plain batch).
-    /// Recorded in the manifest, and `sweep.csv` is written instead of `comparison.csv`.
+    /// Recorded in the manifest, so that a merge knows a sweep.
     pub sweep: Vec<Vec<(String, f64)>>,
     /// `out_dir` already opened (and locked) by the caller, who keeps it open to write
-    /// more files there afterwards (the CLI's charts and report). Without it, the batch
+    /// more files there afterwards (the CLI's charts and report). Without it, the study
     /// opens the folder itself and releases the lock when it returns.
-    pub opened: Option<Arc<OutDir>>,
-}
-
-/// Options of `merge`.
-#[derive(Debug, Clone, Default)]
-pub struct MergeOptions {
-    /// Delete the results of an earlier run in the output folder first.
-    pub force: bool,
-    /// The output folder already opened by the caller; see `BatchOptions::opened`.
     pub opened: Option<Arc<OutDir>>,
 }
 
@@ -175,18 +204,13 @@ pub enum ProgressEvent {
     Wrote { path: PathBuf },
 }
 
-/// Why a batch or a merge could not complete. Every message names what to do or which
+/// Why the runner could not run or gather a batch. Every message names what to do or which
 /// path is at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error(
-        "{} already holds results of an earlier run; use --force to replace them or --resume to continue that run",
-        path.display()
-    )]
-    OutDirHasResults { path: PathBuf },
     #[error("--force and --resume exclude each other: --force deletes what --resume would reuse")]
     ForceAndResume,
-    /// The output folder cannot be used: busy (another process holds its lock), not a
+    /// A folder cannot be locked or cleared: busy (another process holds its lock), not a
     /// folder, a dangling link, or holding files of ours' names that corridor did not write.
     #[error(transparent)]
     OutDir(#[from] OutDirError),
@@ -195,17 +219,21 @@ pub enum BatchError {
         "cannot resume {}: {differences}; --resume only continues the run the folder holds (same scenarios, seeds and replications); use --force to replace its results with a new run",
         path.display()
     )]
-    ResumeMismatch { path: PathBuf, differences: String },
+    ResumeMismatch {
+        path: PathBuf,
+        differences: Differences,
+    },
     #[error("scenario name `{0}` appears twice in the batch; scenario names must be unique")]
     DuplicateScenario(String),
-    #[error("{0}")]
-    InvalidOptions(String),
+    #[error(transparent)]
+    InvalidOptions(#[from] OptionsError),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
+    /// A persisted replication or the manifest could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(
@@ -219,12 +247,13 @@ pub enum BatchError {
     /// A replication stopped on one of the model's guard rails (see `Simulate::
     /// try_run_replication`): the scenario runs but cannot be simulated to its end.
     #[error(
-        "replication {replication} of scenario `{scenario}` stopped: {message} (finished replications are kept)"
+        "replication {replication} of scenario `{scenario}` stopped: {source} (finished replications are kept)"
     )]
     ReplicationFailed {
         scenario: String,
         replication: u64,
-        message: String,
+        #[source]
+        source: RunError,
     },
     /// The cancellation flag was set (Ctrl-C, see `interrupt`): no new replication was
     /// started; those finished are persisted in `out` when there is one.
@@ -235,15 +264,59 @@ pub enum BatchError {
         out: Option<PathBuf>,
     },
     #[error("cannot start the thread pool: {0}")]
-    ThreadPool(String),
+    ThreadPool(#[source] rayon::ThreadPoolBuildError),
     #[error(transparent)]
     Shard(#[from] ShardError),
     #[error("cannot merge: {0}")]
-    Merge(String),
+    Merge(#[from] MergeError),
     #[error(
-        "cannot merge: replications missing for {0}; run the shards that hold them (with --resume) and merge again"
+        "cannot merge: replications missing for {}; run the shards that hold them (with --resume) and merge again",
+        list_missing(.0)
     )]
-    MissingReplications(String),
+    MissingReplications(Vec<Missing>),
+}
+
+/// Why folders of persisted replications cannot be gathered into one batch.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("no folders to merge")]
+    NoFolders,
+    #[error("the output folder {} is also an input; merge into a new folder", .0.display())]
+    OutputIsInput(PathBuf),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// `manifest`'s folder was made by another version than the first folder's.
+    #[error(
+        "{} made by corridor {version} while {} was made by {first_version}",
+        manifest.display(),
+        first.display()
+    )]
+    OtherVersion {
+        manifest: PathBuf,
+        version: String,
+        first: PathBuf,
+        first_version: String,
+    },
+    #[error("{} describes other jobs than {}", manifest.display(), first.display())]
+    OtherJobs { manifest: PathBuf, first: PathBuf },
+    #[error(
+        "the folders were made by corridor {found}, this is corridor {}; merge with the same version",
+        env!("CARGO_PKG_VERSION")
+    )]
+    NotThisVersion { found: String },
+    #[error("scenario name `{0}` appears twice in the batch; scenario names must be unique")]
+    DuplicateScenario(String),
+    #[error(
+        "replication {replication} of `{scenario}` differs between {} and {}",
+        first.display(),
+        second.display()
+    )]
+    Differs {
+        scenario: String,
+        replication: u64,
+        first: PathBuf,
+        second: PathBuf,
+    },
 }
 
 fn interrupted_message(finished: u64, items: u64, out: Option<&Path>) -> String {
@@ -258,9 +331,89 @@ fn interrupted_message(finished: u64, items: u64, out: Option<&Path>) -> String 
     }
 }
 
-/// One job's results.
+/// What a folder's manifest says against the run asked for, for `ResumeMismatch`.
+#[derive(Debug)]
+pub enum Differences {
+    /// The manifest cannot be read.
+    Unreadable(ManifestError),
+    /// Each difference, as a clause (never empty).
+    Found(Vec<String>),
+}
+
+impl fmt::Display for Differences {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Differences::Unreadable(e) => write!(f, "{e}"),
+            Differences::Found(diffs) => {
+                // Five are enough to see what happened; a changed grid can differ in all.
+                let n = diffs.len();
+                let mut shown: Vec<String> = diffs.iter().take(5).cloned().collect();
+                if n > 5 {
+                    shown.push(format!("{} more differences", n - 5));
+                }
+                f.write_str(&shown.join("; "))
+            }
+        }
+    }
+}
+
+/// A scenario's replications that no merged folder holds (valid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub scenario: String,
+    pub replications: Vec<Lacking>,
+}
+
+/// One missing replication, with the copies found but unusable (path, why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lacking {
+    pub replication: u64,
+    pub unusable: Vec<(PathBuf, String)>,
+}
+
+impl fmt::Display for Lacking {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.replication)?;
+        if !self.unusable.is_empty() {
+            let why: Vec<String> = self
+                .unusable
+                .iter()
+                .map(|(p, why)| format!("{}: {why}", p.display()))
+                .collect();
+            write!(f, " ({})", why.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Ten are enough to find the shard; a lost shard lacks thousands.
+        let shown: Vec<String> = self
+            .replications
+            .iter()
+            .take(10)
+            .map(ToString::to_string)
+            .collect();
+        write!(f, "`{}`: {}", self.scenario, shown.join(", "))?;
+        if self.replications.len() > 10 {
+            write!(f, " and {} more", self.replications.len() - 10)?;
+        }
+        Ok(())
+    }
+}
+
+fn list_missing(missing: &[Missing]) -> String {
+    missing
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One job's runs.
 #[derive(Debug, Clone)]
-pub struct JobOutcome {
+pub struct JobRuns {
     pub scenario: String,
     pub scenario_hash: String,
     pub seed: u64,
@@ -270,30 +423,20 @@ pub struct JobOutcome {
     pub sweep: Vec<(String, f64)>,
     /// Sorted by replication. In a shard, only that shard's replications.
     pub runs: Vec<RunResult>,
-    pub summary: Vec<SummaryRow>,
-    pub target_rows: Vec<TargetRow>,
-    /// Replications whose conservation check failed.
-    pub conservation_violations: Vec<u64>,
-    /// Engine events over `runs`.
-    pub events: u64,
 }
 
-/// A batch's results.
+/// What the runner returns: every job's runs, in the order the jobs were given.
 #[derive(Debug, Clone)]
-pub struct BatchResult {
-    /// In the order the jobs were given.
-    pub jobs: Vec<JobOutcome>,
-    /// Paired differences of every job against the first, when the batch has two or more
-    /// jobs, is complete and is not a sweep.
-    pub comparisons: Vec<Comparison>,
+pub struct Runs {
+    pub jobs: Vec<JobRuns>,
     pub shard: Option<Shard>,
     /// Every replication of every job is present (true unless sharded).
     pub complete: bool,
     pub replications_run: u64,
     pub replications_resumed: u64,
     pub replications_discarded: u64,
-    /// Files written into the output folder, besides the persisted replications.
-    pub files: Vec<PathBuf>,
+    /// Threads of the pool that ran them (0 for gathered runs).
+    pub threads: usize,
 }
 
 /// What one work item produced.
@@ -352,6 +495,45 @@ impl Meta {
             sweep: j.sweep.iter().map(|(p, v)| (p.clone(), v.0)).collect(),
         }
     }
+
+    fn with_runs(self, runs: Vec<RunResult>) -> JobRuns {
+        JobRuns {
+            scenario: self.scenario,
+            scenario_hash: self.scenario_hash,
+            seed: self.seed,
+            replications: self.replications,
+            targets: self.targets,
+            sweep: self.sweep,
+            runs,
+        }
+    }
+}
+
+fn metas(jobs: &[Job], opts: &BatchOptions) -> Vec<Meta> {
+    jobs.iter()
+        .enumerate()
+        .map(|(i, j)| Meta {
+            scenario: j.scenario.clone(),
+            scenario_hash: j.scenario_hash.clone(),
+            seed: j.seed,
+            replications: j.replications,
+            targets: j.targets.clone(),
+            sweep: opts.sweep.get(i).cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn runs_of(metas: Vec<Meta>, runs: Vec<Vec<RunResult>>) -> (Vec<JobRuns>, bool) {
+    let complete = metas
+        .iter()
+        .zip(&runs)
+        .all(|(m, r)| r.len() as u64 == m.replications);
+    let jobs = metas
+        .into_iter()
+        .zip(runs)
+        .map(|(m, r)| m.with_runs(r))
+        .collect();
+    (jobs, complete)
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
@@ -361,62 +543,10 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
     }
 }
 
-/// Every name this module writes at the top of an output folder.
-const OWN_FILES: &[&str] = &[
-    store::MANIFEST,
-    output::REPLICATIONS_CSV,
-    output::SUMMARY_CSV,
-    output::TARGETS_CSV,
-    output::COMPARISON_CSV,
-    output::SWEEP_CSV,
-    output::SUMMARY_JSON,
-    output::SUMMARY_SET_JSON,
-    output::PROVENANCE_JSON,
-    output::network::NODES_CSV,
-    output::network::LINKS_CSV,
-    output::report::REPORT_MD,
-    output::report::REPORT_HTML,
-];
-
-/// The files derived from the persisted replications, rewritten whenever a run completes.
-/// The summary-set marker goes first, so that a folder is never marked complete while its
-/// summaries are being removed.
-const DERIVED_FILES: &[&str] = &[
-    output::SUMMARY_SET_JSON,
-    output::REPLICATIONS_CSV,
-    output::SUMMARY_CSV,
-    output::TARGETS_CSV,
-    output::COMPARISON_CSV,
-    output::SWEEP_CSV,
-    output::SUMMARY_JSON,
-    output::report::REPORT_MD,
-    output::report::REPORT_HTML,
-];
-
-/// Removes summaries an earlier run left, so that a folder never holds summaries that
-/// disagree with its replications (e.g. a shard resumed after the batch was complete);
-/// they are rewritten at the end of any run that completes. Only files the folder's ledger
-/// proves corridor wrote are removed: charts of its own under `plots/` go, a user's file
-/// there stays (and so does the folder).
-fn remove_derived(od: &OutDir) -> Result<(), BatchError> {
-    for f in DERIVED_FILES {
-        od.remove_own(f)?;
-    }
-    remove_own_plots(od)
-}
-
-fn remove_own_plots(od: &OutDir) -> Result<(), BatchError> {
-    let prefix = format!("{}/", output::plots::PLOTS_DIR);
-    for f in od.owned_under(&prefix) {
-        od.remove_own(&f)?;
-    }
-    // Only when empty: anything left in it is not ours.
-    let _ = fs::remove_dir(od.path().join(output::plots::PLOTS_DIR));
-    Ok(())
-}
-
-fn has_results(dir: &Path) -> bool {
-    dir.join(store::REPLICATIONS_DIR).exists() || OWN_FILES.iter().any(|f| dir.join(f).exists())
+/// True when `dir` holds what a run of the runner leaves there (its manifest or persisted
+/// replications).
+pub fn holds_runs(dir: &Path) -> bool {
+    dir.join(store::REPLICATIONS_DIR).exists() || dir.join(store::MANIFEST).exists()
 }
 
 /// True for the name of a persisted replication, `rep-NNNNNN.json`.
@@ -426,9 +556,9 @@ fn is_rep_file_name(name: &str) -> bool {
         .is_some_and(|d| d.len() >= 6 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// `--force`: deletes every file of an earlier run (those the ledger proves ours, and the
-/// persisted replications by name), then the folders left empty. Anything else stays.
-fn clear_results(od: &OutDir) -> Result<(), BatchError> {
+/// `--force`: deletes the persisted replications (by name) and the folders left empty,
+/// then the manifest if the folder's ledger proves it ours. Anything else stays.
+pub fn clear_runs(od: &OutDir) -> Result<(), BatchError> {
     let reps = od.path().join(store::REPLICATIONS_DIR);
     if let Ok(entries) = fs::read_dir(&reps) {
         for e in entries.flatten() {
@@ -447,17 +577,32 @@ fn clear_results(od: &OutDir) -> Result<(), BatchError> {
         }
         let _ = fs::remove_dir(&reps);
     }
-    for f in OWN_FILES {
-        od.remove_own(f)?;
+    od.remove_own(store::MANIFEST)?;
+    Ok(())
+}
+
+/// `--resume`: refuses a folder whose manifest describes another run than `jobs`.
+pub fn check_resumable(dir: &Path, jobs: &[Job], opts: &BatchOptions) -> Result<(), BatchError> {
+    if !dir.join(store::MANIFEST).exists() {
+        return Ok(());
     }
-    for f in od.owned_under("") {
-        od.remove_own(&f)?;
+    let new = store::Manifest::new(metas(jobs, opts).iter().map(Meta::to_manifest).collect());
+    let old = store::read_manifest(dir).map_err(|why| BatchError::ResumeMismatch {
+        path: dir.to_path_buf(),
+        differences: Differences::Unreadable(why),
+    })?;
+    let found = manifest_differences(&old, &new);
+    if !found.is_empty() {
+        return Err(BatchError::ResumeMismatch {
+            path: dir.to_path_buf(),
+            differences: Differences::Found(found),
+        });
     }
-    remove_own_plots(od)
+    Ok(())
 }
 
 /// What differs between the run a folder holds and the one asked for, or `None`.
-fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Option<String> {
+fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<String> {
     let mut diffs = Vec::new();
     if old.program_version != new.program_version {
         diffs.push(format!(
@@ -514,57 +659,7 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Option<
             }
         }
     }
-    if diffs.is_empty() {
-        return None;
-    }
-    let n = diffs.len();
-    if n > 5 {
-        diffs.truncate(5);
-        diffs.push(format!("{} more differences", n - 5));
-    }
-    Some(diffs.join("; "))
-}
-
-/// Opens (and locks) the output folder, refusing to mix with an earlier run's results
-/// unless told, and refusing a `--resume` of another run than the folder holds.
-fn prepare_out_dir(
-    dir: &Path,
-    opened: Option<&Arc<OutDir>>,
-    force: bool,
-    resume: bool,
-    manifest: Option<&store::Manifest>,
-) -> Result<Arc<OutDir>, BatchError> {
-    let od = match opened {
-        Some(od) => Arc::clone(od),
-        None => OutDir::open(dir)?,
-    };
-    // Files with our names that we cannot prove are ours are a user's: never replaced,
-    // whatever the options.
-    let foreign = od.foreign(OWN_FILES);
-    if !foreign.is_empty() {
-        return Err(OutDirError::NotOurs { paths: foreign }.into());
-    }
-    if has_results(dir) {
-        if force {
-            clear_results(&od)?;
-        } else if !resume {
-            return Err(BatchError::OutDirHasResults {
-                path: dir.to_path_buf(),
-            });
-        } else if let (Some(new), true) = (manifest, dir.join(store::MANIFEST).exists()) {
-            let old = store::read_manifest(dir).map_err(|why| BatchError::ResumeMismatch {
-                path: dir.to_path_buf(),
-                differences: why,
-            })?;
-            if let Some(differences) = manifest_differences(&old, new) {
-                return Err(BatchError::ResumeMismatch {
-                    path: dir.to_path_buf(),
-                    differences,
-                });
-            }
-        }
-    }
-    Ok(od)
+    diffs
 }
 
 fn check_unique(names: impl Iterator<Item = String>) -> Result<(), BatchError> {
@@ -588,37 +683,9 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs every (job, replication) item of the batch, or of one shard of it.
-///
-/// With `out_dir`, each finished replication is persisted atomically as soon as it is
-/// done, `batch.json` records the jobs, `provenance.json` records how the run went, and,
-/// when every replication of every job is present (always, unless sharded), the summary
-/// files are written: `replications.csv`, `summary.csv`, `targets.csv`, `summary.json`,
-/// and `comparison.csv` (two or more jobs) or `sweep.csv` (a sweep). See docs/outputs.md.
-///
-/// A replication that panics stops the batch (items not yet started are skipped) and is
-/// reported as an error; every replication finished before is kept for `--resume`.
-pub fn run_batch(
-    jobs: &[Job],
-    opts: &BatchOptions,
-    progress: &(dyn Fn(ProgressEvent) + Sync),
-) -> Result<BatchResult, BatchError> {
-    // The Ctrl-C flag, when the program installed the handler (`interrupt`).
-    let flag = interrupt::installed();
-    run_batch_with_cancel(jobs, opts, progress, flag.as_deref())
-}
-
-/// `run_batch` with an explicit cancellation flag: once it is set, no new replication
-/// starts, the ones in progress finish and are persisted, and the batch returns
-/// `BatchError::Interrupted` (unless every item had already been settled).
-pub fn run_batch_with_cancel(
-    jobs: &[Job],
-    opts: &BatchOptions,
-    progress: &(dyn Fn(ProgressEvent) + Sync),
-    cancel: Option<&AtomicBool>,
-) -> Result<BatchResult, BatchError> {
-    let started = Instant::now();
-    let started_at = output::json::now_utc();
+/// The checks `run` makes before touching any folder; the study calls it before its own
+/// folder policy so that a bad option is reported first.
+pub fn check(jobs: &[Job], opts: &BatchOptions) -> Result<(), BatchError> {
     if opts.force && opts.resume {
         return Err(BatchError::ForceAndResume);
     }
@@ -628,47 +695,47 @@ pub fn run_batch_with_cancel(
         .map(|j| j.replications)
         .fold(0, u64::saturating_add);
     if total > MAX_BATCH_REPLICATIONS {
-        return Err(BatchError::InvalidOptions(format!(
-            "the batch has {total} replications in all (scenarios × replications); the limit is {MAX_BATCH_REPLICATIONS}: each one is a file under .replications and is held in memory until the summaries are written; run fewer replications or fewer scenarios"
-        )));
+        return Err(BatchError::InvalidOptions(
+            OptionsError::TooManyReplications { total },
+        ));
     }
     check_unique(jobs.iter().map(|j| j.scenario.clone()))?;
     if !opts.sweep.is_empty() && opts.sweep.len() != jobs.len() {
-        return Err(BatchError::InvalidOptions(format!(
-            "a sweep needs one grid point per job: {} points for {} jobs",
-            opts.sweep.len(),
-            jobs.len()
-        )));
+        return Err(BatchError::InvalidOptions(OptionsError::SweepPoints {
+            points: opts.sweep.len(),
+            jobs: jobs.len(),
+        }));
     }
-    let metas: Vec<Meta> = jobs
-        .iter()
-        .enumerate()
-        .map(|(i, j)| Meta {
-            scenario: j.scenario.clone(),
-            scenario_hash: j.scenario_hash.clone(),
-            seed: j.seed,
-            replications: j.replications,
-            targets: j.targets.clone(),
-            sweep: opts.sweep.get(i).cloned().unwrap_or_default(),
-        })
-        .collect();
+    Ok(())
+}
+
+/// Runs every (job, replication) item of the batch, or of one shard of it, and returns
+/// the runs in job and replication order.
+///
+/// With `out_dir` (which the caller has prepared: the runner never decides what else the
+/// folder may hold), `batch.json` records the jobs first and each finished replication is
+/// persisted atomically as soon as it is done; with `resume`, valid persisted
+/// replications are loaded instead of run.
+///
+/// A replication that panics or stops on a guard rail stops the batch (items not yet
+/// started are skipped) and is reported as an error; every replication finished before is
+/// kept for `--resume`. Once `cancel` is set, no new replication starts, the ones in
+/// progress finish and are persisted, and the runner returns `BatchError::Interrupted`
+/// (unless every item had already been settled).
+pub fn run(
+    jobs: &[Job],
+    opts: &BatchOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+    cancel: Option<&AtomicBool>,
+) -> Result<Runs, BatchError> {
+    check(jobs, opts)?;
+    let metas = metas(jobs, opts);
     let out = opts.out_dir.as_deref();
-    // Keeps the folder locked until this function returns (the caller may hold it longer).
-    let mut _out_dir = None;
     if let Some(dir) = out {
         let manifest = store::Manifest::new(metas.iter().map(Meta::to_manifest).collect());
-        let od = prepare_out_dir(
-            dir,
-            opts.opened.as_ref(),
-            opts.force,
-            opts.resume,
-            Some(&manifest),
-        )?;
-        remove_derived(&od)?;
         // The manifest goes first: a shard that crashes half-way must still be mergeable
         // once resumed, and merge needs it to know what a complete batch is.
         store::write_manifest(dir, &manifest)?;
-        _out_dir = Some(od);
         for m in &metas {
             let d = store::scenario_dir(dir, &m.scenario);
             fs::create_dir_all(&d).map_err(io_err(&d))?;
@@ -691,7 +758,7 @@ pub fn run_batch_with_cancel(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs_threads)
         .build()
-        .map_err(|e| BatchError::ThreadPool(e.to_string()))?;
+        .map_err(BatchError::ThreadPool)?;
     let threads = pool.current_num_threads();
     let stop = AtomicBool::new(false);
     let done = AtomicU64::new(0);
@@ -733,12 +800,12 @@ pub fn run_batch_with_cancel(
         }
         let mut run = match catch_unwind(AssertUnwindSafe(|| job.sim.try_run_replication(rep))) {
             Ok(Ok(run)) => run,
-            Ok(Err(message)) => {
+            Ok(Err(source)) => {
                 stop.store(true, Ordering::Relaxed);
                 return Item::Failed(BatchError::ReplicationFailed {
                     scenario: job.scenario.clone(),
                     replication: rep,
-                    message,
+                    source,
                 });
             }
             Err(payload) => {
@@ -797,199 +864,16 @@ pub fn run_batch_with_cancel(
             out: out.map(Path::to_path_buf),
         });
     }
-
-    let mut result = finish(metas, runs, out, progress)?;
-    result.shard = opts.shard;
-    result.replications_run = ran;
-    result.replications_resumed = resumed;
-    result.replications_discarded = discarded.load(Ordering::Relaxed);
-    if let Some(dir) = out {
-        let p = provenance(&result, "run", started_at, started, threads, Vec::new());
-        let path = dir.join(output::PROVENANCE_JSON);
-        output::write_provenance_json(&path, &p)?;
-        progress(ProgressEvent::Wrote { path: path.clone() });
-        result.files.push(path);
-    }
-    Ok(result)
-}
-
-fn provenance(
-    r: &BatchResult,
-    operation: &str,
-    started_at: String,
-    started: Instant,
-    threads: usize,
-    merged_from: Vec<String>,
-) -> output::Provenance {
-    output::Provenance {
-        program: env!("CARGO_PKG_NAME").to_string(),
-        program_version: env!("CARGO_PKG_VERSION").to_string(),
-        operation: operation.to_string(),
-        started_at,
-        finished_at: output::json::now_utc(),
-        wall_seconds: started.elapsed().as_secs_f64(),
-        threads,
-        shard: r.shard.map(|s| s.to_string()),
-        replications_run: r.replications_run,
-        replications_resumed: r.replications_resumed,
-        replications_discarded: r.replications_discarded,
-        merged_from,
-        complete: r.complete,
-        scenarios: r
-            .jobs
-            .iter()
-            .map(|j| ProvenanceScenario {
-                scenario: j.scenario.clone(),
-                scenario_hash: j.scenario_hash.clone(),
-                seed: j.seed,
-                replications: j.replications,
-                events: j.events,
-            })
-            .collect(),
-    }
-}
-
-/// Analyses the gathered runs and, when they are complete and a folder is given, writes
-/// the deterministic output files. Shared by `run_batch` and `merge`, which is what makes
-/// a merged folder identical to an unsharded one.
-fn finish(
-    metas: Vec<Meta>,
-    runs: Vec<Vec<RunResult>>,
-    out: Option<&Path>,
-    progress: &(dyn Fn(ProgressEvent) + Sync),
-) -> Result<BatchResult, BatchError> {
-    let complete = metas
-        .iter()
-        .zip(&runs)
-        .all(|(m, r)| r.len() as u64 == m.replications);
-    let is_sweep = metas.iter().any(|m| !m.sweep.is_empty());
-    let jobs: Vec<JobOutcome> = metas
-        .into_iter()
-        .zip(runs)
-        .map(|(m, runs)| {
-            let summary = analysis::summarise(&m.scenario, &runs);
-            let target_rows = analysis::assess_targets(&m.scenario, &m.targets, &runs);
-            let conservation_violations = runs
-                .iter()
-                .filter(|r| !r.conservation.holds())
-                .map(|r| r.replication)
-                .collect();
-            let events = runs.iter().map(|r| r.events).sum();
-            JobOutcome {
-                scenario: m.scenario,
-                scenario_hash: m.scenario_hash,
-                seed: m.seed,
-                replications: m.replications,
-                targets: m.targets,
-                sweep: m.sweep,
-                runs,
-                summary,
-                target_rows,
-                conservation_violations,
-                events,
-            }
-        })
-        .collect();
-    let comparisons = if complete && !is_sweep && jobs.len() >= 2 {
-        jobs[1..]
-            .iter()
-            .map(|b| Comparison {
-                scenario_a: jobs[0].scenario.clone(),
-                scenario_b: b.scenario.clone(),
-                rows: analysis::paired_difference(&jobs[0].runs, &b.runs),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut result = BatchResult {
+    let (jobs, complete) = runs_of(metas, runs);
+    Ok(Runs {
         jobs,
-        comparisons,
-        shard: None,
+        shard: opts.shard,
         complete,
-        replications_run: 0,
-        replications_resumed: 0,
-        replications_discarded: 0,
-        files: Vec::new(),
-    };
-    if let (Some(dir), true) = (out, complete) {
-        result.files = write_outputs(dir, &result, is_sweep, progress)?;
-    }
-    Ok(result)
-}
-
-fn write_outputs(
-    dir: &Path,
-    r: &BatchResult,
-    is_sweep: bool,
-    progress: &(dyn Fn(ProgressEvent) + Sync),
-) -> Result<Vec<PathBuf>, BatchError> {
-    let mut files = Vec::new();
-    let mut wrote = |name: &str| -> PathBuf {
-        let p = dir.join(name);
-        files.push(p.clone());
-        p
-    };
-    let reps: Vec<(&str, &[RunResult])> = r
-        .jobs
-        .iter()
-        .map(|j| (j.scenario.as_str(), j.runs.as_slice()))
-        .collect();
-    output::write_replications_csv(&wrote(output::REPLICATIONS_CSV), &reps)?;
-    let summary: Vec<SummaryRow> = r
-        .jobs
-        .iter()
-        .flat_map(|j| j.summary.iter().cloned())
-        .collect();
-    output::write_summary_csv(&wrote(output::SUMMARY_CSV), &summary)?;
-    let targets: Vec<TargetRow> = r
-        .jobs
-        .iter()
-        .flat_map(|j| j.target_rows.iter().cloned())
-        .collect();
-    output::write_targets_csv(&wrote(output::TARGETS_CSV), &targets)?;
-    if is_sweep {
-        sweep::write_sweep_table(&wrote(output::SWEEP_CSV), r)?;
-    } else if r.jobs.len() >= 2 {
-        output::write_comparison_csv(&wrote(output::COMPARISON_CSV), &r.comparisons)?;
-    }
-    let scenarios: Vec<output::ScenarioSummary<'_>> = r
-        .jobs
-        .iter()
-        .map(|j| output::ScenarioSummary {
-            scenario: &j.scenario,
-            scenario_hash: &j.scenario_hash,
-            seed: j.seed,
-            replications: j.replications,
-            sweep: &j.sweep,
-            summary: &j.summary,
-            targets: &j.target_rows,
-            conservation_violations: &j.conservation_violations,
-        })
-        .collect();
-    output::write_summary_json(
-        &wrote(output::SUMMARY_JSON),
-        env!("CARGO_PKG_VERSION"),
-        &scenarios,
-        &r.comparisons,
-    )?;
-    // Last: the marker that the set is complete, with each file's hash, so that a reader
-    // (or `corridor plot`) can tell a complete set from one a kill left half-written.
-    let listed: Vec<(String, String)> = files
-        .iter()
-        .filter_map(|p| {
-            let name = p.file_name()?.to_str()?.to_string();
-            let bytes = fs::read(p).ok()?;
-            Some((name, output::files::sha256_hex(&bytes)))
-        })
-        .collect();
-    let marker = dir.join(output::SUMMARY_SET_JSON);
-    output::write_summary_set(&marker, &listed)?;
-    files.push(marker);
-    for f in &files {
-        progress(ProgressEvent::Wrote { path: f.clone() });
-    }
-    Ok(files)
+        replications_run: ran,
+        replications_resumed: resumed,
+        replications_discarded: discarded.load(Ordering::Relaxed),
+        threads,
+    })
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {
@@ -999,73 +883,107 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The persisted replications of several folders gathered into one complete batch; see
+/// `gather`.
+pub struct Gathered {
+    /// Every replication of every job, as loaded (`replications_resumed` counts them).
+    pub runs: Runs,
+    manifest: store::Manifest,
+    /// Read locks on the input folders, released when this is dropped.
+    _locks: Vec<Option<File>>,
+}
+
+impl fmt::Debug for Gathered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gathered")
+            .field("runs", &self.runs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gathered {
+    /// Persists the gathered batch into `out` (manifest and replications), so that the
+    /// merged folder can itself be resumed or merged. The caller has prepared `out`.
+    pub fn persist(&self, out: &Path) -> Result<(), BatchError> {
+        store::write_manifest(out, &self.manifest)?;
+        for j in &self.runs.jobs {
+            let d = store::scenario_dir(out, &j.scenario);
+            fs::create_dir_all(&d).map_err(io_err(&d))?;
+            let key = store::RepKey {
+                scenario: &j.scenario,
+                scenario_hash: &j.scenario_hash,
+                seed: j.seed,
+            };
+            for r in &j.runs {
+                store::write_rep(out, key, r)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Gathers the persisted replications of several shard folders (or any folders holding
-/// parts of the same batch) into `out`, producing exactly the files one unsharded run
-/// would have written (`provenance.json` aside), persisted replications included, so the
-/// merged folder can itself be resumed or merged.
+/// parts of the same batch) to be merged into `out`, which must not be one of them.
 ///
 /// Every folder must hold the same `batch.json` (same jobs and program version). A
 /// replication found in several folders must be identical in all; a corrupt copy is
-/// ignored if a valid one exists elsewhere. If any replication is missing, nothing is
-/// written and the error lists what is missing.
-pub fn merge(dirs: &[PathBuf], out: &Path, opts: &MergeOptions) -> Result<BatchResult, BatchError> {
-    let started = Instant::now();
-    let started_at = output::json::now_utc();
+/// ignored if a valid one exists elsewhere. If any replication is missing, the error lists
+/// what is missing. The input folders stay locked for reading until the result is dropped,
+/// so a shard still running is refused, not read half-way.
+pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
     if dirs.is_empty() {
-        return Err(BatchError::Merge("no folders to merge".to_string()));
+        return Err(MergeError::NoFolders.into());
     }
     if let Some(d) = dirs.iter().find(|d| same_dir(d, out)) {
-        return Err(BatchError::Merge(format!(
-            "the output folder {} is also an input; merge into a new folder",
-            d.display()
-        )));
+        return Err(MergeError::OutputIsInput(d.clone()).into());
     }
-    // Held until the merge is done: a shard still running is refused, not read half-way.
-    let mut _input_locks = Vec::new();
+    let mut locks = Vec::new();
     for d in dirs {
-        _input_locks.push(output::files::lock_for_reading(d)?);
+        locks.push(crate::output::files::lock_for_reading(d)?);
     }
     let mut manifest: Option<store::Manifest> = None;
     for d in dirs {
-        let m = store::read_manifest(d).map_err(BatchError::Merge)?;
+        let m = store::read_manifest(d).map_err(MergeError::from)?;
         match &manifest {
             None => manifest = Some(m),
             Some(first) if *first == m => {}
             Some(first) => {
-                let why = if first.program_version != m.program_version {
-                    format!(
-                        "made by corridor {} while {} was made by {}",
-                        m.program_version,
-                        dirs[0].display(),
-                        first.program_version
-                    )
+                let path = d.join(store::MANIFEST);
+                return Err(if first.program_version != m.program_version {
+                    MergeError::OtherVersion {
+                        manifest: path,
+                        version: m.program_version,
+                        first: dirs[0].clone(),
+                        first_version: first.program_version.clone(),
+                    }
                 } else {
-                    format!("describes other jobs than {}", dirs[0].display())
-                };
-                return Err(BatchError::Merge(format!(
-                    "{} {why}",
-                    d.join(store::MANIFEST).display()
-                )));
+                    MergeError::OtherJobs {
+                        manifest: path,
+                        first: dirs[0].clone(),
+                    }
+                }
+                .into());
             }
         }
     }
     let manifest = manifest.unwrap_or_else(|| store::Manifest::new(Vec::new()));
     if manifest.program_version != env!("CARGO_PKG_VERSION") {
-        return Err(BatchError::Merge(format!(
-            "the folders were made by corridor {}, this is corridor {}; merge with the same version",
-            manifest.program_version,
-            env!("CARGO_PKG_VERSION")
-        )));
+        return Err(MergeError::NotThisVersion {
+            found: manifest.program_version.clone(),
+        }
+        .into());
     }
     let metas: Vec<Meta> = manifest.jobs.iter().map(Meta::from_manifest).collect();
-    check_unique(metas.iter().map(|m| m.scenario.clone()))
-        .map_err(|e| BatchError::Merge(e.to_string()))?;
+    check_unique(metas.iter().map(|m| m.scenario.clone())).map_err(|e| match e {
+        BatchError::DuplicateScenario(n) => BatchError::Merge(MergeError::DuplicateScenario(n)),
+        other => other,
+    })?;
 
     let mut runs: Vec<Vec<RunResult>> = Vec::with_capacity(metas.len());
-    let mut missing: Vec<String> = Vec::new();
+    let mut missing: Vec<Missing> = Vec::new();
     for m in &metas {
         let mut found = Vec::new();
-        let mut lacking: Vec<String> = Vec::new();
+        let mut lacking: Vec<Lacking> = Vec::new();
         for rep in 0..m.replications {
             let mut chosen: Option<(RunResult, Vec<u8>, &Path)> = None;
             let mut problems = Vec::new();
@@ -1073,21 +991,20 @@ pub fn merge(dirs: &[PathBuf], out: &Path, opts: &MergeOptions) -> Result<BatchR
                 let path = store::rep_path(d, &m.scenario, rep);
                 match store::read_rep(&path, m.key(), rep) {
                     store::RepRead::Missing => {}
-                    store::RepRead::Invalid(why) => {
-                        problems.push(format!("{}: {why}", path.display()))
-                    }
+                    store::RepRead::Invalid(why) => problems.push((path, why)),
                     store::RepRead::Valid(run) => {
                         let bytes = store::rep_bytes(m.key(), &run);
                         match &chosen {
                             None => chosen = Some((run, bytes, d)),
                             Some((_, b, _)) if *b == bytes => {}
                             Some((_, _, first)) => {
-                                return Err(BatchError::Merge(format!(
-                                    "replication {rep} of `{}` differs between {} and {}",
-                                    m.scenario,
-                                    first.display(),
-                                    d.display()
-                                )));
+                                return Err(MergeError::Differs {
+                                    scenario: m.scenario.clone(),
+                                    replication: rep,
+                                    first: first.to_path_buf(),
+                                    second: d.clone(),
+                                }
+                                .into());
                             }
                         }
                     }
@@ -1095,48 +1012,36 @@ pub fn merge(dirs: &[PathBuf], out: &Path, opts: &MergeOptions) -> Result<BatchR
             }
             match chosen {
                 Some((run, _, _)) => found.push(run),
-                None if problems.is_empty() => lacking.push(rep.to_string()),
-                None => lacking.push(format!("{rep} ({})", problems.join("; "))),
+                None => lacking.push(Lacking {
+                    replication: rep,
+                    unusable: problems,
+                }),
             }
         }
         if !lacking.is_empty() {
-            let shown: Vec<&str> = lacking.iter().take(10).map(String::as_str).collect();
-            let more = if lacking.len() > 10 {
-                format!(" and {} more", lacking.len() - 10)
-            } else {
-                String::new()
-            };
-            missing.push(format!("`{}`: {}{more}", m.scenario, shown.join(", ")));
+            missing.push(Missing {
+                scenario: m.scenario.clone(),
+                replications: lacking,
+            });
         }
         runs.push(found);
     }
     if !missing.is_empty() {
-        return Err(BatchError::MissingReplications(missing.join("; ")));
-    }
-
-    let od = prepare_out_dir(out, opts.opened.as_ref(), opts.force, false, None)?;
-    remove_derived(&od)?;
-    store::write_manifest(out, &manifest)?;
-    for (m, rs) in metas.iter().zip(&runs) {
-        let d = store::scenario_dir(out, &m.scenario);
-        fs::create_dir_all(&d).map_err(io_err(&d))?;
-        for r in rs {
-            store::write_rep(out, m.key(), r)?;
-        }
+        return Err(BatchError::MissingReplications(missing));
     }
     let total: u64 = runs.iter().map(|r| r.len() as u64).sum();
-    let mut result = finish(metas, runs, Some(out), &|_| {})?;
-    result.replications_resumed = total;
-    let p = provenance(
-        &result,
-        "merge",
-        started_at,
-        started,
-        0,
-        dirs.iter().map(|d| d.display().to_string()).collect(),
-    );
-    let path = out.join(output::PROVENANCE_JSON);
-    output::write_provenance_json(&path, &p)?;
-    result.files.push(path);
-    Ok(result)
+    let (jobs, complete) = runs_of(metas, runs);
+    Ok(Gathered {
+        runs: Runs {
+            jobs,
+            shard: None,
+            complete,
+            replications_run: 0,
+            replications_resumed: total,
+            replications_discarded: 0,
+            threads: 0,
+        },
+        manifest,
+        _locks: locks,
+    })
 }

@@ -125,19 +125,41 @@ pub(crate) fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), OutputError
     output::write_json(&dir.join(MANIFEST), m)
 }
 
-/// Reads a folder's manifest; the error is a sentence naming the path.
-pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, String> {
+/// Why a folder's `batch.json` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a batch manifest: {source}", path.display())]
+    Malformed {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{} has format `{found}`, expected `{MANIFEST_FORMAT}`", path.display())]
+    Format { path: PathBuf, found: String },
+}
+
+/// Reads a folder's manifest.
+pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, ManifestError> {
     let path = dir.join(MANIFEST);
-    let text =
-        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let m: Manifest = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a batch manifest: {e}", path.display()))?;
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(source) => return Err(ManifestError::Unreadable { path, source }),
+    };
+    let m: Manifest = match serde_json::from_str(&text) {
+        Ok(m) => m,
+        Err(source) => return Err(ManifestError::Malformed { path, source }),
+    };
     if m.format != MANIFEST_FORMAT {
-        return Err(format!(
-            "{} has format `{}`, expected `{MANIFEST_FORMAT}`",
-            path.display(),
-            m.format
-        ));
+        return Err(ManifestError::Format {
+            path,
+            found: m.format,
+        });
     }
     Ok(m)
 }

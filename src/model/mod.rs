@@ -75,13 +75,3 @@ impl Model {
         crate::engine::time::ticks_to_days(self.stats_start - self.start)
     }
 }
-
-impl crate::batch::Simulate for Model {
-    fn run_replication(&self, replication: u64) -> RunResult {
-        self.run(replication)
-    }
-
-    fn try_run_replication(&self, replication: u64) -> Result<RunResult, String> {
-        self.try_run(replication).map_err(|e| e.to_string())
-    }
-}

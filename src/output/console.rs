@@ -4,8 +4,9 @@
 //! the busiest resources; and, for a batch or a comparison, the paired differences against
 //! the first scenario.
 //!
-//! It formats numbers that `analysis` computed; it must never compute statistics of its
-//! own beyond picking, ranking and dividing two means, and never write files. Places are
+//! It formats rows that `analysis` computed (never the runner's or the study's results);
+//! it must never compute statistics of its own beyond picking, ranking and dividing two
+//! means, and never write files. Places are
 //! named by `PlaceNames` ("Aktau → Alat"), numbers with thousands separators, shares as
 //! percentages, like the report.
 
@@ -15,8 +16,8 @@ use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analysis::{Comparison, SummaryRow, TargetRow};
-use crate::batch::{BatchResult, JobOutcome};
 use crate::metrics::{Metric, Subject, SubjectKind};
+use crate::output::ScenarioSummary;
 use crate::output::plots::format::{TargetOutcome, percent, thousands as grouped};
 use crate::output::plots::names::PlaceNames;
 use crate::scenario::TargetDirection;
@@ -98,7 +99,7 @@ fn corridor(rows: &[SummaryRow], year: i32, metric: Metric) -> Option<&SummaryRo
     )
 }
 
-fn years(job: &JobOutcome) -> Vec<i32> {
+fn years(job: &ScenarioSummary<'_>) -> Vec<i32> {
     job.summary
         .iter()
         .map(|r| r.year)
@@ -109,7 +110,7 @@ fn years(job: &JobOutcome) -> Vec<i32> {
 
 /// The years table: every simulated year, so that a crisis year in the middle of the
 /// horizon is never hidden.
-fn years_table(out: &mut String, job: &JobOutcome) {
+fn years_table(out: &mut String, job: &ScenarioSummary<'_>) {
     let _ = writeln!(
         out,
         "  {:<6} {:>11} {:>32} {:>8} {:>12} {:>12} {:>16}",
@@ -128,9 +129,9 @@ fn years_table(out: &mut String, job: &JobOutcome) {
     );
     let mut over = false;
     for year in years(job) {
-        let mean = |m: Metric| corridor(&job.summary, year, m).map(|r| r.mean);
+        let mean = |m: Metric| corridor(job.summary, year, m).map(|r| r.mean);
         let created = mean(Metric::CreatedTeu);
-        let delivered = corridor(&job.summary, year, Metric::DeliveredTeu);
+        let delivered = corridor(job.summary, year, Metric::DeliveredTeu);
         let served = match (delivered.map(|r| r.mean), created) {
             (Some(d), Some(c)) if c > 0.0 => {
                 over |= d > c;
@@ -239,7 +240,7 @@ fn waiting_ranking(rows: &[SummaryRow], year: i32) -> Vec<(&SummaryRow, f64, Opt
 
 /// The capacity each TEU-hour of waiting is charged to (the model's `*_binding_teu_hours`),
 /// largest first: the first is the one whose next unit buys most.
-fn binding(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
+fn binding(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &PlaceNames) {
     let mut rows: Vec<&SummaryRow> = job
         .summary
         .iter()
@@ -271,8 +272,8 @@ fn binding(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
     }
 }
 
-fn waiting(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
-    let ranked = waiting_ranking(&job.summary, year);
+fn waiting(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &PlaceNames) {
+    let ranked = waiting_ranking(job.summary, year);
     if ranked.is_empty() {
         return;
     }
@@ -299,7 +300,7 @@ fn waiting(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
     }
 }
 
-fn busiest(out: &mut String, job: &JobOutcome, year: i32, names: &PlaceNames) {
+fn busiest(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &PlaceNames) {
     let mut util: Vec<&SummaryRow> = job
         .summary
         .iter()
@@ -395,22 +396,25 @@ fn signed(x: f64, decimals: usize) -> String {
     }
 }
 
-/// The text printed after a run, a batch or a merge. `names` gives the places' short
-/// names (`PlaceNames::load` of the results folder).
-pub fn summary_text(result: &BatchResult, names: &PlaceNames) -> String {
+/// The text printed after a complete run, batch or merge: every scenario's rows (as for
+/// `summary.json`) and the paired differences. `names` gives the places' short names
+/// (`PlaceNames::load` of the results folder).
+pub fn summary_text(
+    scenarios: &[ScenarioSummary<'_>],
+    comparisons: &[Comparison],
+    names: &PlaceNames,
+) -> String {
     let mut out = String::new();
-    for job in &result.jobs {
+    for job in scenarios {
         let _ = writeln!(
             out,
             "\n{} — {} replications, seed {}",
-            job.scenario,
-            job.runs.len(),
-            job.seed
+            job.scenario, job.replications, job.seed
         );
         years_table(&mut out, job);
-        if !job.target_rows.is_empty() {
+        if !job.targets.is_empty() {
             let _ = writeln!(out, "  targets:");
-            for t in &job.target_rows {
+            for t in job.targets {
                 let _ = writeln!(out, "{}", target_line(t, names));
             }
         }
@@ -427,7 +431,40 @@ pub fn summary_text(result: &BatchResult, names: &PlaceNames) -> String {
             );
         }
     }
-    out.push_str(&comparison_text(&result.comparisons));
+    out.push_str(&comparison_text(comparisons));
+    out
+}
+
+/// The text of `corridor warmup`: Welch's moving average over the warm-up and the first
+/// reported year (`shown`, one value per `bin_days` bin, thinned to about 30 lines), and
+/// the MSER-5 truncation point against the scenario's warm-up.
+pub fn warmup_text(
+    scenario: &str,
+    reps: u64,
+    bin_days: f64,
+    shown: &[f64],
+    cut_days: f64,
+    warmup_days: f64,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{scenario}: mean transit time of deliveries per {bin_days}-day bin from an empty corridor, {reps} replications"
+    );
+    let _ = writeln!(out, "  {:>10} {:>14}", "day", "transit days");
+    let step = (shown.len() / 30).max(1);
+    for (i, v) in shown.iter().enumerate().step_by(step) {
+        let _ = writeln!(out, "  {:>10.0} {:>14.2}", i as f64 * bin_days, v);
+    }
+    let _ = writeln!(
+        out,
+        "MSER-5 truncation over the warm-up and first reported year: {cut_days:.0} days (the scenario's warm-up is {warmup_days:.0} days{})",
+        if cut_days > warmup_days {
+            "; consider a longer warmup_days"
+        } else {
+            ""
+        }
+    );
     out
 }
 

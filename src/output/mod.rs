@@ -84,43 +84,203 @@ pub fn write_summary_set(path: &Path, files: &[(String, String)]) -> Result<(), 
     write_json(path, &doc)
 }
 
+/// Why a folder holds no complete summary set; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SummarySetError {
+    #[error(
+        "{} has no complete summary set ({}: {source}): the run that wrote it was stopped before it finished; run it again with --resume",
+        dir.display(),
+        marker.display()
+    )]
+    NoMarker {
+        dir: PathBuf,
+        marker: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{} is not a summary-set marker", marker.display())]
+    NotAMarker { marker: PathBuf },
+    #[error(
+        "{} is missing or differs from what the run wrote (see {}); run again with --resume to rewrite the summaries",
+        path.display(),
+        marker.display()
+    )]
+    Changed { path: PathBuf, marker: PathBuf },
+    #[error(
+        "{} is not part of the summary set {} lists; run again with --resume to rewrite the summaries",
+        path.display(),
+        marker.display()
+    )]
+    NotListed { path: PathBuf, marker: PathBuf },
+}
+
 /// Checks that `dir` holds a complete summary set: the marker exists, every file it lists
-/// has the listed content, and no other summary file lies beside them. The error is a
-/// sentence naming what is wrong.
-pub fn check_summary_set(dir: &Path) -> Result<(), String> {
+/// has the listed content, and no other summary file lies beside them.
+pub fn check_summary_set(dir: &Path) -> Result<(), SummarySetError> {
     let marker = dir.join(SUMMARY_SET_JSON);
-    let text = fs::read_to_string(&marker).map_err(|e| {
-        format!(
-            "{} has no complete summary set ({}: {e}): the run that wrote it was stopped before it finished; run it again with --resume",
-            dir.display(),
-            marker.display()
-        )
-    })?;
-    let doc: SummarySet = serde_json::from_str(&text)
+    let text = match fs::read_to_string(&marker) {
+        Ok(t) => t,
+        Err(source) => {
+            return Err(SummarySetError::NoMarker {
+                dir: dir.to_path_buf(),
+                marker,
+                source,
+            });
+        }
+    };
+    let Some(doc) = serde_json::from_str(&text)
         .ok()
         .filter(|d: &SummarySet| d.format == SUMMARY_SET_FORMAT)
-        .ok_or_else(|| format!("{} is not a summary-set marker", marker.display()))?;
+    else {
+        return Err(SummarySetError::NotAMarker { marker });
+    };
     for f in &doc.files {
         let p = dir.join(&f.path);
         let ok = fs::read(&p).is_ok_and(|b| files::sha256_hex(&b) == f.sha256);
         if !ok {
-            return Err(format!(
-                "{} is missing or differs from what the run wrote (see {}); run again with --resume to rewrite the summaries",
-                p.display(),
-                marker.display()
-            ));
+            return Err(SummarySetError::Changed { path: p, marker });
         }
     }
     for m in SUMMARY_SET_MEMBERS {
         if dir.join(m).exists() && !doc.files.iter().any(|f| f.path == *m) {
-            return Err(format!(
-                "{} is not part of the summary set {} lists; run again with --resume to rewrite the summaries",
-                dir.join(m).display(),
-                marker.display()
-            ));
+            return Err(SummarySetError::NotListed {
+                path: dir.join(m),
+                marker,
+            });
         }
     }
     Ok(())
+}
+
+/// Every name the output layer writes at the top of a results folder, in the order a
+/// refusal lists them (the runner's `batch.json` and `.replications/` are the runner's).
+pub const RESULT_FILES: &[&str] = &[
+    REPLICATIONS_CSV,
+    SUMMARY_CSV,
+    TARGETS_CSV,
+    COMPARISON_CSV,
+    SWEEP_CSV,
+    SUMMARY_JSON,
+    SUMMARY_SET_JSON,
+    PROVENANCE_JSON,
+    network::NODES_CSV,
+    network::LINKS_CSV,
+    report::REPORT_MD,
+    report::REPORT_HTML,
+];
+
+/// The files derived from the persisted replications, rewritten whenever a run completes.
+/// The summary-set marker goes first, so that a folder is never marked complete while its
+/// summaries are being removed.
+const DERIVED_FILES: &[&str] = &[
+    SUMMARY_SET_JSON,
+    REPLICATIONS_CSV,
+    SUMMARY_CSV,
+    TARGETS_CSV,
+    COMPARISON_CSV,
+    SWEEP_CSV,
+    SUMMARY_JSON,
+    report::REPORT_MD,
+    report::REPORT_HTML,
+];
+
+/// True when `dir` holds any of `RESULT_FILES`.
+pub fn holds_results(dir: &Path) -> bool {
+    RESULT_FILES.iter().any(|f| dir.join(f).exists())
+}
+
+/// Removes the summaries and charts an earlier run left, so that a folder never holds
+/// summaries that disagree with its replications; they are rewritten at the end of any
+/// run that completes. Only files the folder's ledger proves corridor wrote are removed:
+/// charts of its own under `plots/` go, a user's file there stays (and so does the folder).
+pub fn remove_derived(od: &files::OutDir) -> Result<(), files::OutDirError> {
+    for f in DERIVED_FILES {
+        od.remove_own(f)?;
+    }
+    remove_own_plots(od)
+}
+
+/// `--force`: removes every result file the ledger proves ours, charts included.
+pub fn clear_results(od: &files::OutDir) -> Result<(), files::OutDirError> {
+    for f in RESULT_FILES {
+        od.remove_own(f)?;
+    }
+    for f in od.owned_under("") {
+        od.remove_own(&f)?;
+    }
+    remove_own_plots(od)
+}
+
+fn remove_own_plots(od: &files::OutDir) -> Result<(), files::OutDirError> {
+    let prefix = format!("{}/", plots::PLOTS_DIR);
+    for f in od.owned_under(&prefix) {
+        od.remove_own(&f)?;
+    }
+    // Only when empty: anything left in it is not ours.
+    let _ = fs::remove_dir(od.path().join(plots::PLOTS_DIR));
+    Ok(())
+}
+
+/// Writes the summary set of a complete batch into `dir`: `replications.csv`,
+/// `summary.csv`, `targets.csv`, `comparison.csv` (two or more scenarios) or `sweep.csv`
+/// (a sweep), `summary.json`, and last the marker that the set is complete. Returns the
+/// paths written, in that order.
+pub fn write_summary_files(
+    dir: &Path,
+    scenarios: &[ScenarioSummary<'_>],
+    replications: &[(&str, &[crate::model::results::RunResult])],
+    comparisons: &[crate::analysis::Comparison],
+    is_sweep: bool,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut written = Vec::new();
+    let mut wrote = |name: &str| -> PathBuf {
+        let p = dir.join(name);
+        written.push(p.clone());
+        p
+    };
+    write_replications_csv(&wrote(REPLICATIONS_CSV), replications)?;
+    let summary: Vec<crate::analysis::SummaryRow> = scenarios
+        .iter()
+        .flat_map(|s| s.summary.iter().cloned())
+        .collect();
+    write_summary_csv(&wrote(SUMMARY_CSV), &summary)?;
+    let targets: Vec<crate::analysis::TargetRow> = scenarios
+        .iter()
+        .flat_map(|s| s.targets.iter().cloned())
+        .collect();
+    write_targets_csv(&wrote(TARGETS_CSV), &targets)?;
+    if is_sweep {
+        let points: Vec<SweepPoint<'_>> = scenarios
+            .iter()
+            .map(|s| SweepPoint {
+                values: s.sweep,
+                summary: s.summary,
+            })
+            .collect();
+        write_sweep_csv(&wrote(SWEEP_CSV), &points)?;
+    } else if scenarios.len() >= 2 {
+        write_comparison_csv(&wrote(COMPARISON_CSV), comparisons)?;
+    }
+    write_summary_json(
+        &wrote(SUMMARY_JSON),
+        env!("CARGO_PKG_VERSION"),
+        scenarios,
+        comparisons,
+    )?;
+    // Last: the marker that the set is complete, with each file's hash, so that a reader
+    // (or `corridor plot`) can tell a complete set from one a kill left half-written.
+    let listed: Vec<(String, String)> = written
+        .iter()
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_string();
+            let bytes = fs::read(p).ok()?;
+            Some((name, files::sha256_hex(&bytes)))
+        })
+        .collect();
+    let marker = dir.join(SUMMARY_SET_JSON);
+    write_summary_set(&marker, &listed)?;
+    written.push(marker);
+    Ok(written)
 }
 
 /// A file could not be written; always names the path.

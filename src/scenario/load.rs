@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -87,6 +88,54 @@ pub struct LoadedScenario {
     pub sources: Vec<PathBuf>,
     /// 16 hex digits: FNV-1a 64 over each source's length and bytes, in `sources` order.
     pub hash: String,
+    /// Where each field was written, so that a problem found after loading (a model that
+    /// cannot be built, a swept value) is reported as a `Diagnostic` too.
+    pub locations: Arc<FieldLocations>,
+}
+
+/// Where the fields of a loaded scenario were written (the file, among it and its bases,
+/// and the byte offset), kept with the sources' text so that line and column are counted
+/// only for the field a problem names.
+#[derive(Clone, PartialEq, Default)]
+pub struct FieldLocations {
+    at: HashMap<String, (usize, usize)>,
+    files: Vec<(PathBuf, String)>,
+}
+
+impl std::fmt::Debug for FieldLocations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldLocations")
+            .field("fields", &self.at.len())
+            .field("files", &self.files.len())
+            .finish()
+    }
+}
+
+impl FieldLocations {
+    /// A diagnostic at the field `path` (ids rather than indices, as in `Issue::path`), or
+    /// at its closest ancestor that was written, or at the start of the scenario file.
+    pub fn diagnostic(
+        &self,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Diagnostic {
+        let mut p = path;
+        let (file, offset) = loop {
+            if let Some(at) = self.at.get(p) {
+                break *at;
+            }
+            match p.rfind(['.', '[']).and_then(|cut| p.get(..cut)) {
+                Some(up) => p = up,
+                None => break (0, 0),
+            }
+        };
+        let (name, (line, column)) = match self.files.get(file) {
+            Some((name, text)) => (name.as_path(), line_col(text, offset)),
+            None => (Path::new(""), (1, 1)),
+        };
+        Diagnostic::new(name, line, column, path, message, hint)
+    }
 }
 
 /// Loads, merges and validates the scenario at `path`.
@@ -160,16 +209,23 @@ pub fn load_bytes(bytes: &[u8], name: &Path) -> Result<LoadedScenario, ScenarioE
     let mut cx = Loader::default();
     let canon = canonical(name);
     let merged = cx.load_file(name.to_path_buf(), canon, bytes.to_vec(), &mut Vec::new());
-    let file = match merged {
-        Some(root) => cx.deserialize(&root),
+    let file = match &merged {
+        Some(root) => cx.deserialize(root),
         None => None,
     };
-    match file {
-        Some(file) if cx.diags.is_empty() => Ok(LoadedScenario {
+    match (file, merged) {
+        (Some(file), Some(root)) if cx.diags.is_empty() => Ok(LoadedScenario {
             file,
             path: name.to_path_buf(),
             sources: cx.files.iter().map(|f| f.path.clone()).collect(),
             hash: format!("{:016x}", cx.hash),
+            locations: Arc::new(FieldLocations {
+                at: build_index(&root)
+                    .into_iter()
+                    .map(|(p, at)| (p, (at.file, at.span.start)))
+                    .collect(),
+                files: cx.files.into_iter().map(|f| (f.path, f.text)).collect(),
+            }),
         }),
         _ => Err(cx.into_error()),
     }

@@ -12,7 +12,7 @@ pub mod target;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
-pub use load::{LoadedScenario, load, load_str};
+pub use load::{FieldLocations, LoadedScenario, load, load_str};
 pub use params::ParamPath;
 pub use schema::*;
 pub use target::Target;

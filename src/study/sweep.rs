@@ -1,16 +1,11 @@
 //! Parameter sweeps: `--set path=v1,v2,...` axes, their full cartesian grid, and the
-//! `sweep.csv` table that lines grid points up with their summaries.
+//! names of its points.
 //!
-//! A sweep is just a batch with one job per grid point; this module only names and orders
-//! the points. It must never apply a value to a scenario (the CLI does that through
-//! `scenario::params`), so whether a path exists is checked there, not here.
+//! A sweep is just a batch with one job per grid point; this module only parses, names
+//! and orders the points. It must never apply a value to a scenario (the sweep plan does
+//! that through `scenario::params`, which also says whether a path exists).
 
 use std::collections::BTreeSet;
-use std::path::Path;
-
-use crate::output::{self, OutputError, SweepPoint};
-
-use super::BatchResult;
 
 /// Why a `--set` argument or a set of axes is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -193,21 +188,6 @@ pub fn sweep_name(base: &str, point: &[(String, f64)]) -> String {
 
 /// Longest sweep point name kept readable; see `sweep_name`.
 pub const MAX_SWEEP_NAME_BYTES: usize = 128;
-
-/// Writes `sweep.csv` for a batch whose jobs are sweep points (each job's `sweep` values
-/// become the leading columns). `run_batch` and `merge` call it themselves when
-/// `BatchOptions::sweep` was given; it is public for callers that want another path.
-pub fn write_sweep_table(path: &Path, result: &BatchResult) -> Result<(), OutputError> {
-    let points: Vec<SweepPoint<'_>> = result
-        .jobs
-        .iter()
-        .map(|j| SweepPoint {
-            values: &j.sweep,
-            summary: &j.summary,
-        })
-        .collect();
-    output::write_sweep_csv(path, &points)
-}
 
 #[cfg(test)]
 mod tests {

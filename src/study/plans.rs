@@ -1,0 +1,566 @@
+//! The plans, one per question a planner asks: each turns scenario files and options
+//! into jobs (the seed a comparison shares, the scenarios of a sweep's grid, the replication
+//! count), has `run_jobs` or `merge` replicate, analyse and write them, and returns an
+//! `Outcome` that can draw the charts.
+//!
+//! A plan must never print: what it has to say (warnings included) goes back to the
+//! caller in its result, and the caller decides how to show it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::{BatchResult, MergeOptions, StudyError, run_jobs};
+use crate::analysis::warmup::{mser5, welch};
+use crate::batch::{self, BatchOptions, Job, ProgressEvent, Shard};
+use crate::model::{BuildError, Model};
+use crate::output::files::OutDir;
+use crate::output::plots::{PlotOptions, names::PlaceNames};
+use crate::output::{self, console, network, report};
+use crate::scenario::{self, Date, LoadedScenario, ParamPath, ScenarioFile};
+
+/// Largest replication count accepted: far beyond any useful interval, small enough that
+/// the per-replication files of a run stay manageable.
+pub const MAX_REPLICATIONS: u64 = 100_000;
+
+/// Largest replication count of a warm-up study: it keeps every trace in memory.
+pub const MAX_WARMUP_REPLICATIONS: u64 = 1000;
+
+/// How to run the replications of a run, batch, comparison or sweep.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Replications, 1 to `MAX_REPLICATIONS` (default: each scenario's `run.replications`).
+    pub reps: Option<u64>,
+    /// Master seed (default: each scenario's; a comparison uses the first scenario's).
+    pub seed: Option<u64>,
+    /// Worker threads; 0 uses every core (or `RAYON_NUM_THREADS`).
+    pub jobs: usize,
+    /// Results folder (default: `default_out` of the plan's name).
+    pub out: Option<PathBuf>,
+    pub force: bool,
+    pub resume: bool,
+    /// `K/N` as the user wrote it; `None` reads the shard from the environment
+    /// (`Shard::from_env`).
+    pub shard: Option<String>,
+    /// Tables only: `Outcome::write_report` draws nothing.
+    pub no_plots: bool,
+}
+
+/// A finished run, batch, comparison, sweep or merge. Holds the results folder locked
+/// until it is dropped, so that the charts are drawn from exactly the files written.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: BatchResult,
+    /// The results folder.
+    pub out: PathBuf,
+    no_plots: bool,
+    _opened: Arc<OutDir>,
+}
+
+impl Outcome {
+    /// The console text of a complete run (`None` for a shard).
+    pub fn summary_text(&self) -> Option<String> {
+        self.result.complete.then(|| {
+            console::summary_text(
+                &self.result.rows(),
+                &self.result.comparisons,
+                &PlaceNames::load(&self.out),
+            )
+        })
+    }
+
+    /// Draws the charts and writes `report.md` and `report.html` of a complete run, unless
+    /// the options said `no_plots`; returns the HTML report's path when it drew. Separate
+    /// from the plan because drawing takes seconds: a caller can show the numbers first.
+    pub fn write_report(&self) -> Result<Option<PathBuf>, StudyError> {
+        if !self.result.complete || self.no_plots {
+            return Ok(None);
+        }
+        let (_, html) = report::write_report(&self.out).map_err(StudyError::Report)?;
+        Ok(Some(html))
+    }
+
+    /// Fails when any replication lost or made TEU: a model bug. The results stay written.
+    pub fn check_conservation(&self) -> Result<(), StudyError> {
+        let violations: usize = self
+            .result
+            .jobs
+            .iter()
+            .map(|j| j.conservation_violations.len())
+            .sum();
+        if violations > 0 {
+            return Err(StudyError::Conservation {
+                violations,
+                out: self.out.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `results/<name>`, always one plain folder directly under `results/`: characters other
+/// than letters, digits, `-`, `_` and `.` become `_`, a leading `.` becomes `_` (so `.`
+/// and `..` cannot name the current or parent folder), and a name too long for a file
+/// system keeps a readable prefix and a hash of the whole.
+pub fn default_out(name: &str) -> PathBuf {
+    const MAX_BYTES: usize = 100;
+    let mut safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() || safe.starts_with('.') {
+        safe.insert(0, '_');
+    }
+    if safe.len() > MAX_BYTES {
+        safe.truncate(MAX_BYTES - 17);
+        let h = crate::engine::rng::SourceId::from_name(name).0;
+        safe.push_str(&format!("-{h:016x}"));
+    }
+    PathBuf::from("results").join(safe)
+}
+
+fn build(loaded: &LoadedScenario) -> Result<Model, StudyError> {
+    Model::build(&loaded.file).map_err(|source| build_error(loaded, loaded.path.clone(), source))
+}
+
+fn build_error(loaded: &LoadedScenario, file: PathBuf, source: BuildError) -> StudyError {
+    let diagnostic = Box::new(loaded.locations.diagnostic(
+        &source.path,
+        source.message.clone(),
+        None,
+    ));
+    StudyError::Build {
+        file,
+        source,
+        diagnostic,
+    }
+}
+
+fn load_and_build(path: &Path) -> Result<(LoadedScenario, Model), StudyError> {
+    let loaded = scenario::load(path)?;
+    let model = build(&loaded)?;
+    Ok((loaded, model))
+}
+
+fn job(
+    loaded: &LoadedScenario,
+    name: String,
+    mut model: Model,
+    opts: &RunOptions,
+) -> Result<Job, StudyError> {
+    let reps = opts.reps.unwrap_or(u64::from(loaded.file.run.replications));
+    if reps == 0 || reps > MAX_REPLICATIONS {
+        return Err(StudyError::Replications {
+            got: reps,
+            max: MAX_REPLICATIONS,
+        });
+    }
+    if let Some(seed) = opts.seed {
+        model.set_seed(seed);
+    }
+    Ok(Job {
+        scenario: name,
+        scenario_hash: loaded.hash.clone(),
+        seed: model.seed(),
+        replications: reps,
+        targets: scenario::target::targets(&loaded.file),
+        sim: Arc::new(model),
+    })
+}
+
+fn shard(opts: &RunOptions) -> Result<Option<Shard>, StudyError> {
+    match &opts.shard {
+        Some(s) => Shard::parse(s)
+            .map(Some)
+            .map_err(|source| StudyError::ShardArg {
+                arg: s.clone(),
+                source,
+            }),
+        None => Shard::from_env().map_err(StudyError::ShardEnv),
+    }
+}
+
+/// Runs the jobs into `out`, then writes the network tables beside the results.
+fn execute(
+    jobs: Vec<Job>,
+    files: &[(String, ScenarioFile)],
+    opts: &RunOptions,
+    out: PathBuf,
+    sweep: Vec<Vec<(String, f64)>>,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Outcome, StudyError> {
+    let shard = shard(opts)?;
+    batch::check_jobs_threads(opts.jobs)?;
+    // Locked from here to the last chart: another run into this folder is refused, and
+    // every file written into it is recorded in its ledger.
+    let opened = OutDir::open(&out)?;
+    let batch_opts = BatchOptions {
+        jobs_threads: opts.jobs,
+        out_dir: Some(out.clone()),
+        resume: opts.resume,
+        force: opts.force,
+        shard,
+        sweep,
+        opened: Some(Arc::clone(&opened)),
+    };
+    let result = run_jobs(&jobs, &batch_opts, progress)?;
+    let named: Vec<(&str, &ScenarioFile)> = files.iter().map(|(n, f)| (n.as_str(), f)).collect();
+    network::write_network_csv(&out, &named)?;
+    Ok(Outcome {
+        result,
+        out,
+        no_plots: opts.no_plots,
+        _opened: opened,
+    })
+}
+
+/// `corridor run`: the replications of one scenario, into `results/<name>` by default.
+pub fn run(
+    path: &Path,
+    opts: &RunOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Outcome, StudyError> {
+    let (loaded, model) = load_and_build(path)?;
+    let name = loaded.file.run.name.clone();
+    let out = opts.out.clone().unwrap_or_else(|| default_out(&name));
+    let files = vec![(name.clone(), loaded.file.clone())];
+    let j = job(&loaded, name, model, opts)?;
+    execute(vec![j], &files, opts, out, Vec::new(), progress)
+}
+
+/// `corridor batch`: several scenarios, paired against the first. Every file's problems
+/// are reported at once (`StudyError::Inputs`).
+pub fn batch(
+    paths: &[PathBuf],
+    opts: &RunOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Outcome, StudyError> {
+    let mut jobs = Vec::new();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match load_and_build(path) {
+            Ok((l, m)) => {
+                let name = l.file.run.name.clone();
+                files.push((name.clone(), l.file.clone()));
+                jobs.push(job(&l, name, m, opts)?);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(StudyError::Inputs(errors));
+    }
+    // Named after its scenarios, so that two batches never share a folder by default.
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&format!("batch-{}", names.join("-"))));
+    execute(jobs, &files, opts, out, Vec::new(), progress)
+}
+
+/// `corridor compare`: B against A with common random numbers.
+pub fn compare(
+    a: &Path,
+    b: &Path,
+    opts: &RunOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Outcome, StudyError> {
+    let la = scenario::load(a)?;
+    let lb = scenario::load(b)?;
+    let (ma, mb) = (build(&la)?, build(&lb)?);
+    // Common random numbers: both scenarios use the same master seed (A's unless a seed
+    // is given), so every random source they share draws the same numbers.
+    let mut opts = opts.clone();
+    opts.seed = Some(opts.seed.unwrap_or(ma.seed()));
+    let (na, mut nb) = (la.file.run.name.clone(), lb.file.run.name.clone());
+    if na == nb {
+        nb = format!("{nb} (b)");
+    }
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&format!("compare-{na}-vs-{nb}")));
+    let files = vec![(na.clone(), la.file.clone()), (nb.clone(), lb.file.clone())];
+    let jobs = vec![job(&la, na, ma, &opts)?, job(&lb, nb, mb, &opts)?];
+    execute(jobs, &files, &opts, out, Vec::new(), progress)
+}
+
+/// A swept parameter that a timeline change of the scenario overrides from its date,
+/// which silently flattens the sweep from then on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverriddenSweep {
+    pub path: String,
+    /// The timeline change's id, the value it sets and its date.
+    pub change: String,
+    pub value: f64,
+    pub date: Date,
+}
+
+/// `corridor sweep`: the full grid of `sets` (`PATH=VALUES` each), one scenario per point.
+/// `warn` hears of every swept parameter a timeline change overrides, before any run.
+pub fn sweep(
+    path: &Path,
+    sets: &[String],
+    opts: &RunOptions,
+    warn: &dyn Fn(&OverriddenSweep),
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Outcome, StudyError> {
+    let loaded = scenario::load(path)?;
+    let mut axes = Vec::new();
+    for s in sets {
+        let (path, values) = super::parse_set(s).map_err(|source| StudyError::SetSyntax {
+            arg: s.clone(),
+            source,
+        })?;
+        let pp = ParamPath::parse(&path).map_err(|param| StudyError::SetParam {
+            arg: s.clone(),
+            param,
+        })?;
+        for v in &values {
+            pp.check(&loaded.file, *v)
+                .map_err(|param| StudyError::SetParam {
+                    arg: s.clone(),
+                    param,
+                })?;
+        }
+        axes.push((path, values));
+    }
+    super::check_axes(&axes).map_err(StudyError::Axes)?;
+    for (path, _) in &axes {
+        for c in loaded
+            .file
+            .timeline
+            .iter()
+            .filter(|c| c.set.contains_key(path))
+        {
+            warn(&OverriddenSweep {
+                path: path.clone(),
+                change: c.id.clone(),
+                value: c.set[path],
+                date: c.date,
+            });
+        }
+    }
+    let base = loaded.file.run.name.clone();
+    let grid = super::grid(&axes);
+    let mut jobs = Vec::with_capacity(grid.len());
+    let mut files = Vec::with_capacity(grid.len());
+    for point in &grid {
+        let mut file = loaded.file.clone();
+        for (path, value) in point {
+            if let Ok(pp) = ParamPath::parse(path) {
+                pp.apply(&mut file, *value);
+            }
+        }
+        let name = super::sweep_name(&base, point);
+        // Located where the base scenario writes the field: the swept value replaced it.
+        let at = |path: &str, message: &str, hint: Option<String>| {
+            Box::new(loaded.locations.diagnostic(
+                path,
+                format!("sweep point {name}: {message}"),
+                hint,
+            ))
+        };
+        if let Some(issue) = scenario::validate(&file).into_iter().next() {
+            let diagnostic = at(&issue.path, &issue.message, issue.hint.clone());
+            return Err(StudyError::PointInvalid {
+                point: name,
+                issue,
+                diagnostic,
+            });
+        }
+        let model = Model::build(&file).map_err(|source| StudyError::PointBuild {
+            point: name.clone(),
+            diagnostic: at(&source.path, &source.message, None),
+            source,
+        })?;
+        files.push((name.clone(), file.clone()));
+        let variant = LoadedScenario {
+            file,
+            ..loaded.clone()
+        };
+        jobs.push(job(&variant, name, model, opts)?);
+    }
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&format!("sweep-{base}")));
+    execute(jobs, &files, opts, out, grid, progress)
+}
+
+/// `corridor merge`: shard folders into the files one unsharded run writes, and the
+/// network tables (the same in every shard folder: the first's are taken).
+pub fn merge_folders(
+    dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    no_plots: bool,
+) -> Result<Outcome, StudyError> {
+    let opened = OutDir::open(out)?;
+    let result = super::merge(
+        dirs,
+        out,
+        &MergeOptions {
+            force,
+            opened: Some(Arc::clone(&opened)),
+        },
+    )?;
+    for f in [network::NODES_CSV, network::LINKS_CSV] {
+        if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
+            let bytes = std::fs::read(&src).map_err(|source| StudyError::Io {
+                path: src.clone(),
+                source,
+            })?;
+            output::write_bytes_atomic(&out.join(f), &bytes)?;
+        }
+    }
+    Ok(Outcome {
+        result,
+        out: out.to_path_buf(),
+        no_plots,
+        _opened: opened,
+    })
+}
+
+/// How to look for the end of the warm-up.
+#[derive(Debug, Clone)]
+pub struct WarmupOptions {
+    /// Replications to average, 1 to `MAX_WARMUP_REPLICATIONS`.
+    pub reps: u64,
+    /// Width of a time bin, in days (1/24 to 365).
+    pub bin_days: f64,
+    /// Half-width of Welch's moving average, in bins.
+    pub window: usize,
+}
+
+/// Where transit times settle from an empty corridor.
+#[derive(Debug, Clone)]
+pub struct Warmup {
+    pub scenario: String,
+    pub reps: u64,
+    pub bin_days: f64,
+    /// Welch's moving average of the mean transit time per bin, over the whole run.
+    pub smooth: Vec<f64>,
+    /// Bins covering the warm-up and the first reported year (what MSER-5 looks at).
+    pub first_year_bins: usize,
+    /// MSER-5's truncation point, in days.
+    pub cut_days: f64,
+    /// The scenario's warm-up, in days.
+    pub warmup_days: f64,
+}
+
+impl Warmup {
+    /// Writes the series as CSV (`bin_start_day,welch_transit_days`).
+    pub fn write_csv(&self, file: &Path) -> Result<(), StudyError> {
+        let mut text = String::from("bin_start_day,welch_transit_days\n");
+        for (i, v) in self.smooth.iter().enumerate() {
+            text.push_str(&format!(
+                "{},{}\n",
+                i as f64 * self.bin_days,
+                output::fmt_f64(*v)
+            ));
+        }
+        Ok(output::write_bytes_atomic(file, text.as_bytes())?)
+    }
+}
+
+/// `corridor warmup`: Welch's moving average of transit times from an empty corridor and
+/// the MSER-5 truncation point.
+pub fn warmup(path: &Path, opts: &WarmupOptions) -> Result<Warmup, StudyError> {
+    let bin_days = opts.bin_days;
+    if !(bin_days.is_finite() && (1.0 / 24.0..=365.0).contains(&bin_days)) {
+        return Err(StudyError::BinDays(bin_days));
+    }
+    if opts.reps == 0 || opts.reps > MAX_WARMUP_REPLICATIONS {
+        return Err(StudyError::Replications {
+            got: opts.reps,
+            max: MAX_WARMUP_REPLICATIONS,
+        });
+    }
+    let (loaded, model) = load_and_build(path)?;
+    let series: Vec<Vec<f64>> = (0..opts.reps)
+        .into_par_iter()
+        .map(|r| model.transit_trace(r, bin_days).map(|(_, s)| s))
+        .collect::<Result<_, _>>()?;
+    let smooth = welch(&series, opts.window);
+    // Demand grows and investments arrive over a long horizon, so the series is not
+    // stationary after the start; MSER-5 looks at the warm-up plus the first reported
+    // year only, where the transient from an empty corridor is what varies.
+    let first_year_bins = ((model.warmup_days() + 365.0) / bin_days).ceil() as usize;
+    let cut = mser5(&smooth[..first_year_bins.min(smooth.len())]);
+    Ok(Warmup {
+        scenario: loaded.file.run.name.clone(),
+        reps: opts.reps,
+        bin_days,
+        first_year_bins,
+        cut_days: cut as f64 * bin_days,
+        warmup_days: model.warmup_days(),
+        smooth,
+    })
+}
+
+/// What `check` found in one file.
+pub type CheckOutcome = (PathBuf, Result<(), StudyError>);
+
+/// `corridor check`: loads, validates and builds every file; one outcome per file, in
+/// order.
+pub fn check(files: &[PathBuf]) -> Vec<CheckOutcome> {
+    files
+        .iter()
+        .map(|f| (f.clone(), load_and_build_checked(f)))
+        .collect()
+}
+
+fn load_and_build_checked(path: &Path) -> Result<(), StudyError> {
+    let loaded = scenario::load(path)?;
+    Model::build(&loaded.file)
+        .map_err(|source| build_error(&loaded, path.to_path_buf(), source))?;
+    Ok(())
+}
+
+/// What `plot` draws.
+#[derive(Debug, Clone, Default)]
+pub struct PlotRequest {
+    pub map_year: Option<i32>,
+    pub metric: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// `corridor plot`: redraws the charts and report of a results folder from its CSV files
+/// alone; returns the paths of `report.md` and `report.html`.
+pub fn plot(dir: &Path, req: &PlotRequest) -> Result<(PathBuf, PathBuf), StudyError> {
+    if !dir.is_dir() {
+        return Err(StudyError::NotAFolder(dir.to_path_buf()));
+    }
+    // Held until the charts and report are written: no run may change the folder
+    // meanwhile, and only files corridor wrote are replaced.
+    let _open = OutDir::open(dir)?;
+    if !dir.join(output::SUMMARY_CSV).is_file() {
+        return Err(StudyError::NoSummary(dir.to_path_buf()));
+    }
+    // A folder a run wrote (it has batch.json) must hold a complete summary set; a folder
+    // of tables made by other means is drawn as it is.
+    if dir.join(batch::MANIFEST).exists() {
+        output::check_summary_set(dir)?;
+    }
+    let defaults = PlotOptions::default();
+    let opts = PlotOptions {
+        map_year: req.map_year,
+        sweep_metric: req.metric.clone().unwrap_or(defaults.sweep_metric.clone()),
+        sweep_subject: req
+            .subject
+            .clone()
+            .unwrap_or(defaults.sweep_subject.clone()),
+        ..defaults
+    };
+    report::write_report_with(dir, &opts).map_err(StudyError::Plot)
+}
