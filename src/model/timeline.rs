@@ -44,7 +44,7 @@ impl Sim<'_> {
                         NodeParam::HandlingScale => node.handling_scale = value,
                         NodeParam::DwellScale => node.dwell_scale = value,
                         NodeParam::QuayCranesPerVessel => {
-                            node.quay_cranes_per_vessel = (value as u32).max(1)
+                            node.quay_cranes_per_vessel = value as u32
                         }
                     }
                 }
