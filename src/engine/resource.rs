@@ -91,7 +91,10 @@ impl Servers {
 
     /// Server-ticks busy and offered since the last `roll`, up to `now`.
     pub fn areas_until(&self, now: Ticks) -> (f64, f64) {
-        (self.tw_busy.area_until(now), self.tw_offered.area_until(now))
+        (
+            self.tw_busy.area_until(now),
+            self.tw_offered.area_until(now),
+        )
     }
 
     /// Starts a new reporting window at `now`.

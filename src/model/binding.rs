@@ -57,10 +57,7 @@ impl Sim<'_> {
                     }
                 }
                 WaitCause::Fleet => {
-                    let counts = self.links[l]
-                        .sea()
-                        .map(|s| s.in_state)
-                        .unwrap_or_default();
+                    let counts = self.links[l].sea().map(|s| s.in_state).unwrap_or_default();
                     let n = |s: VesselState| f64::from(counts[s as usize]);
                     let berth_from = n(VesselState::QueuedOrigin);
                     let berth_to = n(VesselState::QueuedDest);

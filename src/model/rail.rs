@@ -197,9 +197,7 @@ impl Sim<'_> {
             return;
         };
         self.schedule_in(tt, Ev::TrainSlot { link: l as u32 });
-        let path_free = self.links[l]
-            .rail()
-            .is_some_and(|r| now >= r.next_path());
+        let path_free = self.links[l].rail().is_some_and(|r| now >= r.next_path());
         self.note_wait(l);
         if self.rail_open(l)
             && path_free

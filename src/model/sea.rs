@@ -451,10 +451,7 @@ impl Sim<'_> {
 
     pub(crate) fn on_storm_start(&mut self, l: usize, epoch: u32) {
         let now = self.now();
-        if self.links[l]
-            .sea()
-            .is_none_or(|s| s.storm_epoch != epoch)
-        {
+        if self.links[l].sea().is_none_or(|s| s.storm_epoch != epoch) {
             return;
         }
         let LinkKind::Sea(def) = &self.m.links[l].kind else {

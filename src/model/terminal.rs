@@ -5,7 +5,13 @@
 //! handled by one of the node's cranes (FIFO), spends a dwell (customs, inspection) and
 //! becomes ready to leave on the next link of its route, where it waits for a train or a
 //! vessel. It leaves the yard when it departs. A container reaching the last node of its
-//! route is delivered. This file must never decide when trains or vessels leave.
+//! route is delivered. Vessels queue here for the node's berths (container berths, and
+//! ferry berths where the node has them).
+//!
+//! A node's resources are kit pieces (`engine::resource`): cranes `FreeTimes` (handling is
+//! planned ahead, FIFO), berths `Servers`, the yard a `Level`, the gate a `Store`. A new
+//! node resource is one such field in `NodeState` and its use here. This file must never
+//! decide when trains or vessels leave.
 
 use crate::engine::Ticks;
 use crate::engine::resource::Servers;
