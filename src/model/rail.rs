@@ -3,25 +3,19 @@
 //! drawn from distance and speed plus stops.
 //!
 //! A train takes waiting containers in arrival order up to its capacity in TEU (never
-//! overtaking: a 40-ft box that does not fit ends the loading). This file must never touch
-//! a node's cranes or yard other than through `leave_node` and `unload_at_node`.
+//! overtaking: a 40-ft box that does not fit ends the loading). A line's train paths are
+//! one kit server (`FreeTimes`) whose work is the headway between trains; a wagon pool is
+//! a kit `Stock` of sets whose queue holds the links waiting for one. This file must never
+//! touch a node's cranes or yard other than through `leave_node` and `unload_at_node`.
 
 use crate::engine::Ticks;
 use crate::engine::time::hours_to_ticks;
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR};
 
 use super::network::LinkKind;
-use super::sim::{Carriers, Ev, Sim, Waiting};
+use super::sim::{Ev, Sim, Waiting};
 
 impl Sim<'_> {
-    /// Starts the processes of a link at the beginning of the run.
-    pub(crate) fn start_link(&mut self, l: usize) {
-        match &self.m.links[l].kind {
-            LinkKind::Rail(_) => self.ensure_timetable(l),
-            LinkKind::Sea(_) => self.start_sea(l),
-        }
-    }
-
     pub(crate) fn ensure_timetable(&mut self, l: usize) {
         let Some(r) = self.links[l].rail_mut() else {
             return;
@@ -34,20 +28,11 @@ impl Sim<'_> {
         }
     }
 
-    /// Something changed at the origin of `l` (a container is ready, the link or node
-    /// reopened, a parameter changed): leave if the rules allow.
-    pub(crate) fn try_depart(&mut self, l: usize) {
-        match self.links[l].carriers {
-            Carriers::Rail(_) => self.try_rail(l),
-            Carriers::Sea(_) => self.try_sea(l),
-        }
-    }
-
     fn rail_open(&self, l: usize) -> bool {
         self.links[l].closed == 0 && self.nodes[self.m.links[l].from].closed == 0
     }
 
-    fn try_rail(&mut self, l: usize) {
+    pub(crate) fn try_rail(&mut self, l: usize) {
         self.note_wait(l);
         self.try_rail_now(l);
         self.note_wait(l);

@@ -11,10 +11,12 @@
 //! `FreeTimes`, its berths `Servers`, its yard a `Level` and its gate a `Store`; a link's
 //! waiting boxes are a `Store`, a rail line's paths `FreeTimes`, a wagon pool a `Stock`.
 //! A link's state is `LinkState` plus one `Carriers` variant per kind of link, matched
-//! wherever the kinds differ. Adding a link kind: a variant of `network::LinkKind` and of
-//! `Carriers`, a file like `rail.rs` for its departures, and the arms the compiler then
-//! asks for (`start_link`, `try_depart`, `on_year_end`, `wait_cause`, closures). Adding a
-//! node resource: a kit field in `NodeState`, built in `Sim::new`, used in `terminal.rs`.
+//! wherever the kinds differ (never "not rail, so sea"). Adding a link kind: a variant of
+//! `network::LinkKind` (built in `Model::build`) and of `Carriers` (built in `Sim::new`), a
+//! file like `rail.rs` for its departures, and the arms the compiler then asks for:
+//! `start_link` and `try_depart` (here), `on_year_end`, `binding`, `wait_cause`
+//! (`binding.rs`) and the end of a closure (`timeline.rs`). Adding a node resource: a kit
+//! field in `NodeState`, built in `Sim::new`, used in `terminal.rs`.
 
 use std::collections::VecDeque;
 
@@ -917,6 +919,25 @@ impl<'m> Sim<'m> {
             self.schedule_in(self.patience_every, Ev::PatienceSweep);
         }
         self.schedule_in(TICKS_PER_DAY, Ev::StallWatch);
+    }
+
+    // ---- what differs by kind of link: one arm per kind ----
+
+    /// Starts the processes of a link at the beginning of the run.
+    pub(crate) fn start_link(&mut self, l: usize) {
+        match &self.m.links[l].kind {
+            LinkKind::Rail(_) => self.ensure_timetable(l),
+            LinkKind::Sea(_) => self.start_sea(l),
+        }
+    }
+
+    /// Something changed at the origin of `l` (a container is ready, the link or node
+    /// reopened, a parameter changed): leave if the rules allow.
+    pub(crate) fn try_depart(&mut self, l: usize) {
+        match self.links[l].carriers {
+            Carriers::Rail(_) => self.try_rail(l),
+            Carriers::Sea(_) => self.try_sea(l),
+        }
     }
 
     fn handle(&mut self, ev: Ev) {
