@@ -169,6 +169,19 @@ impl std::fmt::Debug for ParamSpec {
 }
 
 impl ParamSpec {
+    /// The path with placeholders, as docs/scenario-format.md lists it:
+    /// `links.<id>.sea.fleet.<class>.count`.
+    pub fn pattern(&self) -> String {
+        let f = self.field;
+        match self.kind.scope() {
+            Scope::Node => format!("nodes.<id>.{f}"),
+            Scope::Rail => format!("links.<id>.rail.{f}"),
+            Scope::Sea => format!("links.<id>.sea.{f}"),
+            Scope::Fleet => format!("links.<id>.sea.fleet.<class>.{f}"),
+            Scope::Pool => format!("wagon_pools.<id>.{f}"),
+        }
+    }
+
     /// The ceiling's message for `value` above it (validation of timeline changes).
     pub fn ceiling_message(&self, value: f64) -> Option<String> {
         let c = self.ceiling?;
@@ -766,14 +779,37 @@ mod tests {
                 Setter::Pool(_) => Scope::Pool,
             };
             assert_eq!(setter_scope, s.kind.scope(), "{:?}", s.kind);
-            let path = match s.kind.scope() {
-                Scope::Node => format!("nodes.n.{}", s.field),
-                Scope::Rail => format!("links.l.rail.{}", s.field),
-                Scope::Sea => format!("links.l.sea.{}", s.field),
-                Scope::Fleet => format!("links.l.sea.fleet.c.{}", s.field),
-                Scope::Pool => format!("wagon_pools.p.{}", s.field),
-            };
+            let path = s.pattern().replace("<id>", "x").replace("<class>", "c");
             assert_eq!(ParamPath::parse(&path).unwrap().kind(), s.kind, "{path}");
+        }
+    }
+
+    /// The format page lists every settable path, and nothing else, in its table.
+    #[test]
+    fn format_page_lists_the_catalogue() {
+        let page = include_str!("../../docs/scenario-format.md");
+        let section = page
+            .split("## Settable parameter paths")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("the format page has a section on parameter paths");
+        let listed: Vec<&str> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        let catalogue: Vec<String> = CATALOGUE.iter().map(ParamSpec::pattern).collect();
+        for p in &catalogue {
+            assert!(
+                listed.contains(&p.as_str()),
+                "{p} missing from docs/scenario-format.md"
+            );
+        }
+        for l in &listed {
+            assert!(
+                catalogue.iter().any(|p| p == l),
+                "docs/scenario-format.md lists {l}, which the catalogue does not have"
+            );
         }
     }
 
