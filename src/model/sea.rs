@@ -3,8 +3,9 @@
 //! A vessel idles at the origin until enough cargo waits (a share of its usable capacity)
 //! or it has waited long enough; it then claims that cargo, queues for a berth, loads for
 //! the port's vessel handling time, sails unless a storm or closure holds it, queues for a
-//! berth at the destination (berths are the port's: `terminal.rs`), unloads, waits at the berth until the yard takes all its
-//! boxes (back-pressure), and sails back empty. Storms hold every departure in both
+//! berth at the destination, unloads, waits at the berth until the yard takes all its
+//! boxes (back-pressure), and sails back empty. Berths are the port's (`terminal.rs`);
+//! this file says how long a call holds one. Storms hold every departure in both
 //! directions; vessels already at sea continue. Usable capacity is nominal capacity times
 //! `load_cap_share` (draft limits). This file must never handle containers landside.
 
