@@ -13,7 +13,7 @@ use crate::engine::time::hours_to_ticks;
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR};
 
 use super::network::LinkKind;
-use super::sim::{Ev, Sim, Waiting};
+use super::sim::{Arrival, Ev, Sim};
 
 impl Sim<'_> {
     pub(crate) fn ensure_timetable(&mut self, l: usize) {
@@ -268,7 +268,7 @@ impl Sim<'_> {
     pub(crate) fn on_train_arrival(&mut self, t: u32) {
         let l = self.trains[t as usize].link as usize;
         let to = self.m.links[l].to;
-        if self.unload_at_node(to, Waiting::Train(t)) {
+        if self.unload_at_node(to, Arrival::Train(t)) {
             self.train_emptied(t);
         }
     }

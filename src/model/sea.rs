@@ -16,7 +16,7 @@ use crate::engine::time::TICKS_PER_YEAR;
 
 use super::demand::spend_mass;
 use super::network::LinkKind;
-use super::sim::{Ev, Sim, Vessel, VesselState, Waiting};
+use super::sim::{Arrival, Ev, Sim, Vessel, VesselState};
 
 impl Sim<'_> {
     pub(crate) fn start_sea(&mut self, l: usize) {
@@ -311,7 +311,7 @@ impl Sim<'_> {
                 self.request_berth(to, v);
             }
             VesselState::Unloading => {
-                if self.unload_at_node(to, Waiting::Vessel(v)) {
+                if self.unload_at_node(to, Arrival::Vessel(v)) {
                     self.vessel_emptied(v);
                 } else {
                     self.set_vstate(v, VesselState::BlockedDest);

@@ -97,9 +97,10 @@ pub(crate) struct Container {
     pub leg: u8,
 }
 
-/// What waits outside a node for yard space, in arrival order.
+/// What arrives at a node: a box from a flow, or a train or vessel with boxes aboard (and,
+/// while the yard is full, what waits at its gate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Waiting {
+pub(crate) enum Arrival {
     Container(u32),
     Train(u32),
     Vessel(u32),
@@ -148,7 +149,7 @@ pub(crate) struct NodeState {
     /// TEU in the yard.
     pub yard: Level,
     /// What waits outside a full yard, by TEU (carriers count their boxes still aboard).
-    pub gate: Store<Waiting>,
+    pub gate: Store<Arrival>,
     /// Admissions into the yard seen, for stalls at its gate.
     pub stall: StallClock,
     /// Container berths (vessels by index).
@@ -1268,8 +1269,8 @@ impl<'m> Sim<'m> {
                 .gate
                 .iter()
                 .map(|w| match w {
-                    Waiting::Container(c) => f64::from(self.containers[c as usize].teu),
-                    Waiting::Train(_) | Waiting::Vessel(_) => 0.0,
+                    Arrival::Container(c) => f64::from(self.containers[c as usize].teu),
+                    Arrival::Train(_) | Arrival::Vessel(_) => 0.0,
                 })
                 .sum();
             if outside > 0.0 {

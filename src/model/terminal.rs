@@ -19,7 +19,7 @@ use crate::engine::time::{hours_to_ticks, ticks_to_days, ticks_to_hours};
 
 use crate::engine::time::TICKS_PER_YEAR;
 
-use super::sim::{Ev, NodeYear, Planned, Sim, Stalled, Waiting};
+use super::sim::{Arrival, Ev, NodeYear, Planned, Sim, Stalled};
 
 /// Selectors of the node statistics that `add_span` accumulates.
 const QUEUE: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.queue_ticks;
@@ -35,18 +35,18 @@ impl Sim<'_> {
         if node.gate.is_empty() && node.yard.fits(teu) {
             self.admit(n, c);
         } else {
-            node.gate.push(Waiting::Container(c), teu);
+            node.gate.push(Arrival::Container(c), teu);
         }
     }
 
     /// A train or vessel arrives at `n` with containers: those whose route ends here are
     /// delivered, the others enter the yard as space allows; the rest keep the carrier
     /// waiting. Returns true when the carrier is empty.
-    pub(crate) fn unload_at_node(&mut self, n: usize, carrier: Waiting) -> bool {
+    pub(crate) fn unload_at_node(&mut self, n: usize, carrier: Arrival) -> bool {
         let link = match carrier {
-            Waiting::Train(t) => self.trains[t as usize].link as usize,
-            Waiting::Vessel(v) => self.vessels[v as usize].link as usize,
-            Waiting::Container(_) => return true,
+            Arrival::Train(t) => self.trains[t as usize].link as usize,
+            Arrival::Vessel(v) => self.vessels[v as usize].link as usize,
+            Arrival::Container(_) => return true,
         };
         let (mut list, mut teu_kept) = self.take_cargo(carrier);
         // Deliver what ends here and advance the others to their next leg.
@@ -77,7 +77,7 @@ impl Sim<'_> {
         } else {
             let teu = self.cargo_teu(carrier);
             self.nodes[n].gate.push(carrier, teu);
-            if let Waiting::Train(t) = carrier
+            if let Arrival::Train(t) = carrier
                 && let Some(p) = self.trains[t as usize].pool
             {
                 self.pools[p as usize].held_at[n] += 1;
@@ -88,55 +88,55 @@ impl Sim<'_> {
 
     /// Takes a carrier's boxes and their TEU out of it (the list's allocation goes back
     /// with `put_cargo`).
-    fn take_cargo(&mut self, carrier: Waiting) -> (Vec<u32>, f64) {
+    fn take_cargo(&mut self, carrier: Arrival) -> (Vec<u32>, f64) {
         match carrier {
-            Waiting::Train(t) => {
+            Arrival::Train(t) => {
                 let tr = &mut self.trains[t as usize];
                 (std::mem::take(&mut tr.containers), tr.teu)
             }
-            Waiting::Vessel(v) => {
+            Arrival::Vessel(v) => {
                 let vs = &mut self.vessels[v as usize];
                 (std::mem::take(&mut vs.cargo), vs.cargo_teu)
             }
-            Waiting::Container(_) => (Vec::new(), 0.0),
+            Arrival::Container(_) => (Vec::new(), 0.0),
         }
     }
 
-    fn put_cargo(&mut self, carrier: Waiting, list: Vec<u32>, teu: f64) {
+    fn put_cargo(&mut self, carrier: Arrival, list: Vec<u32>, teu: f64) {
         match carrier {
-            Waiting::Train(t) => {
+            Arrival::Train(t) => {
                 let tr = &mut self.trains[t as usize];
                 tr.containers = list;
                 tr.teu = teu;
             }
-            Waiting::Vessel(v) => {
+            Arrival::Vessel(v) => {
                 let vs = &mut self.vessels[v as usize];
                 vs.cargo = list;
                 vs.cargo_teu = teu;
             }
-            Waiting::Container(_) => {}
+            Arrival::Container(_) => {}
         }
     }
 
-    fn cargo_len(&self, carrier: Waiting) -> usize {
+    fn cargo_len(&self, carrier: Arrival) -> usize {
         match carrier {
-            Waiting::Train(t) => self.trains[t as usize].containers.len(),
-            Waiting::Vessel(v) => self.vessels[v as usize].cargo.len(),
-            Waiting::Container(_) => 0,
+            Arrival::Train(t) => self.trains[t as usize].containers.len(),
+            Arrival::Vessel(v) => self.vessels[v as usize].cargo.len(),
+            Arrival::Container(_) => 0,
         }
     }
 
-    fn cargo_teu(&self, carrier: Waiting) -> f64 {
+    fn cargo_teu(&self, carrier: Arrival) -> f64 {
         match carrier {
-            Waiting::Train(t) => self.trains[t as usize].teu,
-            Waiting::Vessel(v) => self.vessels[v as usize].cargo_teu,
-            Waiting::Container(c) => f64::from(self.containers[c as usize].teu),
+            Arrival::Train(t) => self.trains[t as usize].teu,
+            Arrival::Vessel(v) => self.vessels[v as usize].cargo_teu,
+            Arrival::Container(c) => f64::from(self.containers[c as usize].teu),
         }
     }
 
     /// Moves containers from a carrier into the yard of `n`, in order, while they fit.
     /// Returns the TEU admitted.
-    fn admit_from_carrier(&mut self, n: usize, carrier: Waiting, link: usize) -> f64 {
+    fn admit_from_carrier(&mut self, n: usize, carrier: Arrival, link: usize) -> f64 {
         let (mut list, teu_before) = self.take_cargo(carrier);
         let mut taken = 0;
         let mut admitted = 0.0;
@@ -160,7 +160,7 @@ impl Sim<'_> {
     pub(crate) fn try_admit(&mut self, n: usize) {
         while let Some(w) = self.nodes[n].gate.front() {
             match w {
-                Waiting::Container(c) => {
+                Arrival::Container(c) => {
                     let teu = f64::from(self.containers[c as usize].teu);
                     if !self.nodes[n].yard.fits(teu) {
                         return;
@@ -168,7 +168,7 @@ impl Sim<'_> {
                     self.nodes[n].gate.pop_front(teu);
                     self.admit(n, c);
                 }
-                Waiting::Train(t) => {
+                Arrival::Train(t) => {
                     let link = self.trains[t as usize].link as usize;
                     let admitted = self.admit_from_carrier(n, w, link);
                     self.nodes[n].gate.shrink(admitted);
@@ -182,7 +182,7 @@ impl Sim<'_> {
                         return;
                     }
                 }
-                Waiting::Vessel(v) => {
+                Arrival::Vessel(v) => {
                     let link = self.vessels[v as usize].link as usize;
                     let admitted = self.admit_from_carrier(n, w, link);
                     self.nodes[n].gate.shrink(admitted);
