@@ -1,9 +1,9 @@
 //! The resource kit: the few building blocks every place of a model is made of, in the
 //! spirit of SimPy's three words.
 //!
-//! - servers: `Servers` (counted, with a FIFO queue of claimants: berths) and `FreeTimes`
-//!   (servers known by when each is next free, for planning ahead: cranes, a line's train
-//!   paths);
+//! - servers: `Servers` (counted, with a FIFO queue of claimants: berths), `FreeTimes`
+//!   (servers known by when each is next free, for planning ahead: cranes) and
+//!   `SingleServer` (the same for one server: a line's train paths);
 //! - levels: `Level` (an amount held up to a capacity: yard TEU) and `Stock` (whole units
 //!   lent out and given back, with a target size and a FIFO queue of claimants: wagon sets);
 //! - a FIFO store: `Store` (items in arrival order with their total size: boxes waiting for
@@ -134,12 +134,6 @@ impl FreeTimes {
             .min_by_key(|(_, t)| *t)
     }
 
-    /// When the server free first is free (for a single server: when it is free).
-    #[inline]
-    pub fn first_free(&self) -> Option<Ticks> {
-        self.earliest().map(|(_, t)| t)
-    }
-
     /// Server `i` is busy until `until`.
     #[inline]
     pub fn occupy(&mut self, i: usize, until: Ticks) {
@@ -164,6 +158,31 @@ impl FreeTimes {
         for f in self.free_at.iter_mut() {
             *f = (*f).max(not_before);
         }
+    }
+}
+
+/// One server known by when it is next free: the single-server case of `FreeTimes`,
+/// without the scan, for a check made on every look at a departure.
+#[derive(Debug, Clone, Copy)]
+pub struct SingleServer {
+    free_at: Ticks,
+}
+
+impl SingleServer {
+    /// Free from `t0`.
+    pub fn new(t0: Ticks) -> Self {
+        SingleServer { free_at: t0 }
+    }
+
+    #[inline]
+    pub fn free_at(&self) -> Ticks {
+        self.free_at
+    }
+
+    /// Busy until `until`.
+    #[inline]
+    pub fn occupy(&mut self, until: Ticks) {
+        self.free_at = until;
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! A train takes waiting containers in arrival order up to its capacity in TEU (never
 //! overtaking: a 40-ft box that does not fit ends the loading). A line's train paths are
-//! one kit server (`FreeTimes`) whose work is the headway between trains; a wagon pool is
+//! one kit server (`SingleServer`) whose work is the headway between trains; a wagon pool is
 //! a kit `Stock` of sets whose queue holds the links waiting for one. This file must never
 //! touch a node's cranes or yard other than through `leave_node` and `unload_at_node`.
 
@@ -229,7 +229,7 @@ impl Sim<'_> {
         train.teu = teu;
         self.links[l].in_transit_teu += teu;
         if let Some(r) = self.links[l].rail_mut() {
-            r.paths.occupy(0, now + headway.unwrap_or(0));
+            r.paths.occupy(now + headway.unwrap_or(0));
         }
         if let Some(y) = self.year_now {
             let ly = &mut self.years[y].links[l];

@@ -9,7 +9,8 @@
 //!
 //! Places are made of the engine's resource kit (`engine::resource`): a node's cranes are
 //! `FreeTimes`, its berths `Servers`, its yard a `Level` and its gate a `Store`; a link's
-//! waiting boxes are a `Store`, a rail line's paths `FreeTimes`, a wagon pool a `Stock`.
+//! waiting boxes are a `Store`, a rail line's paths a `SingleServer`, a wagon pool a
+//! `Stock`.
 //! A link's state is `LinkState` plus one `Carriers` variant per kind of link, matched
 //! wherever the kinds differ (never "not rail, so sea"). Adding a link kind: a variant of
 //! `network::LinkKind` (built in `Model::build`) and of `Carriers` (built in `Sim::new`), a
@@ -20,7 +21,7 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::resource::{FreeTimes, Level, Servers, Stock, Store};
+use crate::engine::resource::{FreeTimes, Level, Servers, SingleServer, Stock, Store};
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
 use crate::engine::{
     Calendar, EventKey, Mean, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
@@ -264,7 +265,7 @@ pub(crate) struct RailState {
     pub max_wait: Option<Ticks>,
     pub timetable: Option<Ticks>,
     /// The line's train paths: one server whose work is the headway between trains.
-    pub paths: FreeTimes,
+    pub paths: SingleServer,
     pub next_timer: Ticks,
     pub slot_running: bool,
     pub tw_paths: TimeWeighted,
@@ -345,8 +346,9 @@ impl LinkState {
 
 impl RailState {
     /// When the next train path is free.
+    #[inline]
     pub fn next_path(&self) -> Ticks {
-        self.paths.first_free().unwrap_or(0)
+        self.paths.free_at()
     }
 }
 
@@ -643,7 +645,7 @@ impl<'m> Sim<'m> {
                         paths_per_day: r.paths_per_day,
                         max_wait: r.max_wait,
                         timetable: r.timetable,
-                        paths: FreeTimes::new(0, 1),
+                        paths: SingleServer::new(0),
                         next_timer: Ticks::MAX,
                         slot_running: false,
                         tw_paths: TimeWeighted::new(t0, r.paths_per_day.unwrap_or(0.0)),
