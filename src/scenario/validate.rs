@@ -1559,8 +1559,8 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// The timetable's floor, said as the catalogue says it for timeline changes.
 fn timetable_message(t: f64) -> String {
+    // The field's floor is the catalogue's, said as for a timeline change.
     params::spec(ParamKind::Rail(RailParam::TimetableHours))
         .floor_message(t)
         .unwrap_or_default()
