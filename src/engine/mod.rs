@@ -1,5 +1,5 @@
 //! The discrete-event core: a clock in integer ticks, an event calendar, reproducible random
-//! streams, distributions and statistics.
+//! streams, distributions, statistics and a resource kit (servers, levels, a FIFO store).
 //!
 //! This module is generic. It must never know about containers, trains, ports or any other
 //! freight notion: the corridor model (`crate::model`) and the validation stations in
@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod dist;
+pub mod resource;
 pub mod rng;
 pub mod stats;
 pub mod time;

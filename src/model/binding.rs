@@ -16,7 +16,7 @@
 use crate::engine::Ticks;
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR, ticks_to_hours};
 
-use super::sim::{Sim, StallClock, StallYear, VesselState, WaitCause, YearStats};
+use super::sim::{Carriers, Sim, StallClock, StallYear, VesselState, WaitCause, YearStats};
 
 impl Sim<'_> {
     /// Charges the TEU waiting at `l`'s origin since the last look to their cause, then
@@ -26,7 +26,7 @@ impl Sim<'_> {
         let now = self.now();
         let link = &mut self.links[l];
         let since = std::mem::replace(&mut link.wait_mark, now);
-        let teu = link.waiting_teu;
+        let teu = link.waiting.size();
         if teu > 0.0
             && now > since
             && let Some(y) = self.year_now
@@ -39,11 +39,11 @@ impl Sim<'_> {
                 WaitCause::Paths => ys.links[l].path_teu_hours += teu_hours,
                 WaitCause::Closed => ys.links[l].closed_teu_hours += teu_hours,
                 WaitCause::Sets => {
-                    if let Some(p) = self.links[l].rail.as_ref().and_then(|r| r.pool) {
+                    if let Some(p) = self.links[l].rail().and_then(|r| r.pool) {
                         // Sets held outside full yards are kept there by those yards
                         // (charged on to what keeps them full, see `binding`).
                         let pool = &self.pools[p as usize];
-                        let out = f64::from(pool.out.max(1));
+                        let out = f64::from(pool.sets.out().max(1));
                         let mut own = teu_hours;
                         for (n, &held) in pool.held_at.iter().enumerate() {
                             if held > 0 {
@@ -57,11 +57,7 @@ impl Sim<'_> {
                     }
                 }
                 WaitCause::Fleet => {
-                    let counts = self.links[l]
-                        .sea
-                        .as_ref()
-                        .map(|s| s.in_state)
-                        .unwrap_or_default();
+                    let counts = self.links[l].sea().map(|s| s.in_state).unwrap_or_default();
                     let n = |s: VesselState| f64::from(counts[s as usize]);
                     let berth_from = n(VesselState::QueuedOrigin);
                     let berth_to = n(VesselState::QueuedDest);
@@ -96,33 +92,33 @@ impl Sim<'_> {
         if link.closed > 0 || self.nodes[self.m.links[l].from].closed > 0 {
             return WaitCause::Closed;
         }
-        if let Some(r) = &link.rail {
-            if r.timetable.is_some() {
-                return WaitCause::Cargo;
+        match &link.carriers {
+            Carriers::Rail(r) => {
+                if r.timetable.is_some() {
+                    return WaitCause::Cargo;
+                }
+                let full = link.waiting.size() >= r.train_capacity_teu;
+                let oldest = link
+                    .waiting
+                    .front()
+                    .map(|c| self.containers[c as usize].mark)
+                    .unwrap_or(now);
+                let due = full || r.max_wait.is_some_and(|w| oldest.saturating_add(w) <= now);
+                if !due {
+                    WaitCause::Cargo
+                } else if now < r.next_path() {
+                    WaitCause::Paths
+                } else if r
+                    .pool
+                    .is_some_and(|p| self.pools[p as usize].sets.available() == 0)
+                {
+                    WaitCause::Sets
+                } else {
+                    WaitCause::Cargo
+                }
             }
-            let full = link.waiting_teu >= r.train_capacity_teu;
-            let oldest = link
-                .waiting
-                .front()
-                .map(|c| self.containers[*c as usize].mark)
-                .unwrap_or(now);
-            let due = full || r.max_wait.is_some_and(|w| oldest.saturating_add(w) <= now);
-            if !due {
-                WaitCause::Cargo
-            } else if now < r.next_path {
-                WaitCause::Paths
-            } else if r
-                .pool
-                .is_some_and(|p| self.pools[p as usize].available == 0)
-            {
-                WaitCause::Sets
-            } else {
-                WaitCause::Cargo
-            }
-        } else if link.sea.as_ref().is_some_and(|s| s.idle.is_empty()) {
-            WaitCause::Fleet
-        } else {
-            WaitCause::Cargo
+            Carriers::Sea(s) if s.idle.is_empty() => WaitCause::Fleet,
+            Carriers::Sea(_) => WaitCause::Cargo,
         }
     }
 }
@@ -140,7 +136,7 @@ impl Sim<'_> {
             self.links[l].stall = self.watch(clock, waiting, |ys| &mut ys.links[l].stall);
         }
         for n in 0..self.nodes.len() {
-            let waiting = !self.nodes[n].blocked.is_empty();
+            let waiting = !self.nodes[n].gate.is_empty();
             let clock = self.nodes[n].stall;
             self.nodes[n].stall = self.watch(clock, waiting, |ys| &mut ys.nodes[n].stall);
         }

@@ -161,11 +161,11 @@ impl Sim<'_> {
                         .patience
                         .is_some_and(|p| now.saturating_sub(ct.created) > p)
             };
-            if !self.links[l].waiting.iter().any(|&c| expired(self, c)) {
+            if !self.links[l].waiting.iter().any(|c| expired(self, c)) {
                 continue;
             }
             self.note_wait(l);
-            let waiting = std::mem::take(&mut self.links[l].waiting);
+            let waiting = self.links[l].waiting.take_items();
             let mut kept = std::collections::VecDeque::with_capacity(waiting.len());
             for c in waiting {
                 if expired(self, c) {
@@ -174,7 +174,7 @@ impl Sim<'_> {
                     kept.push_back(c);
                 }
             }
-            self.links[l].waiting = kept;
+            self.links[l].waiting.restore(kept);
             self.note_wait(l);
         }
     }
@@ -184,10 +184,8 @@ impl Sim<'_> {
         let now = self.now();
         let ct = self.containers[c as usize];
         let teu = f64::from(ct.teu);
-        self.links[link].waiting_teu -= teu;
-        let node = &mut self.nodes[n];
-        node.yard_teu -= teu;
-        node.tw_yard.set(now, node.yard_teu);
+        self.links[link].waiting.shrink(teu);
+        self.nodes[n].yard.take(now, teu);
         self.alive_teu -= teu;
         self.diverted_teu += teu;
         if let Some(y) = self.year_now {

@@ -2,9 +2,11 @@
 //! indices instead of ids, distributions built, dates turned into ticks.
 //!
 //! Building is the only place where ids are looked up by name; the event loop then works on
-//! indices alone. Building assumes a scenario that passed `scenario::validate`, but it still
-//! returns `BuildError` rather than panicking if something is inconsistent. It must never
-//! sample random numbers or hold run state.
+//! indices alone. Building takes a scenario that passed `scenario::validate` (loading
+//! validates; a sweep validates each point) and checks nothing validation checks: ranges,
+//! required fields and consistency rules live there once. What building cannot do without
+//! (an id to look up, a distribution to build, a year key to parse) still fails as a
+//! `BuildError` rather than a panic. It must never sample random numbers or hold run state.
 
 use std::collections::HashMap;
 
@@ -199,40 +201,25 @@ pub struct Model {
 }
 
 fn dist(spec: &DistSpec, path: &str) -> Result<Dist, BuildError> {
-    let d = spec.build().map_err(|e| berr(path, e.to_string()))?;
-    if d.min_value() < 0.0 {
-        return Err(berr(path, "a duration cannot be negative"));
-    }
-    Ok(d)
+    spec.build().map_err(|e| berr(path, e.to_string()))
 }
 
 fn opt_dist(spec: &Option<DistSpec>, path: &str) -> Result<Option<Dist>, BuildError> {
     spec.as_ref().map(|s| dist(s, path)).transpose()
 }
 
-fn monthly(weights: &Option<Vec<f64>>, path: &str) -> Result<[f64; 12], BuildError> {
+/// Twelve weights (validated: finite, >= 0, positive sum) as rate multipliers.
+fn monthly(weights: &Option<Vec<f64>>) -> [f64; 12] {
     let mut m = [1.0; 12];
     if let Some(w) = weights {
-        if w.len() != 12 {
-            return Err(berr(
-                path,
-                format!("needs 12 monthly values, got {}", w.len()),
-            ));
-        }
-        if w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
-            return Err(berr(path, "monthly values must be finite and >= 0"));
-        }
         // Normalised so that a year at rate r * m[month] yields exactly r: months differ in
         // length, so the weights are scaled by day counts, not just to a mean of 1.
         let weighted_days: f64 = w.iter().zip(MONTH_DAYS).map(|(x, d)| x * d as f64).sum();
-        if !(weighted_days > 0.0 && weighted_days.is_finite()) {
-            return Err(berr(path, "monthly values must have a positive sum"));
-        }
-        for (i, x) in w.iter().enumerate() {
-            m[i] = x * 365.0 / weighted_days;
+        for (mi, x) in m.iter_mut().zip(w) {
+            *mi = x * 365.0 / weighted_days;
         }
     }
-    Ok(m)
+    m
 }
 
 impl Model {
@@ -251,12 +238,6 @@ impl Model {
     /// Resolves ids to indices and builds every distribution.
     pub fn build(s: &ScenarioFile) -> Result<Model, BuildError> {
         let run = &s.run;
-        if run.first_year > run.last_year {
-            return Err(berr("run.last_year", "must not be before run.first_year"));
-        }
-        if !(run.warmup_days.is_finite() && (0.0..=3650.0).contains(&run.warmup_days)) {
-            return Err(berr("run.warmup_days", "must be between 0 and 3650"));
-        }
         let warmup = (run.warmup_days * TICKS_PER_DAY as f64).round() as Ticks;
         let warmup_years = warmup.div_ceil(TICKS_PER_YEAR) as i32;
         let epoch_year = run.first_year - warmup_years;
@@ -293,12 +274,6 @@ impl Model {
         for n in &s.nodes {
             let p = format!("nodes.{}", n.id);
             let handling_minutes = opt_dist(&n.handling_minutes, &format!("{p}.handling_minutes"))?;
-            if n.cranes > 0 && handling_minutes.is_none() {
-                return Err(berr(
-                    format!("{p}.handling_minutes"),
-                    "is required when cranes > 0",
-                ));
-            }
             nodes.push(NodeDef {
                 id: n.id.clone(),
                 cranes: n.cranes,
@@ -312,7 +287,7 @@ impl Model {
                     &n.vessel_call_hours,
                     &format!("{p}.vessel_call_hours"),
                 )?,
-                quay_cranes_per_vessel: n.quay_cranes_per_vessel.max(1),
+                quay_cranes_per_vessel: n.quay_cranes_per_vessel,
                 quay_moves_per_hour: n.quay_moves_per_hour,
                 ferry_wagons_per_hour: n.ferry_wagons_per_hour,
                 ferry_berths: n.ferry_berths,
@@ -352,14 +327,6 @@ impl Model {
                     })?;
                     let speed =
                         opt_dist(&r.speed_km_per_day, &format!("{p}.rail.speed_km_per_day"))?;
-                    if let Some(sp) = &speed
-                        && sp.min_value() <= 0.0
-                    {
-                        return Err(berr(
-                            format!("{p}.rail.speed_km_per_day"),
-                            "speeds must be > 0",
-                        ));
-                    }
                     LinkKind::Rail(RailDef {
                         train_capacity_teu: r.train_capacity_teu,
                         max_wait: r.max_wait_hours.map(hours_to_ticks),
@@ -383,17 +350,6 @@ impl Model {
                     let sea = l.sea.as_ref().ok_or_else(|| {
                         berr(format!("{p}.sea"), "a sea link needs a [links.sea] table")
                     })?;
-                    for end in [from, to] {
-                        if nodes[end].berths == 0 || nodes[end].vessel_call_hours.is_none() {
-                            return Err(berr(
-                                format!("nodes.{}.berths", nodes[end].id),
-                                format!(
-                                    "node is an end of sea link `{}` and needs berths >= 1 and vessel_call_hours",
-                                    l.id
-                                ),
-                            ));
-                        }
-                    }
                     let sailing = dist(&sea.sailing_hours, &format!("{p}.sea.sailing_hours"))?;
                     let ret = match &sea.return_hours {
                         Some(r) => dist(r, &format!("{p}.sea.return_hours"))?,
@@ -402,10 +358,7 @@ impl Model {
                     let storms = match &sea.storms {
                         Some(st) => Some(StormDef {
                             events_per_year: st.events_per_year,
-                            monthly: monthly(
-                                &st.monthly_weights,
-                                &format!("{p}.sea.storms.monthly_weights"),
-                            )?,
+                            monthly: monthly(&st.monthly_weights),
                             duration_hours: dist(
                                 &st.duration_hours,
                                 &format!("{p}.sea.storms.duration_hours"),
@@ -444,18 +397,12 @@ impl Model {
         let mut routes = Vec::with_capacity(s.routes.len());
         for r in &s.routes {
             let p = format!("routes.{}", r.id);
-            if r.nodes.len() < 2 {
-                return Err(berr(
-                    format!("{p}.nodes"),
-                    "a route needs at least two nodes",
-                ));
-            }
             let ns = r
                 .nodes
                 .iter()
                 .map(|id| node_of(id, format!("{p}.nodes")))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut ls = Vec::with_capacity(ns.len() - 1);
+            let mut ls = Vec::with_capacity(ns.len().saturating_sub(1));
             for (leg, w) in ns.windows(2).enumerate() {
                 let link = match &r.links {
                     Some(ids) => {
@@ -479,12 +426,6 @@ impl Model {
                             )
                         })?,
                 };
-                if links[link].from != w[0] || links[link].to != w[1] {
-                    return Err(berr(
-                        format!("{p}.links"),
-                        format!("link `{}` does not join leg {leg}", links[link].id),
-                    ));
-                }
                 ls.push(link);
             }
             routes.push(RouteDef {
@@ -498,12 +439,6 @@ impl Model {
         let mut flows = Vec::with_capacity(s.flows.len());
         for f in &s.flows {
             let p = format!("flows.{}", f.id);
-            if f.routes.is_empty() {
-                return Err(berr(
-                    format!("{p}.routes"),
-                    "a flow needs at least one route",
-                ));
-            }
             let mut cum = 0.0;
             let mut rs = Vec::new();
             for rs_spec in &f.routes {
@@ -516,16 +451,14 @@ impl Model {
                 cum += rs_spec.share;
                 rs.push((cum, ri));
             }
-            if (cum - 1.0).abs() > 1e-6 {
-                return Err(berr(
-                    format!("{p}.routes"),
-                    format!("shares sum to {cum}, not 1"),
-                ));
-            }
+            // Shares sum to 1 within validation's tolerance; the last is made exact.
             if let Some(last) = rs.last_mut() {
                 last.0 = 1.0;
             }
-            let origin = routes[rs[0].1].nodes[0];
+            let origin = rs
+                .first()
+                .map(|&(_, r)| routes[r].nodes[0])
+                .ok_or_else(|| berr(format!("{p}.routes"), "no route to start from"))?;
             let mut points: Vec<(i32, f64)> = Vec::new();
             for (k, v) in &f.teu_per_year {
                 let y: i32 = k.trim().parse().map_err(|_| {
@@ -537,29 +470,19 @@ impl Model {
                 points.push((y, *v));
             }
             points.sort_by_key(|p| p.0);
-            if points.is_empty() {
-                return Err(berr(format!("{p}.teu_per_year"), "needs at least one year"));
-            }
             let teu_per_year = (0..years)
                 .map(|i| interpolate(&points, epoch_year + i as i32))
                 .collect();
             let block_train_teu = match f.arrivals {
                 ArrivalProcess::Poisson => 0.0,
-                ArrivalProcess::BlockTrains => {
-                    f.block_train_teu.filter(|t| *t > 0.0).ok_or_else(|| {
-                        berr(
-                            format!("{p}.block_train_teu"),
-                            "is required (> 0) for block trains",
-                        )
-                    })?
-                }
+                ArrivalProcess::BlockTrains => f.block_train_teu.unwrap_or(0.0),
             };
             flows.push(FlowDef {
                 id: f.id.clone(),
                 origin,
                 routes: rs,
                 teu_per_year,
-                monthly: monthly(&f.seasonality, &format!("{p}.seasonality"))?,
+                monthly: monthly(&f.seasonality),
                 share_40ft: f.share_40ft,
                 arrivals: f.arrivals,
                 block_train_teu,
@@ -573,34 +496,48 @@ impl Model {
             let p = format!("timeline.{}", c.id);
             let mut sets = Vec::new();
             for (path, value) in &c.set {
+                // Validation checked the path, its ids and the value (`ParamPath::check`
+                // and the catalogue's guard rails); here ids become indices.
                 let pp = ParamPath::parse(path).map_err(|e| berr(format!("{p}.set"), e.message))?;
-                pp.check(s, *value)
-                    .map_err(|e| berr(format!("{p}.set"), e.message))?;
+                let unknown = |what: &str, id: &str| {
+                    berr(format!("{p}.set"), format!("unknown {what} `{id}`"))
+                };
                 let param = match &pp {
-                    ParamPath::Node { node, param } => {
-                        Param::Node(node_index[node.as_str()], *param)
-                    }
-                    ParamPath::Rail { link, param } => {
-                        Param::Rail(link_index[link.as_str()], *param)
-                    }
-                    ParamPath::Sea { link, param } => Param::Sea(link_index[link.as_str()], *param),
+                    ParamPath::Node { node, param } => Param::Node(
+                        *node_index
+                            .get(node.as_str())
+                            .ok_or_else(|| unknown("node", node))?,
+                        *param,
+                    ),
+                    ParamPath::Rail { link, param } => Param::Rail(
+                        *link_index
+                            .get(link.as_str())
+                            .ok_or_else(|| unknown("link", link))?,
+                        *param,
+                    ),
+                    ParamPath::Sea { link, param } => Param::Sea(
+                        *link_index
+                            .get(link.as_str())
+                            .ok_or_else(|| unknown("link", link))?,
+                        *param,
+                    ),
                     ParamPath::Fleet { link, class, param } => {
-                        let li = link_index[link.as_str()];
+                        let li = *link_index
+                            .get(link.as_str())
+                            .ok_or_else(|| unknown("link", link))?;
                         let ci = match &links[li].kind {
                             LinkKind::Sea(sea) => sea.classes.iter().position(|k| &k.id == class),
                             LinkKind::Rail(_) => None,
                         }
-                        .ok_or_else(|| {
-                            berr(
-                                format!("{p}.set"),
-                                format!("unknown vessel class `{class}`"),
-                            )
-                        })?;
+                        .ok_or_else(|| unknown("vessel class", class))?;
                         Param::Fleet(li, ci, *param)
                     }
-                    ParamPath::Pool { pool, param } => {
-                        Param::Pool(pool_index[pool.as_str()], *param)
-                    }
+                    ParamPath::Pool { pool, param } => Param::Pool(
+                        *pool_index
+                            .get(pool.as_str())
+                            .ok_or_else(|| unknown("wagon pool", pool))?,
+                        *param,
+                    ),
                 };
                 sets.push((param, *value));
             }
@@ -655,7 +592,7 @@ impl Model {
             flows,
             changes,
             disruptions,
-            stall: hours_to_ticks(run.stall_days.clamp(1.0, 3650.0) * 24.0),
+            stall: hours_to_ticks(run.stall_days * 24.0),
         })
     }
 

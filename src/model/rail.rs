@@ -3,27 +3,21 @@
 //! drawn from distance and speed plus stops.
 //!
 //! A train takes waiting containers in arrival order up to its capacity in TEU (never
-//! overtaking: a 40-ft box that does not fit ends the loading). This file must never touch
-//! a node's cranes or yard other than through `leave_node` and `unload_at_node`.
+//! overtaking: a 40-ft box that does not fit ends the loading). A line's train paths are
+//! one kit server (`SingleServer`) whose work is the headway between trains; a wagon pool is
+//! a kit `Stock` of sets whose queue holds the links waiting for one. This file must never
+//! touch a node's cranes or yard other than through `leave_node` and `unload_at_node`.
 
 use crate::engine::Ticks;
 use crate::engine::time::hours_to_ticks;
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR};
 
 use super::network::LinkKind;
-use super::sim::{Ev, Sim, Waiting};
+use super::sim::{Arrival, Ev, Sim};
 
 impl Sim<'_> {
-    /// Starts the processes of a link at the beginning of the run.
-    pub(crate) fn start_link(&mut self, l: usize) {
-        match &self.m.links[l].kind {
-            LinkKind::Rail(_) => self.ensure_timetable(l),
-            LinkKind::Sea(_) => self.start_sea(l),
-        }
-    }
-
     pub(crate) fn ensure_timetable(&mut self, l: usize) {
-        let Some(r) = self.links[l].rail.as_mut() else {
+        let Some(r) = self.links[l].rail_mut() else {
             return;
         };
         if let Some(tt) = r.timetable
@@ -34,21 +28,11 @@ impl Sim<'_> {
         }
     }
 
-    /// Something changed at the origin of `l` (a container is ready, the link or node
-    /// reopened, a parameter changed): leave if the rules allow.
-    pub(crate) fn try_depart(&mut self, l: usize) {
-        if self.links[l].rail.is_some() {
-            self.try_rail(l);
-        } else {
-            self.try_sea(l);
-        }
-    }
-
     fn rail_open(&self, l: usize) -> bool {
         self.links[l].closed == 0 && self.nodes[self.m.links[l].from].closed == 0
     }
 
-    fn try_rail(&mut self, l: usize) {
+    pub(crate) fn try_rail(&mut self, l: usize) {
         self.note_wait(l);
         self.try_rail_now(l);
         self.note_wait(l);
@@ -60,17 +44,17 @@ impl Sim<'_> {
             if !self.rail_open(l) || self.links[l].waiting.is_empty() {
                 return;
             }
-            let Some(r) = self.links[l].rail.as_ref() else {
+            let Some(r) = self.links[l].rail() else {
                 return;
             };
             if r.timetable.is_some() {
                 return; // departures happen only at slots
             }
-            let full = self.links[l].waiting_teu >= r.train_capacity_teu;
+            let full = self.links[l].waiting.size() >= r.train_capacity_teu;
             let oldest = self.links[l]
                 .waiting
                 .front()
-                .map(|c| self.containers[*c as usize].mark)
+                .map(|c| self.containers[c as usize].mark)
                 .unwrap_or(now);
             let due_at = r.max_wait.map(|w| oldest.saturating_add(w));
             let due = full || due_at.is_some_and(|d| d <= now);
@@ -80,8 +64,8 @@ impl Sim<'_> {
                 }
                 return;
             }
-            if now < r.next_path {
-                let at = r.next_path;
+            if now < r.next_path() {
+                let at = r.next_path();
                 self.rail_timer(l, at);
                 return;
             }
@@ -97,15 +81,12 @@ impl Sim<'_> {
     /// have stock.
     fn take_wagon_set(&mut self, l: usize) -> bool {
         let now = self.now();
-        let Some(r) = self.links[l].rail.as_mut() else {
+        let Some(r) = self.links[l].rail_mut() else {
             return false;
         };
         let Some(p) = r.pool else { return true };
         let pool = &mut self.pools[p as usize];
-        if pool.available > 0 {
-            pool.available -= 1;
-            pool.out += 1;
-            pool.tw_out.set(now, f64::from(pool.out));
+        if pool.sets.lend(now) {
             let since = std::mem::replace(&mut self.set_wait_since[l], Ticks::MAX);
             if since < now
                 && let Some(y) = self.year_now
@@ -117,7 +98,7 @@ impl Sim<'_> {
         } else {
             if !r.waiting_for_set {
                 r.waiting_for_set = true;
-                pool.waiting_links.push_back(l as u32);
+                pool.sets.join_queue(l as u32);
             }
             if self.set_wait_since[l] == Ticks::MAX {
                 self.set_wait_since[l] = now;
@@ -127,9 +108,9 @@ impl Sim<'_> {
     }
 
     /// The train is empty: its wagon set heads back to the pool.
-    pub(crate) fn train_emptied(&mut self, b: u32) {
-        self.free_batches.push(b);
-        let Some(p) = self.batches[b as usize].pool.take() else {
+    pub(crate) fn train_emptied(&mut self, t: u32) {
+        self.free_trains.push(t);
+        let Some(p) = self.trains[t as usize].pool.take() else {
             return;
         };
         let hours = self.m.pools[p as usize]
@@ -140,31 +121,19 @@ impl Sim<'_> {
 
     pub(crate) fn on_wagon_return(&mut self, p: usize) {
         let now = self.now();
-        let pool = &mut self.pools[p];
-        pool.out -= 1;
-        pool.tw_out.set(now, f64::from(pool.out));
-        if pool.available + pool.out >= pool.target {
-            // The timeline cut the pool while this set was out: it retires now.
-            pool.tw_sets
-                .set(now, f64::from(pool.target.max(pool.available + pool.out)));
-        } else {
-            pool.available += 1;
-        }
+        // Retired now if the timeline cut the pool while this set was out.
+        self.pools[p].sets.give_back(now);
         self.wake_pool(p);
     }
 
     /// Sets are available: links waiting for one try again, in the order they asked.
     pub(crate) fn wake_pool(&mut self, p: usize) {
-        while self.pools[p].available > 0 {
-            let Some(l) = self.pools[p].waiting_links.pop_front() else {
-                return;
-            };
-            if let Some(r) = self.links[l as usize].rail.as_mut() {
+        while let Some(l) = self.pools[p].sets.next_served() {
+            if let Some(r) = self.links[l as usize].rail_mut() {
                 r.waiting_for_set = false;
             }
             if self.links[l as usize]
-                .rail
-                .as_ref()
+                .rail()
                 .is_some_and(|r| r.timetable.is_some())
             {
                 // A timetabled link leaves at its next slot; it keeps no claim on the set.
@@ -178,23 +147,13 @@ impl Sim<'_> {
     /// from the available first and the rest retire as they come back.
     pub(crate) fn set_pool_sets(&mut self, p: usize, target: u32) {
         let now = self.now();
-        let pool = &mut self.pools[p];
-        pool.target = target;
-        let total = pool.available + pool.out;
-        if target > total {
-            pool.available += target - total;
-        } else {
-            let cut = (total - target).min(pool.available);
-            pool.available -= cut;
-        }
-        pool.tw_sets
-            .set(now, f64::from(target.max(pool.available + pool.out)));
+        self.pools[p].sets.set_target(now, target);
         self.wake_pool(p);
     }
 
     /// Asks for a retry at `at` unless one is already due no later.
     fn rail_timer(&mut self, l: usize, at: Ticks) {
-        let Some(r) = self.links[l].rail.as_mut() else {
+        let Some(r) = self.links[l].rail_mut() else {
             return;
         };
         if at < r.next_timer {
@@ -205,7 +164,7 @@ impl Sim<'_> {
 
     pub(crate) fn on_rail_timer(&mut self, l: usize) {
         let now = self.now();
-        if let Some(r) = self.links[l].rail.as_mut()
+        if let Some(r) = self.links[l].rail_mut()
             && r.next_timer <= now
         {
             r.next_timer = Ticks::MAX;
@@ -215,7 +174,7 @@ impl Sim<'_> {
 
     pub(crate) fn on_train_slot(&mut self, l: usize) {
         let now = self.now();
-        let Some(r) = self.links[l].rail.as_mut() else {
+        let Some(r) = self.links[l].rail_mut() else {
             return;
         };
         let Some(tt) = r.timetable else {
@@ -223,10 +182,7 @@ impl Sim<'_> {
             return;
         };
         self.schedule_in(tt, Ev::TrainSlot { link: l as u32 });
-        let path_free = self.links[l]
-            .rail
-            .as_ref()
-            .is_some_and(|r| now >= r.next_path);
+        let path_free = self.links[l].rail().is_some_and(|r| now >= r.next_path());
         self.note_wait(l);
         if self.rail_open(l)
             && path_free
@@ -242,7 +198,7 @@ impl Sim<'_> {
         let now = self.now();
         let from = self.m.links[l].from;
         let (capacity, headway, on_paths) = {
-            let Some(r) = self.links[l].rail.as_ref() else {
+            let Some(r) = self.links[l].rail() else {
                 return;
             };
             let on_paths = r.paths_per_day.is_some();
@@ -252,29 +208,28 @@ impl Sim<'_> {
                 .map(|p| (TICKS_PER_DAY as f64 / p).round() as Ticks);
             (r.train_capacity_teu, headway, on_paths)
         };
-        let b = self.alloc_batch(l as u32);
-        self.batches[b as usize].pool = self.links[l].rail.as_ref().and_then(|r| r.pool);
-        let mut list = std::mem::take(&mut self.batches[b as usize].containers);
+        let tr = self.alloc_train(l as u32);
+        self.trains[tr as usize].pool = self.links[l].rail().and_then(|r| r.pool);
+        let mut list = std::mem::take(&mut self.trains[tr as usize].containers);
         let mut teu = 0.0;
-        while let Some(&c) = self.links[l].waiting.front() {
+        while let Some(c) = self.links[l].waiting.front() {
             let t = f64::from(self.containers[c as usize].teu);
             // The first box always boards, so that a train smaller than a 40-ft box cannot
             // block the link for ever.
             if !list.is_empty() && teu + t > capacity {
                 break;
             }
-            self.links[l].waiting.pop_front();
-            self.links[l].waiting_teu -= t;
+            self.links[l].waiting.pop_front(t);
             teu += t;
             list.push(c);
             self.leave_node(from, l, c);
         }
-        let batch = &mut self.batches[b as usize];
-        batch.containers = list;
-        batch.teu = teu;
+        let train = &mut self.trains[tr as usize];
+        train.containers = list;
+        train.teu = teu;
         self.links[l].in_transit_teu += teu;
-        if let Some(r) = self.links[l].rail.as_mut() {
-            r.next_path = now + headway.unwrap_or(0);
+        if let Some(r) = self.links[l].rail_mut() {
+            r.paths.occupy(now + headway.unwrap_or(0));
         }
         if let Some(y) = self.year_now {
             let ly = &mut self.years[y].links[l];
@@ -287,7 +242,7 @@ impl Sim<'_> {
             ly.load_factor.add((teu / capacity).min(1.0));
         }
         let travel = self.rail_travel_ticks(l);
-        self.schedule_in(travel, Ev::TrainArrival { batch: b });
+        self.schedule_in(travel, Ev::TrainArrival { train: tr });
         self.departed(l);
         self.request_admit(from);
     }
@@ -310,11 +265,11 @@ impl Sim<'_> {
         hours_to_ticks(hours)
     }
 
-    pub(crate) fn on_train_arrival(&mut self, b: u32) {
-        let l = self.batches[b as usize].link as usize;
+    pub(crate) fn on_train_arrival(&mut self, t: u32) {
+        let l = self.trains[t as usize].link as usize;
         let to = self.m.links[l].to;
-        if self.unload_at_node(to, Waiting::Train(b)) {
-            self.train_emptied(b);
+        if self.unload_at_node(to, Arrival::Train(t)) {
+            self.train_emptied(t);
         }
     }
 }

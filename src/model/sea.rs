@@ -4,7 +4,8 @@
 //! or it has waited long enough; it then claims that cargo, queues for a berth, loads for
 //! the port's vessel handling time, sails unless a storm or closure holds it, queues for a
 //! berth at the destination, unloads, waits at the berth until the yard takes all its
-//! boxes (back-pressure), and sails back empty. Storms hold every departure in both
+//! boxes (back-pressure), and sails back empty. Berths are the port's (`terminal.rs`);
+//! this file says how long a call holds one. Storms hold every departure in both
 //! directions; vessels already at sea continue. Usable capacity is nominal capacity times
 //! `load_cap_share` (draft limits). This file must never handle containers landside.
 
@@ -15,7 +16,7 @@ use crate::engine::time::TICKS_PER_YEAR;
 
 use super::demand::spend_mass;
 use super::network::LinkKind;
-use super::sim::{Ev, Sim, Vessel, VesselState, Waiting};
+use super::sim::{Arrival, Ev, Sim, Vessel, VesselState};
 
 impl Sim<'_> {
     pub(crate) fn start_sea(&mut self, l: usize) {
@@ -43,10 +44,10 @@ impl Sim<'_> {
             expired: false,
             since: now,
         });
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             s.in_state[VesselState::Retired as usize] += 1;
         }
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             s.class_active[class] += 1;
             let fleet = s.tw_fleet.current() + 1.0;
             s.tw_fleet.set(now, fleet);
@@ -58,7 +59,7 @@ impl Sim<'_> {
 
     fn set_busy(&mut self, l: usize, delta: f64) {
         let now = self.now();
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             let b = s.tw_busy.current() + delta;
             s.tw_busy.set(now, b);
         }
@@ -70,7 +71,7 @@ impl Sim<'_> {
         let class = self.vessels[v as usize].class as usize;
         let now = self.now();
         let retire = {
-            let Some(s) = self.links[l].sea.as_ref() else {
+            let Some(s) = self.links[l].sea() else {
                 return;
             };
             s.class_active[class] > s.class_target[class]
@@ -85,8 +86,8 @@ impl Sim<'_> {
         vs.epoch = vs.epoch.wrapping_add(1);
         vs.expired = false;
         let epoch = vs.epoch;
-        let max_wait = self.links[l].sea.as_ref().and_then(|s| s.max_wait);
-        if let Some(s) = self.links[l].sea.as_mut() {
+        let max_wait = self.links[l].sea().and_then(|s| s.max_wait);
+        if let Some(s) = self.links[l].sea_mut() {
             s.idle.push_back(v);
         }
         if let Some(w) = max_wait {
@@ -110,7 +111,7 @@ impl Sim<'_> {
         let (prev, since, teu) = (vs.state, vs.since, vs.cargo_teu);
         vs.state = next;
         vs.since = now;
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             s.in_state[prev as usize] -= 1;
             s.in_state[next as usize] += 1;
         }
@@ -139,7 +140,7 @@ impl Sim<'_> {
         let l = self.vessels[v as usize].link as usize;
         let class = self.vessels[v as usize].class as usize;
         self.set_vstate(v, VesselState::Retired);
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             s.class_active[class] -= 1;
             let fleet = s.tw_fleet.current() - 1.0;
             s.tw_fleet.set(now, fleet);
@@ -159,7 +160,7 @@ impl Sim<'_> {
 
     fn usable_capacity(&self, v: u32) -> f64 {
         let vs = &self.vessels[v as usize];
-        let Some(s) = self.links[vs.link as usize].sea.as_ref() else {
+        let Some(s) = self.links[vs.link as usize].sea() else {
             return 0.0;
         };
         s.class_capacity_teu[vs.class as usize] * s.load_cap_share
@@ -181,17 +182,17 @@ impl Sim<'_> {
             {
                 return;
             }
-            let Some(s) = self.links[l].sea.as_ref() else {
+            let Some(s) = self.links[l].sea() else {
                 return;
             };
             let Some(&v) = s.idle.front() else { return };
             let usable = self.usable_capacity(v);
-            let waiting = self.links[l].waiting_teu;
+            let waiting = self.links[l].waiting.size();
             let enough = waiting >= s.min_load_share * usable || waiting >= usable;
             if !(enough || self.vessels[v as usize].expired) {
                 return;
             }
-            if let Some(s) = self.links[l].sea.as_mut() {
+            if let Some(s) = self.links[l].sea_mut() {
                 s.idle.pop_front();
             }
             self.set_busy(l, 1.0);
@@ -199,13 +200,12 @@ impl Sim<'_> {
             let mut cargo = std::mem::take(&mut self.vessels[v as usize].cargo);
             cargo.clear();
             let mut teu = 0.0;
-            while let Some(&c) = self.links[l].waiting.front() {
+            while let Some(c) = self.links[l].waiting.front() {
                 let t = f64::from(self.containers[c as usize].teu);
                 if !cargo.is_empty() && teu + t > usable {
                     break;
                 }
-                self.links[l].waiting.pop_front();
-                self.links[l].waiting_teu -= t;
+                self.links[l].waiting.pop_front(t);
                 teu += t;
                 cargo.push(c);
             }
@@ -218,13 +218,7 @@ impl Sim<'_> {
         }
     }
 
-    /// Rail ferries use the node's ferry berths when it has any (Alat: 2 ferry berths
-    /// beside its container berths); otherwise every vessel uses the container berths.
-    fn ferry_berth(&self, n: usize, v: u32) -> bool {
-        self.m.nodes[n].ferry_berths > 0 && self.is_ferry(v)
-    }
-
-    fn is_ferry(&self, v: u32) -> bool {
+    pub(crate) fn is_ferry(&self, v: u32) -> bool {
         let vs = &self.vessels[v as usize];
         match &self.m.links[vs.link as usize].kind {
             LinkKind::Sea(sea) => sea.classes[vs.class as usize].rail_ferry,
@@ -232,35 +226,9 @@ impl Sim<'_> {
         }
     }
 
-    fn request_berth(&mut self, n: usize, v: u32) {
-        let node = &self.nodes[n];
-        if self.ferry_berth(n, v) {
-            if node.closed == 0
-                && node.ferry_busy < node.ferry_berths
-                && node.ferry_queue.is_empty()
-            {
-                self.occupy_berth(n, v);
-            } else {
-                self.nodes[n].ferry_queue.push_back(v);
-            }
-        } else if node.closed == 0 && node.berths_busy < node.berths && node.berth_queue.is_empty()
-        {
-            self.occupy_berth(n, v);
-        } else {
-            self.nodes[n].berth_queue.push_back(v);
-        }
-    }
-
-    fn occupy_berth(&mut self, n: usize, v: u32) {
-        let now = self.now();
-        let ferry = self.ferry_berth(n, v);
-        let node = &mut self.nodes[n];
-        if ferry {
-            node.ferry_busy += 1;
-        } else {
-            node.berths_busy += 1;
-            node.tw_berths_busy.set(now, f64::from(node.berths_busy));
-        }
+    /// A berth at `n` took the vessel (`terminal::occupy_berth`): it loads or unloads for
+    /// the call's time.
+    pub(crate) fn vessel_berthed(&mut self, n: usize, v: u32) {
         let hours = self.berth_hours(n, v);
         let next = match self.vessels[v as usize].state {
             VesselState::QueuedOrigin => VesselState::Loading,
@@ -308,40 +276,8 @@ impl Sim<'_> {
         }
     }
 
-    fn release_berth(&mut self, n: usize, v: u32) {
-        let now = self.now();
-        if self.ferry_berth(n, v) {
-            self.nodes[n].ferry_busy -= 1;
-            self.serve_berth_queue(n);
-            return;
-        }
-        let node = &mut self.nodes[n];
-        node.berths_busy -= 1;
-        node.tw_berths_busy.set(now, f64::from(node.berths_busy));
-        // A berth removed by the timeline while a vessel was at it stays in use until the
-        // vessel leaves (fix: berth_utilization above 1 after a cut); now it goes.
-        let offered = node.berths.max(node.berths_busy);
-        node.tw_berths.set(now, f64::from(offered));
-        self.serve_berth_queue(n);
-    }
-
-    pub(crate) fn serve_berth_queue(&mut self, n: usize) {
-        while self.nodes[n].closed == 0 && self.nodes[n].berths_busy < self.nodes[n].berths {
-            let Some(v) = self.nodes[n].berth_queue.pop_front() else {
-                break;
-            };
-            self.occupy_berth(n, v);
-        }
-        while self.nodes[n].closed == 0 && self.nodes[n].ferry_busy < self.nodes[n].ferry_berths {
-            let Some(v) = self.nodes[n].ferry_queue.pop_front() else {
-                break;
-            };
-            self.occupy_berth(n, v);
-        }
-    }
-
     fn sea_open(&self, l: usize) -> bool {
-        let s = self.links[l].sea.as_ref();
+        let s = self.links[l].sea();
         self.links[l].closed == 0 && s.is_some_and(|s| s.storms == 0)
     }
 
@@ -375,7 +311,7 @@ impl Sim<'_> {
                 self.request_berth(to, v);
             }
             VesselState::Unloading => {
-                if self.unload_at_node(to, Waiting::Vessel(v)) {
+                if self.unload_at_node(to, Arrival::Vessel(v)) {
                     self.vessel_emptied(v);
                 } else {
                     self.set_vstate(v, VesselState::BlockedDest);
@@ -403,7 +339,7 @@ impl Sim<'_> {
             self.sail(v, hold == VesselState::HoldOrigin);
         } else {
             self.set_vstate(v, hold);
-            if let Some(s) = self.links[l].sea.as_mut() {
+            if let Some(s) = self.links[l].sea_mut() {
                 s.hold.push(v);
             }
         }
@@ -436,7 +372,7 @@ impl Sim<'_> {
         if !self.sea_open(l) {
             return;
         }
-        let held = match self.links[l].sea.as_mut() {
+        let held = match self.links[l].sea_mut() {
             Some(s) => std::mem::take(&mut s.hold),
             None => return,
         };
@@ -444,7 +380,7 @@ impl Sim<'_> {
             let outbound = self.vessels[v as usize].state == VesselState::HoldOrigin;
             self.sail(v, outbound);
         }
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             let mut held = held;
             held.clear();
             s.hold = held;
@@ -455,7 +391,7 @@ impl Sim<'_> {
     /// and busy ones when they next come back empty.
     pub(crate) fn set_fleet_count(&mut self, l: usize, class: usize, target: u32) {
         let active = {
-            let Some(s) = self.links[l].sea.as_mut() else {
+            let Some(s) = self.links[l].sea_mut() else {
                 return;
             };
             s.class_target[class] = target;
@@ -466,17 +402,15 @@ impl Sim<'_> {
         }
         if active > target {
             let idle: Vec<u32> = self.links[l]
-                .sea
-                .as_ref()
+                .sea()
                 .map(|s| s.idle.iter().copied().collect())
                 .unwrap_or_default();
             for v in idle {
                 let over = self.links[l]
-                    .sea
-                    .as_ref()
+                    .sea()
                     .is_some_and(|s| s.class_active[class] > s.class_target[class]);
                 if over && self.vessels[v as usize].class as usize == class {
-                    if let Some(s) = self.links[l].sea.as_mut() {
+                    if let Some(s) = self.links[l].sea_mut() {
                         s.idle.retain(|x| *x != v);
                     }
                     // An idle vessel counts as not busy; retiring removes it from both.
@@ -494,7 +428,7 @@ impl Sim<'_> {
             return;
         };
         let Some(st) = &def.storms else { return };
-        let Some(s) = self.links[l].sea.as_ref() else {
+        let Some(s) = self.links[l].sea() else {
             return;
         };
         let per_year = s.storm_rate_per_year;
@@ -518,11 +452,7 @@ impl Sim<'_> {
 
     pub(crate) fn on_storm_start(&mut self, l: usize, epoch: u32) {
         let now = self.now();
-        if self.links[l]
-            .sea
-            .as_ref()
-            .is_none_or(|s| s.storm_epoch != epoch)
-        {
+        if self.links[l].sea().is_none_or(|s| s.storm_epoch != epoch) {
             return;
         }
         let LinkKind::Sea(def) = &self.m.links[l].kind else {
@@ -530,7 +460,7 @@ impl Sim<'_> {
         };
         let Some(st) = &def.storms else { return };
         let hours = st.duration_hours.sample(&mut self.weather_rng[l]);
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             s.storms += 1;
             s.tw_storm.set(now, 1.0);
         }
@@ -540,7 +470,7 @@ impl Sim<'_> {
 
     pub(crate) fn on_storm_end(&mut self, l: usize) {
         let now = self.now();
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             s.storms -= 1;
             if s.storms == 0 {
                 s.tw_storm.set(now, 0.0);
@@ -551,7 +481,7 @@ impl Sim<'_> {
 
     /// The storm rate changed: redraw the next storm from now (memoryless, so exact).
     pub(crate) fn reschedule_storms(&mut self, l: usize) {
-        if let Some(s) = self.links[l].sea.as_mut() {
+        if let Some(s) = self.links[l].sea_mut() {
             s.storm_epoch = s.storm_epoch.wrapping_add(1);
         }
         self.schedule_storm(l);

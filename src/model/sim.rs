@@ -6,9 +6,22 @@
 //! (`terminal.rs`, `rail.rs`, `sea.rs`, `demand.rs`, `timeline.rs`) as `impl Sim` blocks;
 //! this file holds the shared state and turns it into `RunResult` records at the end. It
 //! must never read files or print.
+//!
+//! Places are made of the engine's resource kit (`engine::resource`): a node's cranes are
+//! `FreeTimes`, its berths `Servers`, its yard a `Level` and its gate a `Store`; a link's
+//! waiting boxes are a `Store`, a rail line's paths a `SingleServer`, a wagon pool a
+//! `Stock`.
+//! A link's state is `LinkState` plus one `Carriers` variant per kind of link, matched
+//! wherever the kinds differ (never "not rail, so sea"). Adding a link kind: a variant of
+//! `network::LinkKind` (built in `Model::build`) and of `Carriers` (built in `Sim::new`), a
+//! file like `rail.rs` for its departures, and the arms the compiler then asks for:
+//! `start_link` and `try_depart` (here), `on_year_end`, `binding`, `wait_cause`
+//! (`binding.rs`) and the end of a closure (`timeline.rs`). Adding a node resource: a kit
+//! field in `NodeState`, built in `Sim::new`, used in `terminal.rs`.
 
 use std::collections::VecDeque;
 
+use crate::engine::resource::{FreeTimes, Level, Servers, SingleServer, Stock, Store};
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
 use crate::engine::{
     Calendar, EventKey, Mean, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
@@ -30,7 +43,7 @@ pub(crate) enum Ev {
         link: u32,
     },
     TrainArrival {
-        batch: u32,
+        train: u32,
     },
     /// The vessel finished its current timed activity (handling or sailing).
     Vessel {
@@ -85,9 +98,10 @@ pub(crate) struct Container {
     pub leg: u8,
 }
 
-/// What waits outside a node for yard space, in arrival order.
+/// What arrives at a node: a box from a flow, or a train or vessel with boxes aboard (and,
+/// while the yard is full, what waits at its gate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Waiting {
+pub(crate) enum Arrival {
     Container(u32),
     Train(u32),
     Vessel(u32),
@@ -122,7 +136,7 @@ pub(crate) struct NodeState {
     pub handling_scale: f64,
     pub dwell_scale: f64,
     /// When each crane can start its next container.
-    pub free_at: Vec<Ticks>,
+    pub crane_free: FreeTimes,
     /// Admitted containers in admission order whose handling may not be over.
     pub planned: VecDeque<Planned>,
     /// Index in `planned` of the first entry not started at the last look.
@@ -133,31 +147,26 @@ pub(crate) struct NodeState {
     pub excess_done: Vec<Ticks>,
     /// End of the latest closure: no handling starts before it.
     pub closed_until: Ticks,
-    pub yard_teu: f64,
-    pub yard_capacity_teu: f64,
-    pub blocked: VecDeque<Waiting>,
-    pub blocked_teu: f64,
+    /// TEU in the yard.
+    pub yard: Level,
+    /// What waits outside a full yard, by TEU (carriers count their boxes still aboard).
+    pub gate: Store<Arrival>,
     /// Admissions into the yard seen, for stalls at its gate.
     pub stall: StallClock,
-    pub berths: u32,
-    pub berths_busy: u32,
-    pub berth_queue: VecDeque<u32>,
+    /// Container berths (vessels by index).
+    pub berths: Servers,
     pub quay_cranes_per_vessel: u32,
-    pub ferry_berths: u32,
-    pub ferry_busy: u32,
-    pub ferry_queue: VecDeque<u32>,
+    /// Rail ferry berths; unused when the node has none (ferries take container berths).
+    pub ferry_berths: Servers,
     pub closed: u32,
     pub admit_pending: bool,
     /// Outgoing links, to retry departures when the node reopens.
     pub out_links: Vec<u32>,
     pub tw_cranes: TimeWeighted,
-    pub tw_yard: TimeWeighted,
-    pub tw_berths_busy: TimeWeighted,
-    pub tw_berths: TimeWeighted,
 }
 
 /// A train: its boxes and the wagon set it runs with.
-pub(crate) struct Batch {
+pub(crate) struct Train {
     pub link: u32,
     pub containers: Vec<u32>,
     pub teu: f64,
@@ -167,16 +176,12 @@ pub(crate) struct Batch {
 /// A pool of wagon sets. Sets are either available, running (with a train, or returning
 /// empty) or retired when the timeline cut the pool while they were out.
 pub(crate) struct PoolState {
-    pub available: u32,
-    pub out: u32,
-    pub target: u32,
-    /// Rail links that wanted to dispatch a train and found no set, in that order.
-    pub waiting_links: VecDeque<u32>,
+    /// The sets; its queue holds the rail links that wanted to dispatch a train and found
+    /// no set, in that order.
+    pub sets: Stock,
     /// Sets out with trains held outside a full yard, by node: a link short of sets for
     /// that reason is kept waiting by that yard, not by the pool's size.
     pub held_at: Vec<u32>,
-    pub tw_out: TimeWeighted,
-    pub tw_sets: TimeWeighted,
 }
 
 /// When a place last saw something leave (a departure, an admission), and since when it
@@ -259,7 +264,8 @@ pub(crate) struct RailState {
     pub paths_per_day: Option<f64>,
     pub max_wait: Option<Ticks>,
     pub timetable: Option<Ticks>,
-    pub next_path: Ticks,
+    /// The line's train paths: one server whose work is the headway between trains.
+    pub paths: SingleServer,
     pub next_timer: Ticks,
     pub slot_running: bool,
     pub tw_paths: TimeWeighted,
@@ -287,18 +293,66 @@ pub(crate) struct SeaState {
     pub in_state: [u32; VESSEL_STATES],
 }
 
+/// What carries a link's boxes, by kind of link.
+// Links are few and never move once built; boxing the larger variant would only add a
+// pointer chase to every look at a departure.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Carriers {
+    Rail(RailState),
+    Sea(SeaState),
+}
+
 pub(crate) struct LinkState {
-    pub waiting: VecDeque<u32>,
-    pub waiting_teu: f64,
+    /// Boxes ready at the origin, by TEU, in the order they became ready.
+    pub waiting: Store<u32>,
     pub in_transit_teu: f64,
     pub closed: u32,
-    pub rail: Option<RailState>,
-    pub sea: Option<SeaState>,
+    pub carriers: Carriers,
     /// Since when `waiting_teu` has waited for the reason `cause` (see `note_wait`).
     pub wait_mark: Ticks,
     pub cause: WaitCause,
     /// Departures seen, for stalls.
     pub stall: StallClock,
+}
+
+impl LinkState {
+    /// The rail line's state; None on a link of another kind.
+    pub fn rail(&self) -> Option<&RailState> {
+        match &self.carriers {
+            Carriers::Rail(r) => Some(r),
+            Carriers::Sea(_) => None,
+        }
+    }
+
+    pub fn rail_mut(&mut self) -> Option<&mut RailState> {
+        match &mut self.carriers {
+            Carriers::Rail(r) => Some(r),
+            Carriers::Sea(_) => None,
+        }
+    }
+
+    /// The crossing's state; None on a link of another kind.
+    pub fn sea(&self) -> Option<&SeaState> {
+        match &self.carriers {
+            Carriers::Sea(s) => Some(s),
+            Carriers::Rail(_) => None,
+        }
+    }
+
+    pub fn sea_mut(&mut self) -> Option<&mut SeaState> {
+        match &mut self.carriers {
+            Carriers::Sea(s) => Some(s),
+            Carriers::Rail(_) => None,
+        }
+    }
+}
+
+impl RailState {
+    /// When the next train path is free.
+    #[inline]
+    pub fn next_path(&self) -> Ticks {
+        self.paths.free_at()
+    }
 }
 
 #[derive(Clone, Default)]
@@ -499,8 +553,8 @@ pub(crate) struct Sim<'m> {
     pub free_containers: Vec<u32>,
     pub nodes: Vec<NodeState>,
     pub links: Vec<LinkState>,
-    pub batches: Vec<Batch>,
-    pub free_batches: Vec<u32>,
+    pub trains: Vec<Train>,
+    pub free_trains: Vec<u32>,
     pub vessels: Vec<Vessel>,
     pub pools: Vec<PoolState>,
     pub pool_rng: Vec<Stream>,
@@ -554,24 +608,18 @@ impl<'m> Sim<'m> {
                 cranes: n.cranes,
                 handling_scale: n.handling_scale,
                 dwell_scale: n.dwell_scale,
-                free_at: vec![t0; n.cranes as usize],
+                crane_free: FreeTimes::new(t0, n.cranes as usize),
                 planned: VecDeque::new(),
                 unstarted_from: 0,
                 stalled: VecDeque::new(),
                 excess_done: Vec::new(),
                 closed_until: 0,
-                yard_teu: 0.0,
-                yard_capacity_teu: n.yard_capacity_teu,
-                blocked: VecDeque::new(),
-                blocked_teu: 0.0,
+                yard: Level::new(t0, n.yard_capacity_teu),
+                gate: Store::default(),
                 stall: StallClock::new(t0),
-                berths: n.berths,
-                berths_busy: 0,
-                berth_queue: VecDeque::new(),
+                berths: Servers::new(t0, n.berths),
                 quay_cranes_per_vessel: n.quay_cranes_per_vessel,
-                ferry_berths: n.ferry_berths,
-                ferry_busy: 0,
-                ferry_queue: VecDeque::new(),
+                ferry_berths: Servers::new(t0, n.ferry_berths),
                 closed: 0,
                 admit_pending: false,
                 out_links: m
@@ -582,47 +630,32 @@ impl<'m> Sim<'m> {
                     .map(|(j, _)| j as u32)
                     .collect(),
                 tw_cranes: TimeWeighted::new(t0, f64::from(n.cranes)),
-                tw_yard: TimeWeighted::new(t0, 0.0),
-                tw_berths_busy: TimeWeighted::new(t0, 0.0),
-                tw_berths: TimeWeighted::new(t0, f64::from(n.berths)),
             })
             .collect();
         let links: Vec<LinkState> = m
             .links
             .iter()
-            .map(|l| match &l.kind {
-                LinkKind::Rail(r) => LinkState {
-                    waiting: VecDeque::new(),
-                    waiting_teu: 0.0,
-                    in_transit_teu: 0.0,
-                    closed: 0,
-                    wait_mark: t0,
-                    cause: WaitCause::Cargo,
-                    stall: StallClock::new(t0),
-                    rail: Some(RailState {
+            .map(|l| LinkState {
+                waiting: Store::default(),
+                in_transit_teu: 0.0,
+                closed: 0,
+                wait_mark: t0,
+                cause: WaitCause::Cargo,
+                stall: StallClock::new(t0),
+                carriers: match &l.kind {
+                    LinkKind::Rail(r) => Carriers::Rail(RailState {
                         train_capacity_teu: r.train_capacity_teu,
                         paths_per_day: r.paths_per_day,
                         max_wait: r.max_wait,
                         timetable: r.timetable,
-                        next_path: 0,
+                        paths: SingleServer::new(0),
                         next_timer: Ticks::MAX,
                         slot_running: false,
                         tw_paths: TimeWeighted::new(t0, r.paths_per_day.unwrap_or(0.0)),
                         pool: r.pool.map(|p| p as u32),
                         waiting_for_set: false,
                     }),
-                    sea: None,
-                },
-                LinkKind::Sea(s) => LinkState {
-                    waiting: VecDeque::new(),
-                    waiting_teu: 0.0,
-                    in_transit_teu: 0.0,
-                    closed: 0,
-                    wait_mark: t0,
-                    cause: WaitCause::Cargo,
-                    stall: StallClock::new(t0),
-                    rail: None,
-                    sea: Some(SeaState {
+                    LinkKind::Sea(s) => Carriers::Sea(SeaState {
                         load_cap_share: s.load_cap_share,
                         min_load_share: s.min_load_share,
                         max_wait: s.max_wait,
@@ -676,13 +709,8 @@ impl<'m> Sim<'m> {
             .pools
             .iter()
             .map(|p| PoolState {
-                available: p.sets,
-                out: 0,
-                target: p.sets,
-                waiting_links: VecDeque::new(),
+                sets: Stock::new(t0, p.sets),
                 held_at: vec![0; m.nodes.len()],
-                tw_out: TimeWeighted::new(t0, 0.0),
-                tw_sets: TimeWeighted::new(t0, f64::from(p.sets)),
             })
             .collect();
         // Boxes give up only while waiting at their origin for the first train or vessel.
@@ -712,8 +740,8 @@ impl<'m> Sim<'m> {
             free_containers: Vec::new(),
             nodes,
             links,
-            batches: Vec::new(),
-            free_batches: Vec::new(),
+            trains: Vec::new(),
+            free_trains: Vec::new(),
             vessels: Vec::new(),
             pools,
             pool_rng: streams(&f, "wagons", m.pools.iter().map(|x| &x.id)),
@@ -766,7 +794,7 @@ impl<'m> Sim<'m> {
     /// Admits waiting arrivals at `n` once the current event is over. Deferring (rather
     /// than admitting inside a departure) keeps the call depth bounded whatever the queue.
     pub fn request_admit(&mut self, n: usize) {
-        if !self.nodes[n].admit_pending && !self.nodes[n].blocked.is_empty() {
+        if !self.nodes[n].admit_pending && !self.nodes[n].gate.is_empty() {
             self.nodes[n].admit_pending = true;
             self.schedule_in(0, Ev::Admit { node: n as u32 });
         }
@@ -788,22 +816,22 @@ impl<'m> Sim<'m> {
         }
     }
 
-    pub fn alloc_batch(&mut self, link: u32) -> u32 {
-        if let Some(i) = self.free_batches.pop() {
-            let b = &mut self.batches[i as usize];
-            b.link = link;
-            b.teu = 0.0;
-            b.pool = None;
-            b.containers.clear();
+    pub fn alloc_train(&mut self, link: u32) -> u32 {
+        if let Some(i) = self.free_trains.pop() {
+            let t = &mut self.trains[i as usize];
+            t.link = link;
+            t.teu = 0.0;
+            t.pool = None;
+            t.containers.clear();
             i
         } else {
-            self.batches.push(Batch {
+            self.trains.push(Train {
                 link,
                 containers: Vec::new(),
                 teu: 0.0,
                 pool: None,
             });
-            (self.batches.len() - 1) as u32
+            (self.trains.len() - 1) as u32
         }
     }
 
@@ -851,14 +879,14 @@ impl<'m> Sim<'m> {
     fn overload_error(&self) -> super::RunError {
         let mut worst = (0.0, String::new());
         for (i, n) in self.nodes.iter().enumerate() {
-            let teu = n.blocked_teu + n.yard_teu;
+            let teu = n.gate.size() + n.yard.amount();
             if teu > worst.0 {
                 worst = (teu, format!("node `{}`", self.m.nodes[i].id));
             }
         }
         for (i, l) in self.links.iter().enumerate() {
-            if l.waiting_teu > worst.0 {
-                worst = (l.waiting_teu, format!("link `{}`", self.m.links[i].id));
+            if l.waiting.size() > worst.0 {
+                worst = (l.waiting.size(), format!("link `{}`", self.m.links[i].id));
             }
         }
         let now = self.now();
@@ -899,12 +927,31 @@ impl<'m> Sim<'m> {
         self.schedule_in(TICKS_PER_DAY, Ev::StallWatch);
     }
 
+    // ---- what differs by kind of link: one arm per kind ----
+
+    /// Starts the processes of a link at the beginning of the run.
+    pub(crate) fn start_link(&mut self, l: usize) {
+        match &self.m.links[l].kind {
+            LinkKind::Rail(_) => self.ensure_timetable(l),
+            LinkKind::Sea(_) => self.start_sea(l),
+        }
+    }
+
+    /// Something changed at the origin of `l` (a container is ready, the link or node
+    /// reopened, a parameter changed): leave if the rules allow.
+    pub(crate) fn try_depart(&mut self, l: usize) {
+        match self.links[l].carriers {
+            Carriers::Rail(_) => self.try_rail(l),
+            Carriers::Sea(_) => self.try_sea(l),
+        }
+    }
+
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Ready { node, container } => self.on_ready(node as usize, container),
             Ev::RailTimer { link } => self.on_rail_timer(link as usize),
             Ev::TrainSlot { link } => self.on_train_slot(link as usize),
-            Ev::TrainArrival { batch } => self.on_train_arrival(batch),
+            Ev::TrainArrival { train } => self.on_train_arrival(train),
             Ev::Vessel { vessel } => self.on_vessel(vessel),
             Ev::VesselTimeout { vessel, epoch } => self.on_vessel_timeout(vessel, epoch),
             Ev::StormStart { link, epoch } => self.on_storm_start(link as usize, epoch),
@@ -940,7 +987,7 @@ impl<'m> Sim<'m> {
             self.year_index(now - 1)
         };
         self.year_now = self.year_index(now);
-        let backlog: f64 = self.nodes.iter().map(|n| n.blocked_teu).sum();
+        let backlog: f64 = self.nodes.iter().map(|n| n.gate.size()).sum();
         let in_system = self.alive_teu;
         for (i, n) in self.nodes.iter_mut().enumerate() {
             let mut cap = n.tw_cranes.area_until(now);
@@ -949,12 +996,11 @@ impl<'m> Sim<'m> {
                 // gave a utilization above 1 (busy time beyond the cranes counted).
                 cap += self.years[y].nodes[i].excess_crane_ticks;
             }
-            let bb = n.tw_berths_busy.area_until(now);
-            let bc = n.tw_berths.area_until(now);
-            let (y_mean, y_max) = n.tw_yard.roll(now);
+            let (bb, bc) = n.berths.areas_until(now);
+            let (y_mean, y_max) = n.yard.roll(now);
             n.tw_cranes.roll(now);
-            n.tw_berths_busy.roll(now);
-            n.tw_berths.roll(now);
+            n.berths.roll(now);
+            n.ferry_berths.roll(now);
             if let Some(y) = closing {
                 let ny = &mut self.years[y].nodes[i];
                 let has_cranes = self.m.nodes[i].cranes > 0 || cap > 0.0;
@@ -980,26 +1026,28 @@ impl<'m> Sim<'m> {
             let mut util = f64::NAN;
             let mut storm_hours = f64::NAN;
             let mut vessels = f64::NAN;
-            if let Some(r) = l.rail.as_mut() {
-                let (paths_mean, _) = r.tw_paths.roll(now);
-                if r.paths_per_day.is_some() && paths_mean > 0.0 {
-                    util = paths_mean * 365.0; // paths offered in the year
+            match &mut l.carriers {
+                Carriers::Rail(r) => {
+                    let (paths_mean, _) = r.tw_paths.roll(now);
+                    if r.paths_per_day.is_some() && paths_mean > 0.0 {
+                        util = paths_mean * 365.0; // paths offered in the year
+                    }
                 }
-            }
-            if let Some(s) = l.sea.as_mut() {
-                let fleet = s.tw_fleet.area_until(now);
-                let busy = s.tw_busy.area_until(now);
-                util = if fleet > 0.0 { busy / fleet } else { f64::NAN };
-                let (fleet_mean, _) = s.tw_fleet.roll(now);
-                s.tw_busy.roll(now);
-                let storm_area = s.tw_storm.area_until(now);
-                s.tw_storm.roll(now);
-                storm_hours = storm_area / TICKS_PER_HOUR as f64;
-                vessels = fleet_mean;
+                Carriers::Sea(s) => {
+                    let fleet = s.tw_fleet.area_until(now);
+                    let busy = s.tw_busy.area_until(now);
+                    util = if fleet > 0.0 { busy / fleet } else { f64::NAN };
+                    let (fleet_mean, _) = s.tw_fleet.roll(now);
+                    s.tw_busy.roll(now);
+                    let storm_area = s.tw_storm.area_until(now);
+                    s.tw_storm.roll(now);
+                    storm_hours = storm_area / TICKS_PER_HOUR as f64;
+                    vessels = fleet_mean;
+                }
             }
             if let Some(y) = closing {
                 let ly = &mut self.years[y].links[i];
-                if l.rail.is_some() {
+                ly.utilization = match l.carriers {
                     // Rail utilization: trains run on paths over paths offered. Only
                     // departures made under a path limit count (fix: departures while
                     // paths were unlimited, before a timeline change set a limit, used
@@ -1007,23 +1055,17 @@ impl<'m> Sim<'m> {
                     // number one more than the paths offered in the year (a train at
                     // 1 January 00:00 and every headway after it): that fraction of a
                     // path is capped, so the share stays a share.
-                    ly.utilization = if util.is_nan() {
-                        f64::NAN
-                    } else {
-                        (ly.departures_on_paths / util).min(1.0)
-                    };
-                } else {
-                    ly.utilization = util;
-                }
+                    Carriers::Rail(_) if util.is_nan() => f64::NAN,
+                    Carriers::Rail(_) => (ly.departures_on_paths / util).min(1.0),
+                    Carriers::Sea(_) => util,
+                };
                 ly.storm_hours = storm_hours;
                 ly.vessels_mean = vessels;
             }
         }
         for (i, p) in self.pools.iter_mut().enumerate() {
-            let out = p.tw_out.area_until(now);
-            let sets = p.tw_sets.area_until(now);
-            p.tw_out.roll(now);
-            p.tw_sets.roll(now);
+            let (out, sets) = p.sets.areas_until(now);
+            p.sets.roll(now);
             if let Some(y) = closing {
                 self.years[y].pools[i].busy_share = if sets > 0.0 {
                     (out / sets).min(1.0)
@@ -1301,15 +1343,15 @@ impl<'m> Sim<'m> {
         let mut places = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
             let id = &self.m.nodes[i].id;
-            if n.yard_teu > 0.0 {
-                places.push((format!("node:{id}"), n.yard_teu));
+            if n.yard.amount() > 0.0 {
+                places.push((format!("node:{id}"), n.yard.amount()));
             }
             let outside: f64 = n
-                .blocked
+                .gate
                 .iter()
-                .map(|w| match *w {
-                    Waiting::Container(c) => f64::from(self.containers[c as usize].teu),
-                    Waiting::Train(_) | Waiting::Vessel(_) => 0.0,
+                .map(|w| match w {
+                    Arrival::Container(c) => f64::from(self.containers[c as usize].teu),
+                    Arrival::Train(_) | Arrival::Vessel(_) => 0.0,
                 })
                 .sum();
             if outside > 0.0 {

@@ -5,14 +5,21 @@
 //! handled by one of the node's cranes (FIFO), spends a dwell (customs, inspection) and
 //! becomes ready to leave on the next link of its route, where it waits for a train or a
 //! vessel. It leaves the yard when it departs. A container reaching the last node of its
-//! route is delivered. This file must never decide when trains or vessels leave.
+//! route is delivered. Vessels queue here for the node's berths (container berths, and
+//! ferry berths where the node has them).
+//!
+//! A node's resources are kit pieces (`engine::resource`): cranes `FreeTimes` (handling is
+//! planned ahead, FIFO), berths `Servers`, the yard a `Level`, the gate a `Store`. A new
+//! node resource is one such field in `NodeState` and its use here. This file must never
+//! decide when trains or vessels leave.
 
 use crate::engine::Ticks;
+use crate::engine::resource::Servers;
 use crate::engine::time::{hours_to_ticks, ticks_to_days, ticks_to_hours};
 
 use crate::engine::time::TICKS_PER_YEAR;
 
-use super::sim::{Ev, NodeYear, Planned, Sim, Stalled, Waiting};
+use super::sim::{Arrival, Ev, NodeYear, Planned, Sim, Stalled};
 
 /// Selectors of the node statistics that `add_span` accumulates.
 const QUEUE: fn(&mut NodeYear) -> &mut f64 = |y| &mut y.queue_ticks;
@@ -25,22 +32,21 @@ impl Sim<'_> {
     pub(crate) fn arrive_at_node(&mut self, n: usize, c: u32) {
         let teu = f64::from(self.containers[c as usize].teu);
         let node = &mut self.nodes[n];
-        if node.blocked.is_empty() && node.yard_teu + teu <= node.yard_capacity_teu {
+        if node.gate.is_empty() && node.yard.fits(teu) {
             self.admit(n, c);
         } else {
-            node.blocked.push_back(Waiting::Container(c));
-            node.blocked_teu += teu;
+            node.gate.push(Arrival::Container(c), teu);
         }
     }
 
     /// A train or vessel arrives at `n` with containers: those whose route ends here are
     /// delivered, the others enter the yard as space allows; the rest keep the carrier
     /// waiting. Returns true when the carrier is empty.
-    pub(crate) fn unload_at_node(&mut self, n: usize, carrier: Waiting) -> bool {
+    pub(crate) fn unload_at_node(&mut self, n: usize, carrier: Arrival) -> bool {
         let link = match carrier {
-            Waiting::Train(b) => self.batches[b as usize].link as usize,
-            Waiting::Vessel(v) => self.vessels[v as usize].link as usize,
-            Waiting::Container(_) => return true,
+            Arrival::Train(t) => self.trains[t as usize].link as usize,
+            Arrival::Vessel(v) => self.vessels[v as usize].link as usize,
+            Arrival::Container(_) => return true,
         };
         let (mut list, mut teu_kept) = self.take_cargo(carrier);
         // Deliver what ends here and advance the others to their next leg.
@@ -63,18 +69,16 @@ impl Sim<'_> {
         }
         list.truncate(kept);
         self.put_cargo(carrier, list, teu_kept);
-        if self.nodes[n].blocked.is_empty() {
+        if self.nodes[n].gate.is_empty() {
             self.admit_from_carrier(n, carrier, link);
         }
         if self.cargo_len(carrier) == 0 {
             true
         } else {
             let teu = self.cargo_teu(carrier);
-            let node = &mut self.nodes[n];
-            node.blocked.push_back(carrier);
-            node.blocked_teu += teu;
-            if let Waiting::Train(b) = carrier
-                && let Some(p) = self.batches[b as usize].pool
+            self.nodes[n].gate.push(carrier, teu);
+            if let Arrival::Train(t) = carrier
+                && let Some(p) = self.trains[t as usize].pool
             {
                 self.pools[p as usize].held_at[n] += 1;
             }
@@ -84,62 +88,62 @@ impl Sim<'_> {
 
     /// Takes a carrier's boxes and their TEU out of it (the list's allocation goes back
     /// with `put_cargo`).
-    fn take_cargo(&mut self, carrier: Waiting) -> (Vec<u32>, f64) {
+    fn take_cargo(&mut self, carrier: Arrival) -> (Vec<u32>, f64) {
         match carrier {
-            Waiting::Train(b) => {
-                let bt = &mut self.batches[b as usize];
-                (std::mem::take(&mut bt.containers), bt.teu)
+            Arrival::Train(t) => {
+                let tr = &mut self.trains[t as usize];
+                (std::mem::take(&mut tr.containers), tr.teu)
             }
-            Waiting::Vessel(v) => {
+            Arrival::Vessel(v) => {
                 let vs = &mut self.vessels[v as usize];
                 (std::mem::take(&mut vs.cargo), vs.cargo_teu)
             }
-            Waiting::Container(_) => (Vec::new(), 0.0),
+            Arrival::Container(_) => (Vec::new(), 0.0),
         }
     }
 
-    fn put_cargo(&mut self, carrier: Waiting, list: Vec<u32>, teu: f64) {
+    fn put_cargo(&mut self, carrier: Arrival, list: Vec<u32>, teu: f64) {
         match carrier {
-            Waiting::Train(b) => {
-                let bt = &mut self.batches[b as usize];
-                bt.containers = list;
-                bt.teu = teu;
+            Arrival::Train(t) => {
+                let tr = &mut self.trains[t as usize];
+                tr.containers = list;
+                tr.teu = teu;
             }
-            Waiting::Vessel(v) => {
+            Arrival::Vessel(v) => {
                 let vs = &mut self.vessels[v as usize];
                 vs.cargo = list;
                 vs.cargo_teu = teu;
             }
-            Waiting::Container(_) => {}
+            Arrival::Container(_) => {}
         }
     }
 
-    fn cargo_len(&self, carrier: Waiting) -> usize {
+    fn cargo_len(&self, carrier: Arrival) -> usize {
         match carrier {
-            Waiting::Train(b) => self.batches[b as usize].containers.len(),
-            Waiting::Vessel(v) => self.vessels[v as usize].cargo.len(),
-            Waiting::Container(_) => 0,
+            Arrival::Train(t) => self.trains[t as usize].containers.len(),
+            Arrival::Vessel(v) => self.vessels[v as usize].cargo.len(),
+            Arrival::Container(_) => 0,
         }
     }
 
-    fn cargo_teu(&self, carrier: Waiting) -> f64 {
+    fn cargo_teu(&self, carrier: Arrival) -> f64 {
         match carrier {
-            Waiting::Train(b) => self.batches[b as usize].teu,
-            Waiting::Vessel(v) => self.vessels[v as usize].cargo_teu,
-            Waiting::Container(c) => f64::from(self.containers[c as usize].teu),
+            Arrival::Train(t) => self.trains[t as usize].teu,
+            Arrival::Vessel(v) => self.vessels[v as usize].cargo_teu,
+            Arrival::Container(c) => f64::from(self.containers[c as usize].teu),
         }
     }
 
     /// Moves containers from a carrier into the yard of `n`, in order, while they fit.
     /// Returns the TEU admitted.
-    fn admit_from_carrier(&mut self, n: usize, carrier: Waiting, link: usize) -> f64 {
+    fn admit_from_carrier(&mut self, n: usize, carrier: Arrival, link: usize) -> f64 {
         let (mut list, teu_before) = self.take_cargo(carrier);
         let mut taken = 0;
         let mut admitted = 0.0;
         while taken < list.len() {
             let c = list[taken];
             let teu = f64::from(self.containers[c as usize].teu);
-            if self.nodes[n].yard_teu + teu > self.nodes[n].yard_capacity_teu {
+            if !self.nodes[n].yard.fits(teu) {
                 break;
             }
             self.links[link].in_transit_teu -= teu;
@@ -154,37 +158,36 @@ impl Sim<'_> {
 
     /// Admits waiting arrivals in order while the yard has room.
     pub(crate) fn try_admit(&mut self, n: usize) {
-        while let Some(&w) = self.nodes[n].blocked.front() {
+        while let Some(w) = self.nodes[n].gate.front() {
             match w {
-                Waiting::Container(c) => {
+                Arrival::Container(c) => {
                     let teu = f64::from(self.containers[c as usize].teu);
-                    if self.nodes[n].yard_teu + teu > self.nodes[n].yard_capacity_teu {
+                    if !self.nodes[n].yard.fits(teu) {
                         return;
                     }
-                    self.nodes[n].blocked.pop_front();
-                    self.nodes[n].blocked_teu -= teu;
+                    self.nodes[n].gate.pop_front(teu);
                     self.admit(n, c);
                 }
-                Waiting::Train(b) => {
-                    let link = self.batches[b as usize].link as usize;
+                Arrival::Train(t) => {
+                    let link = self.trains[t as usize].link as usize;
                     let admitted = self.admit_from_carrier(n, w, link);
-                    self.nodes[n].blocked_teu -= admitted;
-                    if self.batches[b as usize].containers.is_empty() {
-                        self.nodes[n].blocked.pop_front();
-                        if let Some(p) = self.batches[b as usize].pool {
+                    self.nodes[n].gate.shrink(admitted);
+                    if self.trains[t as usize].containers.is_empty() {
+                        self.nodes[n].gate.pop_emptied();
+                        if let Some(p) = self.trains[t as usize].pool {
                             self.pools[p as usize].held_at[n] -= 1;
                         }
-                        self.train_emptied(b);
+                        self.train_emptied(t);
                     } else {
                         return;
                     }
                 }
-                Waiting::Vessel(v) => {
+                Arrival::Vessel(v) => {
                     let link = self.vessels[v as usize].link as usize;
                     let admitted = self.admit_from_carrier(n, w, link);
-                    self.nodes[n].blocked_teu -= admitted;
+                    self.nodes[n].gate.shrink(admitted);
                     if self.vessels[v as usize].cargo.is_empty() {
-                        self.nodes[n].blocked.pop_front();
+                        self.nodes[n].gate.pop_emptied();
                         self.vessel_emptied(v);
                     } else {
                         return;
@@ -208,8 +211,7 @@ impl Sim<'_> {
             self.years[y].nodes[n].yard_teu_hours += teu * ticks_to_hours(outside);
         }
         let node = &mut self.nodes[n];
-        node.yard_teu += teu;
-        node.tw_yard.set(now, node.yard_teu);
+        node.yard.put(now, teu);
         node.stall.moved(now);
         // Handled means lifted by the node's cranes: a node without any has no handling.
         if self.m.nodes[n].cranes > 0
@@ -237,7 +239,7 @@ impl Sim<'_> {
         // entry) and is planned when the node reopens, so that overlapping closures do not
         // re-plan an ever longer queue at each start.
         let closed = self.nodes[n].closed_until > now;
-        if closed || self.nodes[n].free_at.is_empty() || !self.nodes[n].stalled.is_empty() {
+        if closed || self.nodes[n].crane_free.is_empty() || !self.nodes[n].stalled.is_empty() {
             self.nodes[n].stalled.push_back(Stalled {
                 c,
                 admitted: now,
@@ -304,18 +306,10 @@ impl Sim<'_> {
     /// moment it is ready to leave: end of handling plus dwell.
     fn plan(&mut self, n: usize, c: u32, admitted: Ticks, service: Ticks, dwell: Ticks) {
         let node = &mut self.nodes[n];
-        let (s, free) = node
-            .free_at
-            .iter()
-            .copied()
-            .enumerate()
-            .min_by_key(|(_, t)| *t)
-            .unwrap_or((0, admitted));
+        let (s, free) = node.crane_free.earliest().unwrap_or((0, admitted));
         let start = admitted.max(free).max(node.closed_until);
         let done = start.saturating_add(service);
-        if let Some(f) = node.free_at.get_mut(s) {
-            *f = done;
-        }
+        node.crane_free.occupy(s, done);
         let ready_at = done.saturating_add(dwell);
         let key = self
             .cal
@@ -392,19 +386,9 @@ impl Sim<'_> {
             self.add_span(n, now, d, 1.0, EXCESS);
         }
         let node = &mut self.nodes[n];
-        node.free_at.clear();
-        if k >= in_service.len() {
-            node.free_at.extend_from_slice(&in_service);
-            node.free_at.resize(k, now);
-        } else {
-            // More boxes in handling than cranes now: a new start needs the excess to finish.
-            node.free_at
-                .extend_from_slice(&in_service[in_service.len() - k..]);
-        }
+        // More boxes in handling than cranes now: a new start needs the excess to finish.
         let closed_until = node.closed_until;
-        for f in node.free_at.iter_mut() {
-            *f = (*f).max(closed_until);
-        }
+        node.crane_free.reset(k, &in_service, now, closed_until);
         for p in &unstarted {
             self.cal.cancel(p.key);
             self.containers[p.c as usize].node_wait -= (p.start - p.admitted) + p.dwell;
@@ -438,7 +422,7 @@ impl Sim<'_> {
             })
             .chain(stalled);
         for st in again {
-            if self.nodes[n].free_at.is_empty() {
+            if self.nodes[n].crane_free.is_empty() {
                 self.nodes[n].stalled.push_back(st);
             } else {
                 self.plan(n, st.c, st.admitted, st.service, st.dwell);
@@ -466,6 +450,59 @@ impl Sim<'_> {
         }
     }
 
+    // ---- berths: vessels queue for them (FIFO) and hold one while loading or unloading ----
+
+    /// Rail ferries use the node's ferry berths when it has any (Alat: 2 ferry berths
+    /// beside its container berths); otherwise every vessel uses the container berths.
+    fn berths_for(&mut self, n: usize, v: u32) -> &mut Servers {
+        if self.m.nodes[n].ferry_berths > 0 && self.is_ferry(v) {
+            &mut self.nodes[n].ferry_berths
+        } else {
+            &mut self.nodes[n].berths
+        }
+    }
+
+    /// The vessel asks `n` for a berth: it gets one now, or queues.
+    pub(crate) fn request_berth(&mut self, n: usize, v: u32) {
+        let open = self.nodes[n].closed == 0;
+        if open && self.berths_for(n, v).serves_newcomer() {
+            self.occupy_berth(n, v);
+        } else {
+            self.berths_for(n, v).join_queue(v);
+        }
+    }
+
+    fn occupy_berth(&mut self, n: usize, v: u32) {
+        let now = self.now();
+        self.berths_for(n, v).seize(now);
+        self.vessel_berthed(n, v);
+    }
+
+    /// The vessel leaves its berth at `n`; the next in the queue takes it.
+    pub(crate) fn release_berth(&mut self, n: usize, v: u32) {
+        let now = self.now();
+        // A berth removed by the timeline while a vessel was at it stays in use until the
+        // vessel leaves (fix: berth_utilization above 1 after a cut); now it goes.
+        self.berths_for(n, v).release(now);
+        self.serve_berth_queue(n);
+    }
+
+    /// Free berths take queued vessels, container berths first, while the node is open.
+    pub(crate) fn serve_berth_queue(&mut self, n: usize) {
+        while self.nodes[n].closed == 0 {
+            let Some(v) = self.nodes[n].berths.next_served() else {
+                break;
+            };
+            self.occupy_berth(n, v);
+        }
+        while self.nodes[n].closed == 0 {
+            let Some(v) = self.nodes[n].ferry_berths.next_served() else {
+                break;
+            };
+            self.occupy_berth(n, v);
+        }
+    }
+
     /// Handling and dwell are over: the container waits for its next link.
     pub(crate) fn on_ready(&mut self, n: usize, c: u32) {
         let now = self.now();
@@ -481,9 +518,7 @@ impl Sim<'_> {
             ny.wait_teu_hours += wait_h * teu;
         }
         self.note_wait(link);
-        let l = &mut self.links[link];
-        l.waiting.push_back(c);
-        l.waiting_teu += teu;
+        self.links[link].waiting.push(c, teu);
         self.try_depart(link);
     }
 
@@ -493,9 +528,7 @@ impl Sim<'_> {
         let ct = &self.containers[c as usize];
         let teu = f64::from(ct.teu);
         let wait_h = ticks_to_hours(now - ct.mark);
-        let node = &mut self.nodes[n];
-        node.yard_teu -= teu;
-        node.tw_yard.set(now, node.yard_teu);
+        self.nodes[n].yard.take(now, teu);
         if let Some(y) = self.year_now {
             let ly = &mut self.years[y].links[link];
             ly.wait_hours.add(wait_h);

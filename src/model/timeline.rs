@@ -13,7 +13,7 @@ use crate::scenario::params::{FleetParam, NodeParam, PoolParam, RailParam, SeaPa
 
 use super::demand::spend_mass;
 use super::network::{Param, Subject};
-use super::sim::{Ev, Sim};
+use super::sim::{Carriers, Ev, Sim};
 
 impl Sim<'_> {
     pub(crate) fn apply_change(&mut self, index: usize) {
@@ -30,27 +30,25 @@ impl Sim<'_> {
                             self.replan_handling(n);
                         }
                         NodeParam::Berths => {
-                            node.berths = value as u32;
                             // Occupied berths cannot vanish under their vessels: they
-                            // count as offered until released (see `release_berth`).
-                            node.tw_berths
-                                .set(now, f64::from(node.berths.max(node.berths_busy)));
+                            // count as offered until released (`Servers`).
+                            node.berths.set_capacity(now, value as u32);
                             self.serve_berth_queue(n);
                         }
                         NodeParam::YardCapacityTeu => {
-                            node.yard_capacity_teu = value;
+                            node.yard.set_capacity(value);
                             self.request_admit(n);
                         }
                         NodeParam::HandlingScale => node.handling_scale = value,
                         NodeParam::DwellScale => node.dwell_scale = value,
                         NodeParam::QuayCranesPerVessel => {
-                            node.quay_cranes_per_vessel = (value as u32).max(1)
+                            node.quay_cranes_per_vessel = value as u32
                         }
                     }
                 }
                 Param::Pool(p, PoolParam::Sets) => self.set_pool_sets(p, value as u32),
                 Param::Rail(l, p) => {
-                    if let Some(r) = self.links[l].rail.as_mut() {
+                    if let Some(r) = self.links[l].rail_mut() {
                         match p {
                             RailParam::TrainCapacityTeu => r.train_capacity_teu = value,
                             RailParam::PathsPerDay => {
@@ -67,7 +65,7 @@ impl Sim<'_> {
                     self.try_depart(l);
                 }
                 Param::Sea(l, p) => {
-                    if let Some(s) = self.links[l].sea.as_mut() {
+                    if let Some(s) = self.links[l].sea_mut() {
                         match p {
                             SeaParam::LoadCapShare => s.load_cap_share = value,
                             SeaParam::MinLoadShare => s.min_load_share = value,
@@ -84,7 +82,7 @@ impl Sim<'_> {
                     match p {
                         FleetParam::Count => self.set_fleet_count(l, class, value as u32),
                         FleetParam::CapacityTeu => {
-                            if let Some(s) = self.links[l].sea.as_mut() {
+                            if let Some(s) = self.links[l].sea_mut() {
                                 s.class_capacity_teu[class] = value;
                             }
                         }
@@ -173,8 +171,9 @@ impl Sim<'_> {
                 self.links[l].closed -= 1;
                 if self.links[l].closed == 0 {
                     self.try_depart(l);
-                    if self.links[l].sea.is_some() {
-                        self.release_held_vessels(l);
+                    match self.links[l].carriers {
+                        Carriers::Sea(_) => self.release_held_vessels(l),
+                        Carriers::Rail(_) => {}
                     }
                 }
             }

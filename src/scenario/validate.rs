@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::engine::DistSpec;
 
-use super::params::{FleetParam, NodeParam, ParamPath, RailParam, SeaParam};
+use super::params::{self, NodeParam, ParamKind, ParamPath, RailParam, SeaParam};
 use super::schema::{ArrivalProcess, LinkMode, ScenarioFile};
 
 /// Years a scenario may talk about at all.
@@ -1375,56 +1375,24 @@ impl<'a> Validator<'a> {
                     Err(e) => self.issue(sp.clone(), e.message, Some(e.hint)),
                 }
                 // Guard rails `check` leaves to validation: the same limits as the fields
-                // themselves, so that a dated change cannot do what the scenario may not.
-                if value.is_finite() {
-                    match &parsed {
-                        Ok(ParamPath::Node {
-                            param: NodeParam::Cranes,
-                            ..
-                        }) if *value > f64::from(MAX_CRANES) => self.issue(
+                // themselves (the catalogue's ceiling and floor), so that a dated change
+                // cannot do what the scenario may not.
+                if value.is_finite()
+                    && let Ok(pp) = &parsed
+                {
+                    let spec = pp.spec();
+                    if !spec.applies.timeline {
+                        self.issue(
                             sp.clone(),
-                            format!("cranes must be <= {MAX_CRANES} (guard rail: every box scans every crane), got {value}"),
+                            format!("{} cannot be changed by the timeline", spec.field),
                             None,
-                        ),
-                        Ok(ParamPath::Rail {
-                            param: RailParam::TimetableHours,
-                            ..
-                        }) if *value > 0.0 && *value < MIN_TIMETABLE_HOURS => {
-                            self.issue(sp.clone(), timetable_message(*value), None)
-                        }
-                        Ok(ParamPath::Rail {
-                            param: RailParam::TrainCapacityTeu,
-                            ..
-                        }) if *value > MAX_TRAIN_CAPACITY_TEU => self.issue(
-                            sp.clone(),
-                            format!("train_capacity_teu must be <= {MAX_TRAIN_CAPACITY_TEU}, got {value}"),
-                            None,
-                        ),
-                        Ok(ParamPath::Sea {
-                            param: SeaParam::StormEventsPerYear,
-                            ..
-                        }) if *value > MAX_EVENTS_PER_YEAR => self.issue(
-                            sp.clone(),
-                            format!("storms.events_per_year must be <= {MAX_EVENTS_PER_YEAR} (guard rail: one storm a day; many more would pile up storm events at the same instant), got {value}"),
-                            None,
-                        ),
-                        Ok(ParamPath::Fleet {
-                            param: FleetParam::Count,
-                            ..
-                        }) if *value > f64::from(MAX_VESSEL_COUNT) => self.issue(
-                            sp.clone(),
-                            format!("count must be <= {MAX_VESSEL_COUNT}, got {value}"),
-                            None,
-                        ),
-                        Ok(ParamPath::Fleet {
-                            param: FleetParam::CapacityTeu,
-                            ..
-                        }) if *value > MAX_VESSEL_CAPACITY_TEU => self.issue(
-                            sp.clone(),
-                            format!("capacity_teu must be <= {MAX_VESSEL_CAPACITY_TEU}, got {value}"),
-                            None,
-                        ),
-                        _ => {}
+                        );
+                    }
+                    if let Some(m) = spec.ceiling_message(*value) {
+                        self.issue(sp.clone(), m, None);
+                    }
+                    if let Some(m) = spec.floor_message(*value) {
+                        self.issue(sp.clone(), m, None);
                     }
                 }
                 // Values `check` accepts but that the model could not act on.
@@ -1728,9 +1696,10 @@ impl Validator<'_> {
 }
 
 fn timetable_message(t: f64) -> String {
-    format!(
-        "must be >= {MIN_TIMETABLE_HOURS} hours (guard rail: every slot is an event, and an interval near zero would never let the clock advance), got {t}"
-    )
+    // The field's floor is the catalogue's, said as for a timeline change.
+    params::spec(ParamKind::Rail(RailParam::TimetableHours))
+        .floor_message(t)
+        .unwrap_or_default()
 }
 
 /// TEU per year of a flow in `year`: linear between the given years, flat outside; the
