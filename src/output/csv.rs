@@ -329,7 +329,13 @@ pub fn write_sweep_csv(path: &Path, points: &[SweepPoint<'_>]) -> Result<(), Out
 
 /// `appraisal.csv`: one row per investment and way, ranked (docs/appraisal.md).
 pub fn write_appraisal_csv(path: &Path, rows: &[AppraisalRow]) -> Result<(), OutputError> {
-    let stat = |s: &Summary| [fmt_stat(s.mean), fmt_stat(s.ci95_low), fmt_stat(s.ci95_high)];
+    let stat = |s: &Summary| {
+        [
+            fmt_stat(s.mean),
+            fmt_stat(s.ci95_low),
+            fmt_stat(s.ci95_high),
+        ]
+    };
     write_csv(
         path,
         &[
