@@ -77,6 +77,14 @@ enum Command {
         #[command(flatten)]
         opts: RunOpts,
     },
+    /// Appraise every named investment of a scenario: paired NPV, BCR, IRR and TEU gained,
+    /// leave one out and add one (docs/appraisal.md).
+    Appraise {
+        /// Scenario file with [[investments]].
+        scenario: PathBuf,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
     /// Run a full grid of parameter values, e.g. --set nodes.aktau.cranes=2,4,6.
     Sweep {
         /// The scenario file whose parameters are swept.
@@ -245,6 +253,34 @@ fn replicate(
     quiet: bool,
     plan: impl FnOnce(&(dyn Fn(ProgressEvent) + Sync)) -> Result<Outcome, StudyError>,
 ) -> Result<(), StudyError> {
+    let outcome = with_progress(quiet, plan)?;
+    report_outcome(&outcome)
+}
+
+/// Prints a finished plan's summary (or a shard's counts), draws its report and says
+/// where the results are.
+fn report_outcome(outcome: &Outcome) -> Result<(), StudyError> {
+    if let Some(text) = outcome.summary_text() {
+        print!("{text}");
+        if let Some(html) = outcome.write_report()? {
+            println!("\nreport: {}", html.display());
+        }
+    } else if let Some(s) = outcome.result.shard {
+        println!(
+            "shard {s}: {} replications run, {} resumed; merge the shard folders with `corridor merge`",
+            outcome.result.replications_run, outcome.result.replications_resumed
+        );
+    }
+    println!("\nresults in {}", outcome.out.display());
+    outcome.check_conservation()
+}
+
+/// Runs a plan with a progress bar on stderr (notes about discarded replications are
+/// printed even with --quiet).
+fn with_progress<T>(
+    quiet: bool,
+    plan: impl FnOnce(&(dyn Fn(ProgressEvent) + Sync)) -> Result<T, StudyError>,
+) -> Result<T, StudyError> {
     let bar = progress_bar(quiet);
     let on_progress = |e: ProgressEvent| match e {
         ProgressEvent::Planned { items } => bar.set_length(items),
@@ -265,20 +301,7 @@ fn replicate(
     };
     let outcome = plan(&on_progress);
     bar.finish_and_clear();
-    let outcome = outcome?;
-    if let Some(text) = outcome.summary_text() {
-        print!("{text}");
-        if let Some(html) = outcome.write_report()? {
-            println!("\nreport: {}", html.display());
-        }
-    } else if let Some(s) = outcome.result.shard {
-        println!(
-            "shard {s}: {} replications run, {} resumed; merge the shard folders with `corridor merge`",
-            outcome.result.replications_run, outcome.result.replications_resumed
-        );
-    }
-    println!("\nresults in {}", outcome.out.display());
-    outcome.check_conservation()
+    outcome
 }
 
 fn run(cli: Cli) -> Result<(), StudyError> {
@@ -291,6 +314,21 @@ fn run(cli: Cli) -> Result<(), StudyError> {
         }
         Command::Compare { a, b, opts } => {
             replicate(opts.quiet, |p| study::compare(&a, &b, &opts.study(), p))
+        }
+        Command::Appraise { scenario, opts } => {
+            let appraised =
+                with_progress(opts.quiet, |p| study::appraise(&scenario, &opts.study(), p))?;
+            match appraised.text() {
+                Some(text) => {
+                    print!("{text}");
+                    println!(
+                        "\nresults in {} (appraisal.csv; every variant's tables beside it)",
+                        appraised.outcome.out.display()
+                    );
+                    appraised.outcome.check_conservation()
+                }
+                None => report_outcome(&appraised.outcome),
+            }
         }
         Command::Sweep {
             scenario,
@@ -402,6 +440,7 @@ fn main() -> ExitCode {
         Command::Run { .. }
             | Command::Batch { .. }
             | Command::Compare { .. }
+            | Command::Appraise { .. }
             | Command::Sweep { .. }
     ) {
         let _ = interrupt::install_signal_handlers();

@@ -109,25 +109,42 @@ pub fn present_value(flows: &[(i32, f64)], rate: f64, base_year: i32) -> f64 {
         .sum()
 }
 
-/// The internal rate of return: the rate in (−0.99, 10) at which the net flows' present
-/// value is zero, found by bisection on the first sign change of a grid of rates. `None`
-/// when the present value never changes sign there (all benefits, all costs, or costs
-/// never recovered).
+/// The internal rate of return: the rate at which the net flows' present value is zero.
+/// It is unique when the net flows, summed by year in year order, change sign exactly once
+/// (Descartes' rule of signs); only then is one returned, found by bisection on
+/// (−0.99, 10⁶). `None` when the root lies outside those bounds, when the flows never change sign (all costs, or all benefits) or
+/// change sign more than once (several rates, none of them "the" IRR).
 pub fn irr(net: &[(i32, f64)], base_year: i32) -> Option<f64> {
-    let f = |r: f64| present_value(net, r, base_year);
-    // A grid fine near zero, where the rates that matter lie, and coarse above.
-    let mut grid: Vec<f64> = (-99..=100).map(|k| f64::from(k) / 100.0).collect();
-    grid.extend((11..=100).map(|k| f64::from(k) / 10.0));
-    let (mut lo, mut hi) = grid
-        .windows(2)
-        .map(|w| (w[0], w[1]))
-        .find(|&(a, b)| f(a).signum() != f(b).signum() || f(a) == 0.0)?;
-    if f(lo) == 0.0 {
+    let mut by_year: Vec<(i32, f64)> = Vec::new();
+    let mut sorted = net.to_vec();
+    sorted.sort_by_key(|x| x.0);
+    for (y, x) in sorted {
+        match by_year.last_mut() {
+            Some(last) if last.0 == y => last.1 += x,
+            _ => by_year.push((y, x)),
+        }
+    }
+    let signs: Vec<f64> = by_year
+        .iter()
+        .filter(|x| x.1 != 0.0)
+        .map(|x| x.1.signum())
+        .collect();
+    if signs.windows(2).filter(|w| w[0] != w[1]).count() != 1 {
+        return None;
+    }
+    let f = |r: f64| present_value(&by_year, r, base_year);
+    let (mut lo, mut hi) = (-0.99, 1e6);
+    let (flo, fhi) = (f(lo), f(hi));
+    if flo == 0.0 {
         return Some(lo);
     }
-    for _ in 0..100 {
+    if flo.signum() == fhi.signum() {
+        // The root lies beyond the bounds searched: none is invented.
+        return None;
+    }
+    for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if f(mid).signum() == f(lo).signum() {
+        if f(mid).signum() == flo.signum() {
             lo = mid;
         } else {
             hi = mid;
@@ -504,6 +521,22 @@ mod tests {
         assert_eq!(r.npv, -1e6);
         assert_eq!(r.irr, None, "no sign change: no IRR");
         assert_eq!(r.teu_per_million_capex, 0.0);
+    }
+
+    #[test]
+    fn irr_only_for_one_sign_change() {
+        // −100, +60, +60: one change, IRR 13.07% (x² + x − 5/3 = 0 for x = 1/(1+i)).
+        let one = [(2025, -100.0), (2026, 60.0), (2027, 60.0)];
+        let x = (-1.0 + (1.0f64 + 4.0 * 100.0 / 60.0).sqrt()) / 2.0;
+        assert!((irr(&one, 2025).unwrap() - (1.0 / x - 1.0)).abs() < 1e-9);
+        // −100, +230, −132: two changes (roots at 10% and 20%): no single IRR.
+        assert_eq!(
+            irr(&[(2025, -100.0), (2026, 230.0), (2027, -132.0)], 2025),
+            None
+        );
+        // Flows of one year are summed before counting: −100 and +300 in 2026 is +200.
+        assert!(irr(&[(2025, -100.0), (2026, -100.0), (2026, 300.0)], 2025).is_some());
+        assert_eq!(irr(&[(2025, -100.0), (2026, -5.0)], 2025), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::fmt::Write;
 use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::analysis::appraisal::{AppraisalParams, AppraisalRow, Way};
 use crate::analysis::{Comparison, SummaryRow, TargetRow};
 use crate::metrics::{Metric, Subject, SubjectKind};
 use crate::output::ScenarioSummary;
@@ -483,4 +484,96 @@ mod tests {
         assert_eq!(signed(1234.0, 0), "+1,234");
         assert_eq!(signed(-0.04, 1), "0.0");
     }
+}
+
+/// The table `corridor appraise` prints: for each way (leave one out, add one), the
+/// investments ranked by NPV with their intervals (docs/appraisal.md).
+pub fn appraisal_text(scenario: &str, rows: &[AppraisalRow], p: &AppraisalParams) -> String {
+    let mut out = String::new();
+    let n = rows.first().map_or(0, |r| r.n);
+    let _ = writeln!(
+        out,
+        "{scenario} — appraisal of {} investments, {n} paired replications; discount rate {} to {}; value of time {} EUR per TEU-day{}",
+        rows.iter().filter(|r| r.way == Way::LeaveOneOut).count(),
+        percent(p.discount_rate, 1),
+        p.base_year,
+        thousands(p.value_of_time_per_teu_day),
+        if p.value_per_teu_gained > 0.0 {
+            format!(", {} EUR per TEU gained", thousands(p.value_per_teu_gained))
+        } else {
+            String::new()
+        }
+    );
+    // Millions of EUR with about three significant digits.
+    let m = |x: f64| {
+        if x.is_finite() {
+            let v = x / 1e6;
+            grouped(
+                v,
+                if v.abs() < 10.0 {
+                    2
+                } else if v.abs() < 100.0 {
+                    1
+                } else {
+                    0
+                },
+            )
+        } else {
+            "–".into()
+        }
+    };
+    let ci = |s: &crate::engine::stats::Summary, f: &dyn Fn(f64) -> String| {
+        if s.ci95_low.is_finite() {
+            format!("{} [{} – {}]", f(s.mean), f(s.ci95_low), f(s.ci95_high))
+        } else {
+            f(s.mean)
+        }
+    };
+    for way in [Way::LeaveOneOut, Way::AddOne] {
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            match way {
+                Way::LeaveOneOut =>
+                    "what each investment adds to the full plan (the plan with it − without it):",
+                Way::AddOne =>
+                    "what each investment buys alone (no investment + it − no investment):",
+            }
+        );
+        let _ = writeln!(
+            out,
+            "  {:<26} {:>9} {:>30} {:>20} {:>7} {:>9} {:>28}",
+            "investment",
+            "capex €m",
+            "NPV €m [95% CI]",
+            "BCR [95% CI]",
+            "IRR",
+            "P(NPV>0)",
+            "TEU gained [95% CI]"
+        );
+        for r in rows.iter().filter(|r| r.way == way) {
+            let a = &r.appraisal;
+            let irr = if a.irr_n > 0 {
+                percent(a.irr_median, 0)
+            } else {
+                "none".into()
+            };
+            let _ = writeln!(
+                out,
+                "  {:<26} {:>9} {:>30} {:>20} {:>7} {:>9} {:>28}",
+                r.investment,
+                m(r.capex_eur),
+                ci(&a.npv, &m),
+                ci(&a.bcr, &|x| num(x, 2)),
+                irr,
+                percent(a.p_npv_positive, 0),
+                ci(&r.teu_gained, &|x| thousands(x)),
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n  NPV = discounted time savings (rule of a half) − capex − opex over the life; IRR: median over the replications that have one; TEU gained: summed over the simulated years (docs/appraisal.md)."
+    );
+    out
 }

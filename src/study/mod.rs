@@ -33,9 +33,9 @@ use crate::scenario::{Diagnostic, Issue, ScenarioError};
 
 pub use crate::batch::{ProgressEvent, interrupt};
 pub use plans::{
-    CheckOutcome, MAX_REPLICATIONS, MAX_WARMUP_REPLICATIONS, Outcome, OverriddenSweep, PlotRequest,
-    RunOptions, Warmup, WarmupOptions, batch, check, compare, default_out, merge_folders, plot,
-    run, sweep, warmup,
+    Appraised, CheckOutcome, MAX_REPLICATIONS, MAX_WARMUP_REPLICATIONS, Outcome, OverriddenSweep,
+    PlotRequest, RunOptions, Warmup, WarmupOptions, appraise, batch, check, compare, default_out,
+    merge_folders, plot, run, sweep, warmup,
 };
 pub use sweep::{
     MAX_GRID_POINTS, MAX_RANGE_VALUES, MAX_SWEEP_NAME_BYTES, SweepError, check_axes, grid,
@@ -138,6 +138,11 @@ pub enum StudyError {
     #[error("{} is not a folder", .0.display())]
     NotAFolder(PathBuf),
     #[error(
+        "{}: no [[investments]] to appraise; name the timeline changes of each with investment = \"<id>\" (docs/appraisal.md)",
+        .0.display()
+    )]
+    NoInvestments(PathBuf),
+    #[error(
         "{} has no {}: not the folder of a finished run (a shard folder needs `corridor merge` first)",
         .0.display(),
         output::SUMMARY_CSV
@@ -196,6 +201,7 @@ impl StudyError {
             | S::OutDirHasResults { .. }
             | S::MergeOutDirHasResults { .. }
             | S::NotAFolder(_)
+            | S::NoInvestments(_)
             | S::NoSummary(_)
             | S::SummarySet(_) => true,
             S::Plot(e) => matches!(e, PlotError::Read(_) | PlotError::Options(_)),

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{BatchResult, MergeOptions, StudyError, run_jobs};
+use crate::analysis::appraisal;
 use crate::analysis::warmup::{mser5, welch};
 use crate::batch::{self, BatchOptions, Job, ProgressEvent, Shard};
 use crate::model::{BuildError, Model};
@@ -563,4 +564,123 @@ pub fn plot(dir: &Path, req: &PlotRequest) -> Result<(PathBuf, PathBuf), StudyEr
         ..defaults
     };
     report::write_report_with(dir, &opts).map_err(StudyError::Plot)
+}
+
+/// What `corridor appraise` measured: the batch of scenario variants it ran and each
+/// investment's appraisal, ranked.
+#[derive(Debug)]
+pub struct Appraised {
+    pub outcome: Outcome,
+    pub scenario: String,
+    pub params: appraisal::AppraisalParams,
+    /// Empty for a shard (nothing to pair yet); ranked otherwise.
+    pub rows: Vec<appraisal::AppraisalRow>,
+}
+
+impl Appraised {
+    /// The console text: the appraisal table (`None` for a shard).
+    pub fn text(&self) -> Option<String> {
+        self.outcome
+            .result
+            .complete
+            .then(|| console::appraisal_text(&self.scenario, &self.rows, &self.params))
+    }
+}
+
+/// `corridor appraise`: every named investment of the scenario measured twice, paired on
+/// one seed (docs/appraisal.md): the full scenario against the full scenario without it
+/// (leave one out), and the scenario without any investment against it with this one
+/// only (add one). Runs 2 + 2 × investments scenario variants as one batch, so it is
+/// parallel, resumable and shardable like any other; writes `appraisal.csv` beside the
+/// usual tables.
+pub fn appraise(
+    path: &Path,
+    opts: &RunOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Appraised, StudyError> {
+    let loaded = scenario::load(path)?;
+    let file = &loaded.file;
+    if file.investments.is_empty() {
+        return Err(StudyError::NoInvestments(path.to_path_buf()));
+    }
+    let full = build(&loaded)?;
+    // Common random numbers: every variant uses the same master seed.
+    let mut opts = opts.clone();
+    opts.seed = Some(opts.seed.unwrap_or(full.seed()));
+    let name = file.run.name.clone();
+    let ids: Vec<&str> = file.investments.iter().map(|i| i.id.as_str()).collect();
+    let mut variants: Vec<(String, ScenarioFile)> = vec![(name.clone(), file.clone())];
+    for id in &ids {
+        variants.push((
+            format!("{name}-without-{id}"),
+            appraisal::without_investments(file, &[id]),
+        ));
+    }
+    let none = format!("{name}-without-investments");
+    variants.push((none.clone(), appraisal::without_investments(file, &ids)));
+    for id in &ids {
+        let others: Vec<&str> = ids.iter().copied().filter(|x| x != id).collect();
+        variants.push((
+            format!("{name}-only-{id}"),
+            appraisal::without_investments(file, &others),
+        ));
+    }
+    let mut jobs = Vec::with_capacity(variants.len());
+    for (i, (vname, vfile)) in variants.iter().enumerate() {
+        let model = if i == 0 {
+            full.clone()
+        } else {
+            Model::build(vfile)
+                .map_err(|source| build_error(&loaded, loaded.path.clone(), source))?
+        };
+        let mut j = job(&loaded, vname.clone(), model, &opts)?;
+        // Each variant is its own scenario for `--resume`: the file's hash and the variant.
+        j.scenario_hash = format!("{}:{vname}", loaded.hash);
+        jobs.push(j);
+    }
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&format!("appraise-{name}")));
+    let outcome = execute(jobs, &variants, &opts, out, Vec::new(), progress)?;
+    let params = appraisal::params_of(file);
+    let mut rows = Vec::new();
+    if outcome.result.complete {
+        let runs = |n: &str| {
+            outcome
+                .result
+                .jobs
+                .iter()
+                .find(|j| j.scenario == n)
+                .map(|j| j.runs.as_slice())
+                .unwrap_or_default()
+        };
+        for inv in &file.investments {
+            let costs = appraisal::investment_costs(file, inv);
+            rows.push(appraisal::appraise(
+                &inv.id,
+                appraisal::Way::LeaveOneOut,
+                runs(&format!("{name}-without-{}", inv.id)),
+                runs(&name),
+                &costs,
+                &params,
+            ));
+            rows.push(appraisal::appraise(
+                &inv.id,
+                appraisal::Way::AddOne,
+                runs(&none),
+                runs(&format!("{name}-only-{}", inv.id)),
+                &costs,
+                &params,
+            ));
+        }
+        appraisal::rank(&mut rows);
+        output::csv::write_appraisal_csv(&outcome.out.join(output::APPRAISAL_CSV), &rows)?;
+    }
+    Ok(Appraised {
+        outcome,
+        scenario: name,
+        params,
+        rows,
+    })
 }

@@ -1,0 +1,223 @@
+//! `corridor appraise` as a user runs it: every named investment measured paired on one
+//! seed, leave one out and add one, into `appraisal.csv` (docs/appraisal.md).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn corridor(args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_corridor"));
+    c.current_dir(ROOT);
+    for v in [
+        "CORRIDOR_SHARD",
+        "CORRIDOR_SHARD_COUNT",
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_COUNT",
+        "JOB_COMPLETION_INDEX",
+    ] {
+        c.env_remove(v);
+    }
+    c.args(args).output().expect("the corridor binary starts")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// One busy crane at `a` (utilization about 0.76); investment `cranes` adds a second one,
+/// investment `nothing` sets a parameter to the value it already has.
+const SCENARIO: &str = r#"
+[run]
+name = "appr"
+first_year = 2025
+last_year = 2026
+seed = 3
+replications = 4
+
+[[nodes]]
+id = "a"
+cranes = 1
+handling_minutes = { exponential = { mean = 50 } }
+
+[[nodes]]
+id = "b"
+
+[[links]]
+id = "a-b"
+from = "a"
+to = "b"
+mode = "rail"
+rail = { train_capacity_teu = 40, extra_hours = { constant = 10 } }
+
+[[routes]]
+id = "main"
+nodes = ["a", "b"]
+
+[[flows]]
+id = "f"
+routes = [{ route = "main", share = 1.0 }]
+teu_per_year = { "2025" = 8000 }
+
+[[timeline]]
+id = "second-crane"
+investment = "cranes"
+date = 2025-01-01
+set = { "nodes.a.cranes" = 2 }
+
+[[timeline]]
+id = "no-op"
+investment = "nothing"
+date = 2025-01-01
+set = { "nodes.a.dwell_scale" = 1 }
+
+[[investments]]
+id = "cranes"
+capex_eur = 1e6
+life_years = 2
+
+[[investments]]
+id = "nothing"
+capex_eur = { "2025" = 1e6 }
+life_years = 2
+
+[appraisal]
+value_of_time_eur_per_teu_day = 100
+"#;
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            header
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn an_investment_that_changes_nothing_costs_its_capex_and_a_crane_pays() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("appr.toml");
+    fs::write(&file, SCENARIO).unwrap();
+    let out = dir.path().join("out");
+    let o = corridor(&[
+        "appraise",
+        file.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("appraisal of 2 investments, 4 paired replications"),
+        "{stdout}"
+    );
+    let table = rows(&out.join("appraisal.csv"));
+    assert_eq!(table.len(), 4, "two investments, two ways each");
+    let get = |inv: &str, way: &str| {
+        table
+            .iter()
+            .find(|r| r["investment"] == inv && r["way"] == way)
+            .unwrap_or_else(|| panic!("no row {inv} {way}"))
+    };
+    for way in ["leave_one_out", "add_one"] {
+        // Same seed, no effective change: the paired runs are identical, so exactly nothing
+        // is gained and the NPV is minus the capex (spent in the base year, undiscounted).
+        let none = get("nothing", way);
+        assert_eq!(none["teu_gained"], "0", "{none:?}");
+        assert_eq!(none["npv_eur"], "-1000000", "{none:?}");
+        assert_eq!(none["npv_ci95_low"], "-1000000", "no spread: {none:?}");
+        assert_eq!(none["p_npv_positive"], "0");
+        assert_eq!(none["irr_n"], "0", "no sign change, no IRR");
+        // The second crane cuts the queue at `a`: time saved, a benefit.
+        let c = get("cranes", way);
+        let saved: f64 = c["days_saved_last_year"].parse().unwrap();
+        let npv: f64 = c["npv_eur"].parse().unwrap();
+        assert!(saved > 0.0, "{c:?}");
+        assert!(npv > -1e6, "{c:?}");
+    }
+    // Ranked by NPV within each way: the crane first.
+    assert_eq!(table[0]["investment"], "cranes");
+    assert_eq!(table[0]["way"], "leave_one_out");
+}
+
+#[test]
+fn a_scenario_without_investments_is_bad_input() {
+    let o = corridor(&[
+        "appraise",
+        "scenarios/baseline-2025.toml",
+        "-q",
+        "--reps",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("no [[investments]] to appraise"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// Sharded: the shards' folders merged, then `appraise --resume` on the merged folder
+/// computes the same table as one unsharded run, without running anything again.
+#[test]
+fn shards_merged_then_resumed_give_the_same_appraisal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("appr.toml");
+    fs::write(&file, SCENARIO).unwrap();
+    let f = file.to_str().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let ok = |o: Output| assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    ok(corridor(&["appraise", f, "-q", "--out", &p("one")]));
+    ok(corridor(&[
+        "appraise",
+        f,
+        "-q",
+        "--shard",
+        "0/2",
+        "--out",
+        &p("s0"),
+    ]));
+    ok(corridor(&[
+        "appraise",
+        f,
+        "-q",
+        "--shard",
+        "1/2",
+        "--out",
+        &p("s1"),
+    ]));
+    assert!(
+        !dir.path().join("s0/appraisal.csv").exists(),
+        "a shard cannot pair yet"
+    );
+    ok(corridor(&[
+        "merge",
+        &p("s0"),
+        &p("s1"),
+        "--out",
+        &p("m"),
+        "--no-plots",
+    ]));
+    ok(corridor(&[
+        "appraise",
+        f,
+        "-q",
+        "--out",
+        &p("m"),
+        "--resume",
+    ]));
+    assert_eq!(
+        fs::read(dir.path().join("m/appraisal.csv")).unwrap(),
+        fs::read(dir.path().join("one/appraisal.csv")).unwrap()
+    );
+}
