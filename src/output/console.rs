@@ -469,23 +469,6 @@ pub fn warmup_text(
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(865000.0), "865,000");
-        assert_eq!(thousands(1234567.6), "1,234,568");
-        assert_eq!(thousands(12.0), "12");
-        assert_eq!(thousands(-4321.0), "-4,321");
-        assert_eq!(thousands(f64::NAN), "–");
-        assert_eq!(num(85336.5, 1), "85,336.5");
-        assert_eq!(signed(1234.0, 0), "+1,234");
-        assert_eq!(signed(-0.04, 1), "0.0");
-    }
-}
-
 /// The table `corridor appraise` prints: for each way (leave one out, add one), the
 /// investments ranked by NPV with their intervals (docs/appraisal.md).
 pub fn appraisal_text(scenario: &str, rows: &[AppraisalRow], p: &AppraisalParams) -> String {
@@ -576,4 +559,21 @@ pub fn appraisal_text(scenario: &str, rows: &[AppraisalRow], p: &AppraisalParams
         "\n  NPV = discounted time savings (rule of a half) − capex − opex over the life; IRR: median over the replications that have one; TEU gained: summed over the simulated years (docs/appraisal.md)."
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(865000.0), "865,000");
+        assert_eq!(thousands(1234567.6), "1,234,568");
+        assert_eq!(thousands(12.0), "12");
+        assert_eq!(thousands(-4321.0), "-4,321");
+        assert_eq!(thousands(f64::NAN), "–");
+        assert_eq!(num(85336.5, 1), "85,336.5");
+        assert_eq!(signed(1234.0, 0), "+1,234");
+        assert_eq!(signed(-0.04, 1), "0.0");
+    }
 }
