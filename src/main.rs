@@ -85,6 +85,17 @@ enum Command {
         #[command(flatten)]
         opts: RunOpts,
     },
+    /// What to buy next: one more unit of each capacity in turn (berth, crane, vessel of
+    /// each class, wagon set, train path, +10% yard), paired, ranked.
+    Margins {
+        /// Scenario file.
+        scenario: PathBuf,
+        /// The year assessed (default: the scenario's last year).
+        #[arg(long, value_name = "YEAR")]
+        year: Option<i32>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
     /// Run a full grid of parameter values, e.g. --set nodes.aktau.cranes=2,4,6.
     Sweep {
         /// The scenario file whose parameters are swept.
@@ -315,6 +326,26 @@ fn run(cli: Cli) -> Result<(), StudyError> {
         Command::Compare { a, b, opts } => {
             replicate(opts.quiet, |p| study::compare(&a, &b, &opts.study(), p))
         }
+        Command::Margins {
+            scenario,
+            year,
+            opts,
+        } => {
+            let m = with_progress(opts.quiet, |p| {
+                study::margins(&scenario, year, &opts.study(), p)
+            })?;
+            match m.text() {
+                Some(text) => {
+                    print!("{text}");
+                    println!(
+                        "\nresults in {} (margins.csv; every variant's tables beside it)",
+                        m.outcome.out.display()
+                    );
+                    m.outcome.check_conservation()
+                }
+                None => report_outcome(&m.outcome),
+            }
+        }
         Command::Appraise { scenario, opts } => {
             let appraised =
                 with_progress(opts.quiet, |p| study::appraise(&scenario, &opts.study(), p))?;
@@ -441,6 +472,7 @@ fn main() -> ExitCode {
             | Command::Batch { .. }
             | Command::Compare { .. }
             | Command::Appraise { .. }
+            | Command::Margins { .. }
             | Command::Sweep { .. }
     ) {
         let _ = interrupt::install_signal_handlers();

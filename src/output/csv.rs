@@ -390,6 +390,54 @@ pub fn write_appraisal_csv(path: &Path, rows: &[AppraisalRow]) -> Result<(), Out
     )
 }
 
+/// One row of `margins.csv` as the study ranked it.
+#[derive(Debug, Clone, Copy)]
+pub struct MarginLine<'a> {
+    pub path: &'a str,
+    pub unit: &'a str,
+    pub year: i32,
+    pub delta_teu: &'a Summary,
+    pub days_saved: &'a Summary,
+}
+
+/// `margins.csv`: one more unit of each capacity, ranked (docs/outputs.md).
+pub fn write_margins_csv(path: &Path, rows: &[MarginLine<'_>]) -> Result<(), OutputError> {
+    write_csv(
+        path,
+        &[
+            "rank",
+            "capacity",
+            "unit",
+            "year",
+            "delta_teu",
+            "delta_teu_ci95_low",
+            "delta_teu_ci95_high",
+            "days_saved",
+            "days_saved_ci95_low",
+            "days_saved_ci95_high",
+            "n",
+        ],
+        |w| {
+            for (i, r) in rows.iter().enumerate() {
+                w.write_record([
+                    (i + 1).to_string(),
+                    r.path.to_string(),
+                    r.unit.to_string(),
+                    r.year.to_string(),
+                    fmt_stat(r.delta_teu.mean),
+                    fmt_stat(r.delta_teu.ci95_low),
+                    fmt_stat(r.delta_teu.ci95_high),
+                    fmt_stat(r.days_saved.mean),
+                    fmt_stat(r.days_saved.ci95_low),
+                    fmt_stat(r.days_saved.ci95_high),
+                    r.delta_teu.n.to_string(),
+                ])?;
+            }
+            Ok(())
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

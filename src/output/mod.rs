@@ -38,6 +38,7 @@ pub const TARGETS_CSV: &str = "targets.csv";
 pub const COMPARISON_CSV: &str = "comparison.csv";
 pub const SWEEP_CSV: &str = "sweep.csv";
 pub const APPRAISAL_CSV: &str = "appraisal.csv";
+pub const MARGINS_CSV: &str = "margins.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 /// The only file whose content depends on when and where the program ran.
 pub const PROVENANCE_JSON: &str = "provenance.json";
@@ -161,6 +162,7 @@ pub const RESULT_FILES: &[&str] = &[
     COMPARISON_CSV,
     SWEEP_CSV,
     APPRAISAL_CSV,
+    MARGINS_CSV,
     SUMMARY_JSON,
     SUMMARY_SET_JSON,
     PROVENANCE_JSON,
@@ -181,6 +183,7 @@ const DERIVED_FILES: &[&str] = &[
     COMPARISON_CSV,
     SWEEP_CSV,
     APPRAISAL_CSV,
+    MARGINS_CSV,
     SUMMARY_JSON,
     report::REPORT_MD,
     report::REPORT_HTML,

@@ -33,9 +33,9 @@ use crate::scenario::{Diagnostic, Issue, ScenarioError};
 
 pub use crate::batch::{ProgressEvent, interrupt};
 pub use plans::{
-    Appraised, CheckOutcome, MAX_REPLICATIONS, MAX_WARMUP_REPLICATIONS, Outcome, OverriddenSweep,
-    PlotRequest, RunOptions, Warmup, WarmupOptions, appraise, batch, check, compare, default_out,
-    merge_folders, plot, run, sweep, warmup,
+    Appraised, CheckOutcome, MAX_REPLICATIONS, MAX_WARMUP_REPLICATIONS, MarginRow, Margins,
+    Outcome, OverriddenSweep, PlotRequest, RunOptions, Warmup, WarmupOptions, appraise, batch,
+    capacities, check, compare, default_out, margins, merge_folders, plot, run, sweep, warmup,
 };
 pub use sweep::{
     MAX_GRID_POINTS, MAX_RANGE_VALUES, MAX_SWEEP_NAME_BYTES, SweepError, check_axes, grid,
@@ -142,6 +142,8 @@ pub enum StudyError {
         .0.display()
     )]
     NoInvestments(PathBuf),
+    #[error("--year {year} is outside the scenario's horizon {first}–{last}")]
+    MarginYear { year: i32, first: i32, last: i32 },
     #[error(
         "{} has no {}: not the folder of a finished run (a shard folder needs `corridor merge` first)",
         .0.display(),
@@ -202,6 +204,7 @@ impl StudyError {
             | S::MergeOutDirHasResults { .. }
             | S::NotAFolder(_)
             | S::NoInvestments(_)
+            | S::MarginYear { .. }
             | S::NoSummary(_)
             | S::SummarySet(_) => true,
             S::Plot(e) => matches!(e, PlotError::Read(_) | PlotError::Options(_)),

@@ -577,6 +577,25 @@ pub struct Appraised {
     pub rows: Vec<appraisal::AppraisalRow>,
 }
 
+impl Margins {
+    /// The console text: the ranked table (`None` for a shard).
+    pub fn text(&self) -> Option<String> {
+        self.outcome.result.complete.then(|| {
+            let cells: Vec<console::MarginCells<'_>> = self
+                .rows
+                .iter()
+                .map(|r| console::MarginCells {
+                    path: &r.path,
+                    unit: r.unit,
+                    delta_teu: &r.delta_teu,
+                    days_saved: &r.days_saved,
+                })
+                .collect();
+            console::margins_text(&self.scenario, self.year, self.demand_served, &cells)
+        })
+    }
+}
+
 impl Appraised {
     /// The console text: the appraisal table (`None` for a shard).
     pub fn text(&self) -> Option<String> {
@@ -681,6 +700,207 @@ pub fn appraise(
         outcome,
         scenario: name,
         params,
+        rows,
+    })
+}
+
+/// One more unit of one capacity, as `corridor margins` adds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarginRow {
+    /// The settable parameter path (`nodes.aktau.berths`).
+    pub path: String,
+    /// `+1` or `+10%`.
+    pub unit: &'static str,
+    pub year: i32,
+    /// Paired differences (with − without) in `year`, corridor-wide.
+    pub delta_teu: crate::engine::stats::Summary,
+    pub days_saved: crate::engine::stats::Summary,
+}
+
+/// What `corridor margins` measured.
+#[derive(Debug)]
+pub struct Margins {
+    pub outcome: Outcome,
+    pub scenario: String,
+    pub year: i32,
+    /// True when the scenario without the extra unit delivers at least 99% of the TEU
+    /// created in `year`: there is no TEU to gain, so the rows are ranked by days saved.
+    pub demand_served: bool,
+    /// Ranked, the capacity whose unit buys most first.
+    pub rows: Vec<MarginRow>,
+}
+
+/// The capacities of `s` one can buy one more unit of: (path, unit, new base value).
+pub fn capacities(s: &ScenarioFile) -> Vec<(String, &'static str, f64)> {
+    let mut v = Vec::new();
+    for n in &s.nodes {
+        if n.berths > 0 {
+            v.push((
+                format!("nodes.{}.berths", n.id),
+                "+1",
+                f64::from(n.berths + 1),
+            ));
+        }
+        if n.cranes > 0 {
+            v.push((
+                format!("nodes.{}.cranes", n.id),
+                "+1",
+                f64::from(n.cranes + 1),
+            ));
+        }
+        if let Some(y) = n.yard_capacity_teu {
+            v.push((format!("nodes.{}.yard_capacity_teu", n.id), "+10%", y * 1.1));
+        }
+    }
+    for l in &s.links {
+        if let Some(p) = l.rail.as_ref().and_then(|r| r.paths_per_day) {
+            v.push((format!("links.{}.rail.paths_per_day", l.id), "+1", p + 1.0));
+        }
+        if let Some(sea) = &l.sea {
+            for c in &sea.fleet {
+                v.push((
+                    format!("links.{}.sea.fleet.{}.count", l.id, c.class),
+                    "+1",
+                    f64::from(c.count + 1),
+                ));
+            }
+        }
+    }
+    for p in &s.wagon_pools {
+        v.push((
+            format!("wagon_pools.{}.sets", p.id),
+            "+1",
+            f64::from(p.sets + 1),
+        ));
+    }
+    v
+}
+
+/// `s` with one more unit of `path` throughout the horizon: the base value and every
+/// timeline change of the same path get the unit, so that a later change does not take
+/// it away again.
+fn with_unit(s: &ScenarioFile, path: &str, unit: &str, base_value: f64) -> Option<ScenarioFile> {
+    let p = ParamPath::parse(path).ok()?;
+    let mut out = s.clone();
+    p.apply(&mut out, base_value);
+    for c in &mut out.timeline {
+        if let Some(v) = c.set.get_mut(path) {
+            *v = if unit == "+10%" { *v * 1.1 } else { *v + 1.0 };
+        }
+    }
+    Some(out)
+}
+
+/// `corridor margins`: one more unit of each capacity in turn (a berth, a crane, a vessel
+/// of each class, a wagon set, a train path per day, 10% more yard), each paired with the
+/// scenario on one seed; ranked by TEU gained in `year` (default the last), or by days
+/// saved when the scenario already serves that year's demand. Writes `margins.csv`.
+pub fn margins(
+    path: &Path,
+    year: Option<i32>,
+    opts: &RunOptions,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Margins, StudyError> {
+    use crate::metrics::{Metric, Subject, SubjectKind};
+    let loaded = scenario::load(path)?;
+    let file = &loaded.file;
+    let year = year.unwrap_or(file.run.last_year);
+    if !(file.run.first_year..=file.run.last_year).contains(&year) {
+        return Err(StudyError::MarginYear {
+            year,
+            first: file.run.first_year,
+            last: file.run.last_year,
+        });
+    }
+    let base = build(&loaded)?;
+    let mut opts = opts.clone();
+    opts.seed = Some(opts.seed.unwrap_or(base.seed()));
+    let name = file.run.name.clone();
+    let mut variants: Vec<(String, ScenarioFile)> = vec![(name.clone(), file.clone())];
+    let mut units = Vec::new();
+    for (p, unit, value) in capacities(file) {
+        if let Some(f) = with_unit(file, &p, unit, value) {
+            variants.push((format!("{name}[{p}{unit}]"), f));
+            units.push((p, unit));
+        }
+    }
+    let mut jobs = Vec::with_capacity(variants.len());
+    for (i, (vname, vfile)) in variants.iter().enumerate() {
+        let model = if i == 0 {
+            base.clone()
+        } else {
+            Model::build(vfile)
+                .map_err(|source| build_error(&loaded, loaded.path.clone(), source))?
+        };
+        let mut j = job(&loaded, vname.clone(), model, &opts)?;
+        j.scenario_hash = format!("{}:{vname}", loaded.hash);
+        jobs.push(j);
+    }
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&format!("margins-{name}")));
+    let outcome = execute(jobs, &variants, &opts, out, Vec::new(), progress)?;
+    let mut rows = Vec::new();
+    let mut demand_served = false;
+    if outcome.result.complete {
+        let jobs = &outcome.result.jobs;
+        let v = |r: &crate::model::RunResult, m: Metric| {
+            r.value(year, m, SubjectKind::Corridor, Subject::CORRIDOR_ID)
+                .unwrap_or(f64::NAN)
+        };
+        let base_runs = &jobs[0].runs;
+        let (created, delivered): (f64, f64) = base_runs.iter().fold((0.0, 0.0), |a, r| {
+            (
+                a.0 + v(r, Metric::CreatedTeu),
+                a.1 + v(r, Metric::DeliveredTeu),
+            )
+        });
+        demand_served = delivered >= 0.99 * created;
+        for ((p, unit), job) in units.iter().zip(&jobs[1..]) {
+            let mut dteu = Vec::new();
+            let mut ddays = Vec::new();
+            for (b, w) in base_runs.iter().zip(&job.runs) {
+                dteu.push(v(w, Metric::DeliveredTeu) - v(b, Metric::DeliveredTeu));
+                ddays.push(v(b, Metric::TransitDaysMean) - v(w, Metric::TransitDaysMean));
+            }
+            rows.push(MarginRow {
+                path: p.clone(),
+                unit,
+                year,
+                delta_teu: crate::engine::stats::Summary::of(&dteu),
+                days_saved: crate::engine::stats::Summary::of(&ddays),
+            });
+        }
+        rows.sort_by(|a, b| {
+            let key = |r: &MarginRow| {
+                if demand_served {
+                    r.days_saved.mean
+                } else {
+                    r.delta_teu.mean
+                }
+            };
+            key(b).total_cmp(&key(a)).then_with(|| a.path.cmp(&b.path))
+        });
+        output::csv::write_margins_csv(
+            &outcome.out.join(output::MARGINS_CSV),
+            &rows
+                .iter()
+                .map(|r| output::csv::MarginLine {
+                    path: &r.path,
+                    unit: r.unit,
+                    year: r.year,
+                    delta_teu: &r.delta_teu,
+                    days_saved: &r.days_saved,
+                })
+                .collect::<Vec<_>>(),
+        )?;
+    }
+    Ok(Margins {
+        outcome,
+        scenario: name,
+        year,
+        demand_served,
         rows,
     })
 }
