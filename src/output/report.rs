@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::network::ReadError;
 use super::plots::data::{Results, SummaryRecord, TargetRecord};
-use super::plots::format::{TargetOutcome, percent, thousands};
+use super::plots::format::{TargetOutcome, day_of_year, percent, thousands};
 use super::plots::{
     HeatmapRow, PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem,
     draw_results, short_scenario_name, utilization_heatmap,
@@ -431,6 +431,70 @@ fn demand_sentence(results: &Results, s: &str) -> Option<String> {
     ))
 }
 
+/// Places named in a stall sentence; the rest are counted.
+const STALL_PLACES_NAMED: usize = 3;
+
+/// The stalls of `s`, from `summary.csv` alone: every place and year with a `stall_days`
+/// row, which the model records only in the replications that stalled, so the row's `n`
+/// counts them and its mean is over them; the start is the mean `stall_start_day` over
+/// the same replications. `None` when nothing stalled.
+fn stall_sentence(results: &Results, s: &str) -> Option<String> {
+    let rows: Vec<&SummaryRecord> = results
+        .summary
+        .iter()
+        .filter(|r| r.scenario == s && r.metric == Metric::StallDays && r.n > 0)
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let phrase = |r: &SummaryRecord| {
+        let subject = Subject::new(r.kind, r.subject.clone());
+        // Every replication records the corridor's created TEU: its n is the replications run.
+        let of = results
+            .get(s, Metric::CreatedTeu, &Subject::corridor(), r.year)
+            .map(|c| format!(" of {}", c.n))
+            .unwrap_or_default();
+        let start = results
+            .get(s, Metric::StallStartDay, &subject, r.year)
+            .map(|d| {
+                format!(
+                    ", starting on average on day {}, {}",
+                    thousands(d.mean, 0),
+                    day_of_year(d.mean)
+                )
+            })
+            .unwrap_or_default();
+        let what = if r.kind == SubjectKind::Link {
+            "the link "
+        } else {
+            ""
+        };
+        format!(
+            "{what}{} in {} in {}{of} replications ({} days on average in those{start})",
+            results.place_name(s, &r.subject),
+            r.year,
+            r.n,
+            thousands(r.mean, 0),
+        )
+    };
+    let mut named: Vec<String> = rows
+        .iter()
+        .take(STALL_PLACES_NAMED)
+        .map(|r| phrase(r))
+        .collect();
+    if rows.len() > STALL_PLACES_NAMED {
+        named.push(format!(
+            "{} more places and years (summary.csv, stall_days)",
+            rows.len() - STALL_PLACES_NAMED
+        ));
+    }
+    Some(format!(
+        "Stalls, where boxes wait and nothing leaves for at least the scenario's \
+         run.stall_days: {}.",
+        named.join("; ")
+    ))
+}
+
 /// Every scenario the options select. The report's sentences and tables speak of all of
 /// them: `max_scenarios` limits what a chart can draw, not what the report may count ("8 of
 /// 8 scenarios" for a nine-point sweep would be false).
@@ -473,6 +537,9 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
             }
             if let Some(d) = demand_sentence(results, s) {
                 out.push(format!("{prefix}{d}"));
+            }
+            if let Some(st) = stall_sentence(results, s) {
+                out.push(format!("{prefix}{st}"));
             }
             for l in limit_sentences(results, s) {
                 out.push(format!("{prefix}{l}"));
@@ -534,6 +601,26 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
                     rows.len()
                 ));
             }
+        }
+        // Stalls: which scenarios have any (one sentence each would drown a sweep).
+        let stalled: Vec<String> = scenarios
+            .iter()
+            .filter(|s| stall_sentence(results, s).is_some())
+            .map(|s| short_scenario_name(s))
+            .collect();
+        if !stalled.is_empty() {
+            let list = if stalled.len() <= 4 {
+                stalled.join("; ")
+            } else {
+                format!("among them {}", stalled[..4].join("; "))
+            };
+            out.push(format!(
+                "Stalls (boxes waiting and nothing leaving for at least the scenario's \
+                 run.stall_days) in {} of {} scenarios ({list}); summary.csv's stall_days \
+                 rows say where and for how long.",
+                stalled.len(),
+                scenarios.len()
+            ));
         }
         // The most common main bottleneck across the scenarios.
         let mut tops: Vec<(String, i32)> = Vec::new();
