@@ -484,13 +484,13 @@ fn stall_sentence(results: &Results, s: &str) -> Option<String> {
         .collect();
     if rows.len() > STALL_PLACES_NAMED {
         named.push(format!(
-            "{} more places and years (summary.csv, stall_days)",
+            "{} more places and years (the `stall_days` rows of summary.csv)",
             rows.len() - STALL_PLACES_NAMED
         ));
     }
     Some(format!(
         "Stalls, where boxes wait and nothing leaves for at least the scenario's \
-         run.stall_days: {}.",
+         `run.stall_days`: {}.",
         named.join("; ")
     ))
 }
@@ -616,8 +616,8 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
             };
             out.push(format!(
                 "Stalls (boxes waiting and nothing leaving for at least the scenario's \
-                 run.stall_days) in {} of {} scenarios ({list}); summary.csv's stall_days \
-                 rows say where and for how long.",
+                 `run.stall_days`) in {} of {} scenarios ({list}); the `stall_days` rows of \
+                 summary.csv say where and for how long.",
                 stalled.len(),
                 scenarios.len()
             ));
@@ -1113,5 +1113,97 @@ mod tests {
         assert_eq!(md_cell("base[a=1|2]"), "base[a=1\\|2]");
         assert_eq!(value(Metric::DeliveredTeu, 865_000.0), "865,000 TEU");
         assert_eq!(value(Metric::Utilization, 0.871), "87.1%");
+    }
+
+    fn row(
+        scenario: &str,
+        metric: Metric,
+        kind: SubjectKind,
+        subject: &str,
+        mean: f64,
+        n: i64,
+    ) -> SummaryRecord {
+        SummaryRecord {
+            scenario: scenario.into(),
+            year: 2030,
+            metric,
+            kind,
+            subject: subject.into(),
+            mean,
+            sd: f64::NAN,
+            ci95_low: f64::NAN,
+            ci95_high: f64::NAN,
+            n,
+        }
+    }
+
+    fn folder(summary: Vec<SummaryRecord>) -> Results {
+        Results::from_parts(
+            Path::new("."),
+            summary,
+            vec![],
+            vec![],
+            None,
+            vec![],
+            vec![],
+        )
+    }
+
+    #[test]
+    fn stall_findings_quote_the_csv_rows() {
+        let c = SubjectKind::Corridor;
+        let mut rows = vec![
+            row("s", Metric::CreatedTeu, c, "corridor", 1000.0, 20),
+            row(
+                "s",
+                Metric::StallDays,
+                SubjectKind::Node,
+                "khorgos",
+                301.4,
+                12,
+            ),
+            row(
+                "s",
+                Metric::StallStartDay,
+                SubjectKind::Node,
+                "khorgos",
+                63.7,
+                12,
+            ),
+        ];
+        let one = stall_sentence(&folder(rows.clone()), "s").unwrap();
+        assert!(
+            one.contains("khorgos in 2030 in 12 of 20 replications (301 days on average in those, starting on average on day 64, 5 March)"),
+            "{one}"
+        );
+        // Four stalled places: three named, the fourth counted.
+        for id in ["a-b", "b-c", "c-d"] {
+            rows.push(row("s", Metric::StallDays, SubjectKind::Link, id, 40.0, 1));
+        }
+        let many = stall_sentence(&folder(rows.clone()), "s").unwrap();
+        assert!(many.contains("1 more places and years"), "{many}");
+        assert!(many.contains("the link "), "{many}");
+        // No stall rows, no sentence.
+        assert!(stall_sentence(&folder(rows[..1].to_vec()), "s").is_none());
+        // A sweep (more than three scenarios): one sentence naming those with stalls.
+        let mut sweep = Vec::new();
+        for (i, stalls) in [true, false, true, false, false].into_iter().enumerate() {
+            let s = format!("p{i}");
+            sweep.push(row(&s, Metric::CreatedTeu, c, "corridor", 1000.0, 5));
+            if stalls {
+                sweep.push(row(
+                    &s,
+                    Metric::StallDays,
+                    SubjectKind::Node,
+                    "aktau",
+                    35.0,
+                    2,
+                ));
+            }
+        }
+        let f = findings(&folder(sweep), &PlotOptions::default());
+        let st: Vec<&String> = f.iter().filter(|x| x.starts_with("Stalls")).collect();
+        assert_eq!(st.len(), 1, "{f:?}");
+        assert!(st[0].contains("in 2 of 5 scenarios (p0; p2)"), "{}", st[0]);
     }
 }
