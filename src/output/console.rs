@@ -1,6 +1,7 @@
 //! The short text a planner reads in the terminal after a run: for every simulated year
 //! the demand (TEU created), the TEU delivered with its 95% interval, the share served
-//! and what is left waiting; the targets, worded exactly; where containers wait longest;
+//! and what is left waiting; the places that stalled, if any; the targets, worded exactly;
+//! where containers wait longest;
 //! the busiest resources; and, for a batch or a comparison, the paired differences against
 //! the first scenario.
 //!

@@ -4,7 +4,8 @@
 //! It holds the provenance (from `summary.json` and `provenance.json` when present), the
 //! target table (mean, 95% CI, share of replications meeting each target, first year
 //! met), the charts, and findings written from the numbers: which targets are met and
-//! with what probability, the main bottleneck, the most utilised resource. Like the
+//! with what probability, where boxes stalled, the main bottleneck, the most utilised
+//! resource. Like the
 //! plots, it reads only the folder's files; it must never run the simulation, and it
 //! writes only `report.md`, `report.html` and the charts under `plots/`, atomically.
 
