@@ -42,7 +42,8 @@ macro_rules! println {
     long_about = "Discrete-event simulation of container flows on the Trans-Caspian International Transport Route.\n\
                   Scenarios are TOML files (see docs/scenario-format.md); results are tidy CSV and JSON files\n\
                   (see docs/outputs.md). Exit codes: 0 success (also when stdout is a closed pipe, as in\n\
-                  `corridor run … | head`: the files are still written), 1 failure while running or writing,\n\
+                  `corridor run … | head`: the files are still written), 1 failure while running or writing\n\
+                  (also, with --strict, a stall: every result is written first),\n\
                   2 bad input (scenario files, arguments), 130 interrupted by Ctrl-C (finished replications\n\
                   are kept; rerun with --resume)."
 )]
@@ -193,6 +194,10 @@ struct RunOpts {
     /// Write the tables only: no charts, no report.
     #[arg(long)]
     no_plots: bool,
+    /// Exit 1 (after writing every result) when boxes stalled anywhere: waiting with
+    /// nothing leaving for the scenario's run.stall_days.
+    #[arg(long)]
+    strict: bool,
 }
 
 impl RunOpts {
@@ -206,6 +211,7 @@ impl RunOpts {
             resume: self.resume,
             shard: self.shard.clone(),
             no_plots: self.no_plots,
+            strict: self.strict,
         }
     }
 }
@@ -283,7 +289,7 @@ fn report_outcome(outcome: &Outcome) -> Result<(), StudyError> {
         );
     }
     println!("\nresults in {}", outcome.out.display());
-    outcome.check_conservation()
+    outcome.check()
 }
 
 /// Runs a plan with a progress bar on stderr (notes about discarded replications are
@@ -341,7 +347,7 @@ fn run(cli: Cli) -> Result<(), StudyError> {
                         "\nresults in {} (margins.csv; every variant's tables beside it)",
                         m.outcome.out.display()
                     );
-                    m.outcome.check_conservation()
+                    m.outcome.check()
                 }
                 None => report_outcome(&m.outcome),
             }
@@ -356,7 +362,7 @@ fn run(cli: Cli) -> Result<(), StudyError> {
                         "\nresults in {} (appraisal.csv; every variant's tables beside it)",
                         appraised.outcome.out.display()
                     );
-                    appraised.outcome.check_conservation()
+                    appraised.outcome.check()
                 }
                 None => report_outcome(&appraised.outcome),
             }

@@ -251,3 +251,184 @@ fn a_swept_parameter_the_timeline_changes_is_warned_about() {
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
+
+/// Two nodes joined by a rail link that is shut for 100 days from 1 March 2030 (the
+/// 100-day case of tests/model_cases.rs): boxes wait at A and nothing leaves, a stall.
+const STALLING: &str = r#"
+[run]
+name = "stall-case"
+first_year = 2030
+last_year = 2030
+seed = 7
+warmup_days = 0
+replications = 4
+
+[[nodes]]
+id = "a"
+[[nodes]]
+id = "b"
+kind = "gateway"
+[[links]]
+id = "a-b"
+from = "a"
+to = "b"
+mode = "rail"
+[links.rail]
+train_capacity_teu = 10
+extra_hours = { constant = 10 }
+max_wait_hours = 1
+[[routes]]
+id = "r"
+nodes = ["a", "b"]
+[[flows]]
+id = "f"
+routes = [{ route = "r", share = 1.0 }]
+teu_per_year = { "2030" = 3650 }
+
+[[disruptions]]
+id = "shut"
+subject = "links.a-b"
+start = 2030-03-01
+duration_hours = { constant = 2400 }
+"#;
+
+/// The `mean` and `n` of one `summary.csv` row.
+fn summary_mean_n(summary: &str, metric: &str, kind: &str, subject: &str) -> (f64, usize) {
+    let prefix = format!("stall-case,2030,{metric},{kind},{subject},");
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix} row:\n{summary}"));
+    let cells: Vec<&str> = line.split(',').collect();
+    (cells[5].parse().unwrap(), cells[9].parse().unwrap())
+}
+
+#[test]
+fn a_stall_is_reported_by_place_and_date_and_strict_makes_it_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("stall.toml");
+    fs::write(&scenario, STALLING).unwrap();
+    let plain = tmp.path().join("plain");
+    let out = corridor()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--no-plots", "--out"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "without --strict: {stderr}");
+    assert!(!stderr.contains("stall"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let summary = fs::read_to_string(plain.join("summary.csv")).unwrap();
+    let (days, n) = summary_mean_n(&summary, "stall_days", "link", "a-b");
+    assert_eq!(n, 4, "every replication stalls");
+    assert!((95.0..=105.0).contains(&days), "{days}");
+    // The earliest start among the replications, from replications.csv.
+    let reps = fs::read_to_string(plain.join("replications.csv")).unwrap();
+    let earliest = reps
+        .lines()
+        .filter(|l| l.contains(",stall_start_day,link,a-b,"))
+        .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
+        .fold(f64::INFINITY, f64::min);
+    assert!((59.0..=61.0).contains(&earliest), "{earliest}");
+    let date = corridor::output::plots::format::day_of_year(earliest);
+    assert!(
+        stdout.contains("stalls (boxes waiting, nothing leaving for ≥ 30 days;"),
+        "{stdout}"
+    );
+    let expected = format!(
+        "A → B (link): 2030 in 4 of 4 replications, {} days from {date}",
+        days.round()
+    );
+    assert!(stdout.contains(&expected), "{expected} not in:\n{stdout}");
+    // The block sits between the years table and the waiting ranking.
+    let block = stdout.find("stalls (").unwrap();
+    assert!(stdout.find("served = delivered").unwrap() < block);
+    assert!(block < stdout.find("where containers wait").unwrap());
+
+    // summary.json: the same numbers, and the earliest start.
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(plain.join("summary.json")).unwrap()).unwrap();
+    let stalls = json["scenarios"][0]["stalls"].as_array().unwrap();
+    assert_eq!(stalls.len(), 1, "{stalls:?}");
+    let s = &stalls[0];
+    assert_eq!(s["subject_kind"], "link");
+    assert_eq!(s["subject"], "a-b");
+    assert_eq!(s["year"], 2030);
+    assert_eq!(s["replications_stalled"], 4);
+    assert_eq!(s["stall_days_mean"].as_f64().unwrap(), days);
+    assert_eq!(s["stall_start_day_min"].as_f64().unwrap(), earliest);
+
+    // --strict: every file written (the report too), then exit 1 naming the place.
+    let strict = tmp.path().join("strict");
+    let out = corridor()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--strict", "--out"])
+        .arg(&strict)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--strict"), "{stderr}");
+    assert!(stderr.contains("link a-b in 2030"), "{stderr}");
+    for f in ["summary.csv", "summary.json", "files.json", "report.html"] {
+        assert!(strict.join(f).is_file(), "{f} not written under --strict");
+    }
+    // The same tables either way.
+    for f in ["summary.csv", "summary.json", "replications.csv"] {
+        assert_eq!(
+            fs::read(plain.join(f)).unwrap(),
+            fs::read(strict.join(f)).unwrap(),
+            "{f} differs with --strict"
+        );
+    }
+    // The report's finding, from summary.csv alone: the mean start day as a date.
+    let report = fs::read_to_string(strict.join("report.md")).unwrap();
+    let (start_mean, _) = summary_mean_n(&summary, "stall_start_day", "link", "a-b");
+    let finding = format!(
+        "the link A → B in 2030 in 4 of 4 replications ({} days on average in those, \
+         starting on average on day {}, {})",
+        days.round(),
+        start_mean.round(),
+        corridor::output::plots::format::day_of_year(start_mean)
+    );
+    assert!(report.contains(&finding), "{finding} not in:\n{report}");
+}
+
+#[test]
+fn a_run_without_stalls_prints_no_stall_block_and_passes_strict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("hub");
+    let out = corridor()
+        .args([
+            "run",
+            "scenarios/aktau-hub-2028.toml",
+            "--reps",
+            "2",
+            "--quiet",
+            "--strict",
+            "--no-plots",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("stall"), "{stdout}");
+    let summary = fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert!(
+        !summary.contains(",stall_days,"),
+        "the scenario stalls after all"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["scenarios"][0]["stalls"], serde_json::json!([]));
+}

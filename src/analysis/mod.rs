@@ -381,6 +381,58 @@ pub fn unpaired_difference(a: &[RunResult], b: &[RunResult]) -> Vec<UnpairedRow>
     rows
 }
 
+/// A place that stalled in a year: boxes waiting there and nothing leaving (a departure
+/// of a link, an admission into a node's full yard) for at least the scenario's
+/// `run.stall_days`. The model records `stall_days` and `stall_start_day` only in the
+/// replications that stalled, so `replications` is the summary row's `n` and `days_mean`
+/// is its mean: a mean over the stalled replications, as in `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StallRow {
+    pub year: i32,
+    pub kind: SubjectKind,
+    pub subject: String,
+    /// Replications that stalled there that year.
+    pub replications: usize,
+    /// Mean `stall_days` over those replications.
+    pub days_mean: f64,
+    /// The earliest `stall_start_day` of those replications (day of year, 1 = 1 January);
+    /// NaN if none recorded it.
+    pub start_day_min: f64,
+}
+
+/// Every stall in `runs`, in the order of `summary` (metric, subject, kind, year): one row
+/// per place and year that stalled in any replication. `summary` must be
+/// `summarise(runs)`, whose `stall_days` rows give the count and the mean, so that these
+/// numbers are the CSV's.
+pub fn stalls(summary: &[SummaryRow], runs: &[RunResult]) -> Vec<StallRow> {
+    summary
+        .iter()
+        .filter(|r| r.metric == Metric::StallDays && r.n > 0)
+        .map(|r| {
+            let start_day_min = runs
+                .iter()
+                .flat_map(|run| &run.records)
+                .filter(|x| {
+                    x.metric == Metric::StallStartDay
+                        && x.year == r.year
+                        && x.kind == r.kind
+                        && x.subject == r.subject
+                        && !x.value.is_nan()
+                })
+                .map(|x| x.value)
+                .fold(f64::NAN, f64::min);
+            StallRow {
+                year: r.year,
+                kind: r.kind,
+                subject: r.subject.clone(),
+                replications: r.n,
+                days_mean: r.mean,
+                start_day_min,
+            }
+        })
+        .collect()
+}
+
 /// The distinct years any run recorded, ascending.
 pub fn years(runs: &[RunResult]) -> Vec<i32> {
     let set: BTreeSet<i32> = runs
@@ -679,5 +731,40 @@ mod tests {
         assert_eq!((u.n_a, u.n_b), (3, 4));
         let half = t975(df) * (qa + qb).sqrt();
         assert!((u.ci95_high - 3.0 - half).abs() < 1e-12);
+    }
+
+    #[test]
+    fn stalls_count_the_stalled_replications_and_take_the_earliest_start() {
+        // Link l1 stalls in two of three replications (100 and 50 days, from days 60 and
+        // 40); nothing else stalls.
+        let runs = vec![
+            run(
+                0,
+                &[
+                    (2030, "stall_days", "l1", 100.0),
+                    (2030, "stall_start_day", "l1", 60.0),
+                ],
+            ),
+            run(1, &[(2030, "delivered_teu", "corridor", 5.0)]),
+            run(
+                2,
+                &[
+                    (2030, "stall_days", "l1", 50.0),
+                    (2030, "stall_start_day", "l1", 40.0),
+                ],
+            ),
+        ];
+        let summary = summarise("s", &runs);
+        let rows = stalls(&summary, &runs);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let r = &rows[0];
+        assert_eq!(
+            (r.year, r.kind, r.subject.as_str()),
+            (2030, SubjectKind::Link, "l1")
+        );
+        assert_eq!(r.replications, 2);
+        assert_eq!(r.days_mean, 75.0);
+        assert_eq!(r.start_day_min, 40.0);
+        assert!(stalls(&summarise("s", &runs[1..2]), &runs[1..2]).is_empty());
     }
 }

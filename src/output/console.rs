@@ -1,6 +1,7 @@
 //! The short text a planner reads in the terminal after a run: for every simulated year
 //! the demand (TEU created), the TEU delivered with its 95% interval, the share served
-//! and what is left waiting; the targets, worded exactly; where containers wait longest;
+//! and what is left waiting; the places that stalled, if any; the targets, worded exactly;
+//! where containers wait longest;
 //! the busiest resources; and, for a batch or a comparison, the paired differences against
 //! the first scenario.
 //!
@@ -16,10 +17,10 @@ use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analysis::appraisal::{AppraisalParams, AppraisalRow, Way};
-use crate::analysis::{Comparison, SummaryRow, TargetRow};
+use crate::analysis::{Comparison, StallRow, SummaryRow, TargetRow};
 use crate::metrics::{Metric, Subject, SubjectKind};
 use crate::output::ScenarioSummary;
-use crate::output::plots::format::{TargetOutcome, percent, thousands as grouped};
+use crate::output::plots::format::{TargetOutcome, day_of_year, percent, thousands as grouped};
 use crate::output::plots::names::PlaceNames;
 use crate::scenario::TargetDirection;
 
@@ -173,6 +174,75 @@ fn years_table(out: &mut String, job: &ScenarioSummary<'_>) {
             ""
         }
     );
+}
+
+/// Places listed in the stall block; the rest are counted. `summary.json` lists them all.
+const STALL_PLACES_SHOWN: usize = 8;
+
+/// The stalls of a scenario: one line per place that stalled in any replication, each of
+/// its years with how many replications stalled there, the mean stall days over those
+/// replications (the mean `summary.csv` gives `stall_days`, whose `n` is that count: the
+/// model records the metric only when a place stalls) and the earliest start. Nothing at
+/// all when nothing stalled.
+fn stalls(out: &mut String, job: &ScenarioSummary<'_>, names: &PlaceNames) {
+    if job.stalls.is_empty() {
+        return;
+    }
+    let threshold = job
+        .stall_threshold_days
+        .map(|d| {
+            let whole = d.fract() == 0.0;
+            format!("≥ {} days", num(d, if whole { 0 } else { 1 }))
+        })
+        .unwrap_or_else(|| "the scenario's run.stall_days".into());
+    let _ = writeln!(
+        out,
+        "  stalls (boxes waiting, nothing leaving for {threshold}; days = mean over the replications that stalled):"
+    );
+    // Grouped by place, in the order of the rows (by subject, then kind, then year).
+    let mut places: Vec<Vec<&StallRow>> = Vec::new();
+    for r in job.stalls {
+        match places
+            .iter_mut()
+            .find(|p| p[0].kind == r.kind && p[0].subject == r.subject)
+        {
+            Some(p) => p.push(r),
+            None => places.push(vec![r]),
+        }
+    }
+    for rows in places.iter().take(STALL_PLACES_SHOWN) {
+        let years: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} in {} of {} replications, {} days from {}",
+                    r.year,
+                    r.replications,
+                    job.replications,
+                    num(r.days_mean, 0),
+                    day_of_year(r.start_day_min)
+                )
+            })
+            .collect();
+        let what = if rows[0].kind == SubjectKind::Link {
+            " (link)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "    {}{what}: {}",
+            names.short(&rows[0].subject),
+            years.join("; ")
+        );
+    }
+    if places.len() > STALL_PLACES_SHOWN {
+        let _ = writeln!(
+            out,
+            "    and {} more places (summary.json, \"stalls\")",
+            places.len() - STALL_PLACES_SHOWN
+        );
+    }
 }
 
 fn target_line(t: &TargetRow, names: &PlaceNames) -> String {
@@ -413,6 +483,7 @@ pub fn summary_text(
             job.scenario, job.replications, job.seed
         );
         years_table(&mut out, job);
+        stalls(&mut out, job, names);
         if !job.targets.is_empty() {
             let _ = writeln!(out, "  targets:");
             for t in job.targets {

@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::{OutputError, write_atomic};
-use crate::analysis::{Comparison, SummaryRow, TargetRow};
+use crate::analysis::{Comparison, StallRow, SummaryRow, TargetRow};
 
 /// Writes any serialisable value as pretty JSON with a final newline, atomically.
 /// `serde_json` writes floats with the shortest round-trip representation and NaN or
@@ -51,6 +51,11 @@ pub struct ScenarioSummary<'a> {
     pub targets: &'a [TargetRow],
     /// Replications whose conservation check failed (TEU created ≠ delivered + in system).
     pub conservation_violations: &'a [u64],
+    /// Places that stalled, by year (`analysis::stalls`).
+    pub stalls: &'a [StallRow],
+    /// The scenario's `run.stall_days` when known, for the console's wording only: no file
+    /// holds it (a merge does not know it, and must write what an unsharded run writes).
+    pub stall_threshold_days: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -71,6 +76,18 @@ struct ScenarioDoc<'a> {
     conservation_violations: &'a [u64],
     summary: Vec<SummaryDoc<'a>>,
     targets: Vec<TargetDoc<'a>>,
+    /// Always present (empty when nothing stalled), so that readers need no special case.
+    stalls: Vec<StallDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct StallDoc<'a> {
+    subject_kind: &'static str,
+    subject: &'a str,
+    year: i32,
+    replications_stalled: usize,
+    stall_days_mean: Option<f64>,
+    stall_start_day_min: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -209,6 +226,18 @@ pub fn write_summary_json(
                                 .map(|(y, n)| (y.to_string(), *n))
                                 .collect(),
                         },
+                    })
+                    .collect(),
+                stalls: s
+                    .stalls
+                    .iter()
+                    .map(|r| StallDoc {
+                        subject_kind: r.kind.name(),
+                        subject: &r.subject,
+                        year: r.year,
+                        replications_stalled: r.replications,
+                        stall_days_mean: opt(r.days_mean),
+                        stall_start_day_min: raw(r.start_day_min),
                     })
                     .collect(),
             })
@@ -357,6 +386,8 @@ mod tests {
             summary: &rows,
             targets: &[],
             conservation_violations: &[],
+            stalls: &[],
+            stall_threshold_days: None,
         };
         write_summary_json(&p, "0.1.0", &[s], &[]).unwrap();
         let v: serde_json::Value =

@@ -4,7 +4,8 @@
 //! It holds the provenance (from `summary.json` and `provenance.json` when present), the
 //! target table (mean, 95% CI, share of replications meeting each target, first year
 //! met), the charts, and findings written from the numbers: which targets are met and
-//! with what probability, the main bottleneck, the most utilised resource. Like the
+//! with what probability, where boxes stalled, the main bottleneck, the most utilised
+//! resource. Like the
 //! plots, it reads only the folder's files; it must never run the simulation, and it
 //! writes only `report.md`, `report.html` and the charts under `plots/`, atomically.
 
@@ -16,7 +17,7 @@ use serde_json::Value;
 
 use super::network::ReadError;
 use super::plots::data::{Results, SummaryRecord, TargetRecord};
-use super::plots::format::{TargetOutcome, percent, thousands};
+use super::plots::format::{TargetOutcome, day_of_year, percent, thousands};
 use super::plots::{
     HeatmapRow, PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem,
     draw_results, short_scenario_name, utilization_heatmap,
@@ -431,6 +432,70 @@ fn demand_sentence(results: &Results, s: &str) -> Option<String> {
     ))
 }
 
+/// Places named in a stall sentence; the rest are counted.
+const STALL_PLACES_NAMED: usize = 3;
+
+/// The stalls of `s`, from `summary.csv` alone: every place and year with a `stall_days`
+/// row, which the model records only in the replications that stalled, so the row's `n`
+/// counts them and its mean is over them; the start is the mean `stall_start_day` over
+/// the same replications. `None` when nothing stalled.
+fn stall_sentence(results: &Results, s: &str) -> Option<String> {
+    let rows: Vec<&SummaryRecord> = results
+        .summary
+        .iter()
+        .filter(|r| r.scenario == s && r.metric == Metric::StallDays && r.n > 0)
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let phrase = |r: &SummaryRecord| {
+        let subject = Subject::new(r.kind, r.subject.clone());
+        // Every replication records the corridor's created TEU: its n is the replications run.
+        let of = results
+            .get(s, Metric::CreatedTeu, &Subject::corridor(), r.year)
+            .map(|c| format!(" of {}", c.n))
+            .unwrap_or_default();
+        let start = results
+            .get(s, Metric::StallStartDay, &subject, r.year)
+            .map(|d| {
+                format!(
+                    ", starting on average on day {}, {}",
+                    thousands(d.mean, 0),
+                    day_of_year(d.mean)
+                )
+            })
+            .unwrap_or_default();
+        let what = if r.kind == SubjectKind::Link {
+            "the link "
+        } else {
+            ""
+        };
+        format!(
+            "{what}{} in {} in {}{of} replications ({} days on average in those{start})",
+            results.place_name(s, &r.subject),
+            r.year,
+            r.n,
+            thousands(r.mean, 0),
+        )
+    };
+    let mut named: Vec<String> = rows
+        .iter()
+        .take(STALL_PLACES_NAMED)
+        .map(|r| phrase(r))
+        .collect();
+    if rows.len() > STALL_PLACES_NAMED {
+        named.push(format!(
+            "{} more places and years (the `stall_days` rows of summary.csv)",
+            rows.len() - STALL_PLACES_NAMED
+        ));
+    }
+    Some(format!(
+        "Stalls, where boxes wait and nothing leaves for at least the scenario's \
+         `run.stall_days`: {}.",
+        named.join("; ")
+    ))
+}
+
 /// Every scenario the options select. The report's sentences and tables speak of all of
 /// them: `max_scenarios` limits what a chart can draw, not what the report may count ("8 of
 /// 8 scenarios" for a nine-point sweep would be false).
@@ -473,6 +538,9 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
             }
             if let Some(d) = demand_sentence(results, s) {
                 out.push(format!("{prefix}{d}"));
+            }
+            if let Some(st) = stall_sentence(results, s) {
+                out.push(format!("{prefix}{st}"));
             }
             for l in limit_sentences(results, s) {
                 out.push(format!("{prefix}{l}"));
@@ -534,6 +602,26 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
                     rows.len()
                 ));
             }
+        }
+        // Stalls: which scenarios have any (one sentence each would drown a sweep).
+        let stalled: Vec<String> = scenarios
+            .iter()
+            .filter(|s| stall_sentence(results, s).is_some())
+            .map(|s| short_scenario_name(s))
+            .collect();
+        if !stalled.is_empty() {
+            let list = if stalled.len() <= 4 {
+                stalled.join("; ")
+            } else {
+                format!("among them {}", stalled[..4].join("; "))
+            };
+            out.push(format!(
+                "Stalls (boxes waiting and nothing leaving for at least the scenario's \
+                 `run.stall_days`) in {} of {} scenarios ({list}); the `stall_days` rows of \
+                 summary.csv say where and for how long.",
+                stalled.len(),
+                scenarios.len()
+            ));
         }
         // The most common main bottleneck across the scenarios.
         let mut tops: Vec<(String, i32)> = Vec::new();
@@ -1026,5 +1114,97 @@ mod tests {
         assert_eq!(md_cell("base[a=1|2]"), "base[a=1\\|2]");
         assert_eq!(value(Metric::DeliveredTeu, 865_000.0), "865,000 TEU");
         assert_eq!(value(Metric::Utilization, 0.871), "87.1%");
+    }
+
+    fn row(
+        scenario: &str,
+        metric: Metric,
+        kind: SubjectKind,
+        subject: &str,
+        mean: f64,
+        n: i64,
+    ) -> SummaryRecord {
+        SummaryRecord {
+            scenario: scenario.into(),
+            year: 2030,
+            metric,
+            kind,
+            subject: subject.into(),
+            mean,
+            sd: f64::NAN,
+            ci95_low: f64::NAN,
+            ci95_high: f64::NAN,
+            n,
+        }
+    }
+
+    fn folder(summary: Vec<SummaryRecord>) -> Results {
+        Results::from_parts(
+            Path::new("."),
+            summary,
+            vec![],
+            vec![],
+            None,
+            vec![],
+            vec![],
+        )
+    }
+
+    #[test]
+    fn stall_findings_quote_the_csv_rows() {
+        let c = SubjectKind::Corridor;
+        let mut rows = vec![
+            row("s", Metric::CreatedTeu, c, "corridor", 1000.0, 20),
+            row(
+                "s",
+                Metric::StallDays,
+                SubjectKind::Node,
+                "khorgos",
+                301.4,
+                12,
+            ),
+            row(
+                "s",
+                Metric::StallStartDay,
+                SubjectKind::Node,
+                "khorgos",
+                63.7,
+                12,
+            ),
+        ];
+        let one = stall_sentence(&folder(rows.clone()), "s").unwrap();
+        assert!(
+            one.contains("khorgos in 2030 in 12 of 20 replications (301 days on average in those, starting on average on day 64, 5 March)"),
+            "{one}"
+        );
+        // Four stalled places: three named, the fourth counted.
+        for id in ["a-b", "b-c", "c-d"] {
+            rows.push(row("s", Metric::StallDays, SubjectKind::Link, id, 40.0, 1));
+        }
+        let many = stall_sentence(&folder(rows.clone()), "s").unwrap();
+        assert!(many.contains("1 more places and years"), "{many}");
+        assert!(many.contains("the link "), "{many}");
+        // No stall rows, no sentence.
+        assert!(stall_sentence(&folder(rows[..1].to_vec()), "s").is_none());
+        // A sweep (more than three scenarios): one sentence naming those with stalls.
+        let mut sweep = Vec::new();
+        for (i, stalls) in [true, false, true, false, false].into_iter().enumerate() {
+            let s = format!("p{i}");
+            sweep.push(row(&s, Metric::CreatedTeu, c, "corridor", 1000.0, 5));
+            if stalls {
+                sweep.push(row(
+                    &s,
+                    Metric::StallDays,
+                    SubjectKind::Node,
+                    "aktau",
+                    35.0,
+                    2,
+                ));
+            }
+        }
+        let f = findings(&folder(sweep), &PlotOptions::default());
+        let st: Vec<&String> = f.iter().filter(|x| x.starts_with("Stalls")).collect();
+        assert_eq!(st.len(), 1, "{f:?}");
+        assert!(st[0].contains("in 2 of 5 scenarios (p0; p2)"), "{}", st[0]);
     }
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::analysis::{self, Comparison, SummaryRow, TargetRow};
+use crate::analysis::{self, Comparison, StallRow, SummaryRow, TargetRow};
 use crate::batch::{self, BatchError, BatchOptions, Job, Runs, Shard, ShardError};
 use crate::model::results::RunResult;
 use crate::model::{BuildError, RunError};
@@ -158,6 +158,14 @@ pub enum StudyError {
         out.display()
     )]
     Conservation { violations: usize, out: PathBuf },
+    /// `--strict`: some replication stalled somewhere. The results are written all the
+    /// same; `places` names each stalled place and its years ("node khorgos in 2030").
+    #[error(
+        "--strict: stalls (boxes waiting, nothing leaving) at {}; results kept in {}",
+        places.join(", "),
+        out.display()
+    )]
+    Stalled { places: Vec<String>, out: PathBuf },
 }
 
 fn join_lines(errors: &[StudyError]) -> String {
@@ -210,9 +218,12 @@ impl StudyError {
             S::Plot(e) => matches!(e, PlotError::Read(_) | PlotError::Options(_)),
             S::OutDir(e) => out_dir_is_bad_input(e),
             S::Batch(e) => batch_is_bad_input(e),
-            S::Output(_) | S::Io { .. } | S::Run(_) | S::Report(_) | S::Conservation { .. } => {
-                false
-            }
+            S::Output(_)
+            | S::Io { .. }
+            | S::Run(_)
+            | S::Report(_)
+            | S::Conservation { .. }
+            | S::Stalled { .. } => false,
         }
     }
 
@@ -263,6 +274,12 @@ pub struct JobOutcome {
     pub target_rows: Vec<TargetRow>,
     /// Replications whose conservation check failed.
     pub conservation_violations: Vec<u64>,
+    /// Places that stalled, by year (`analysis::stalls`).
+    pub stalls: Vec<StallRow>,
+    /// The scenario's `run.stall_days`, when the plan loaded the scenario (not in a merge,
+    /// which reads persisted replications only). The console names it; no file does, so
+    /// that a merged folder stays identical to an unsharded one.
+    pub stall_threshold_days: Option<f64>,
     /// Engine events over `runs`.
     pub events: u64,
 }
@@ -279,6 +296,8 @@ impl JobOutcome {
             summary: &self.summary,
             targets: &self.target_rows,
             conservation_violations: &self.conservation_violations,
+            stalls: &self.stalls,
+            stall_threshold_days: self.stall_threshold_days,
         }
     }
 }
@@ -475,6 +494,7 @@ fn finish(
                 .filter(|r| !r.conservation.holds())
                 .map(|r| r.replication)
                 .collect();
+            let stalls = analysis::stalls(&summary, &j.runs);
             let events = j.runs.iter().map(|r| r.events).sum();
             JobOutcome {
                 scenario: j.scenario,
@@ -487,6 +507,8 @@ fn finish(
                 summary,
                 target_rows,
                 conservation_violations,
+                stalls,
+                stall_threshold_days: None,
                 events,
             }
         })

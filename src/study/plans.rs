@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub shard: Option<String>,
     /// Tables only: `Outcome::write_report` draws nothing.
     pub no_plots: bool,
+    /// `--strict`: `Outcome::check` fails when any replication stalled anywhere.
+    pub strict: bool,
 }
 
 /// A finished run, batch, comparison, sweep or merge. Holds the results folder locked
@@ -56,6 +58,7 @@ pub struct Outcome {
     /// The results folder.
     pub out: PathBuf,
     no_plots: bool,
+    strict: bool,
     _opened: Arc<OutDir>,
 }
 
@@ -93,6 +96,53 @@ impl Outcome {
         if violations > 0 {
             return Err(StudyError::Conservation {
                 violations,
+                out: self.out.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Every place that stalled in any replication held (a shard's own), with its years:
+    /// "node khorgos in 2030, 2031", in the scenarios' order.
+    pub fn stalled_places(&self) -> Vec<String> {
+        let several = self.result.jobs.len() > 1;
+        let mut places: Vec<String> = Vec::new();
+        for j in &self.result.jobs {
+            let mut seen: Vec<(crate::metrics::SubjectKind, &str, Vec<i32>)> = Vec::new();
+            for r in &j.stalls {
+                match seen
+                    .iter_mut()
+                    .find(|(k, s, _)| *k == r.kind && *s == r.subject)
+                {
+                    Some(e) => e.2.push(r.year),
+                    None => seen.push((r.kind, &r.subject, vec![r.year])),
+                }
+            }
+            for (kind, subject, years) in seen {
+                let years: Vec<String> = years.iter().map(i32::to_string).collect();
+                let of = if several {
+                    format!(" ({})", j.scenario)
+                } else {
+                    String::new()
+                };
+                places.push(format!(
+                    "{} {subject} in {}{of}",
+                    kind.noun(),
+                    years.join(", ")
+                ));
+            }
+        }
+        places
+    }
+
+    /// The checks that decide the exit status once every file is written: conservation
+    /// always, stalls with `strict`.
+    pub fn check(&self) -> Result<(), StudyError> {
+        self.check_conservation()?;
+        let places = self.stalled_places();
+        if self.strict && !places.is_empty() {
+            return Err(StudyError::Stalled {
+                places,
                 out: self.out.clone(),
             });
         }
@@ -211,13 +261,21 @@ fn execute(
         sweep,
         opened: Some(Arc::clone(&opened)),
     };
-    let result = run_jobs(&jobs, &batch_opts, progress)?;
+    let mut result = run_jobs(&jobs, &batch_opts, progress)?;
+    // Jobs are named after their scenario files (one per job, sweep points included).
+    for j in &mut result.jobs {
+        j.stall_threshold_days = files
+            .iter()
+            .find(|(n, _)| *n == j.scenario)
+            .map(|(_, f)| f.run.stall_days);
+    }
     let named: Vec<(&str, &ScenarioFile)> = files.iter().map(|(n, f)| (n.as_str(), f)).collect();
     network::write_network_csv(&out, &named)?;
     Ok(Outcome {
         result,
         out,
         no_plots: opts.no_plots,
+        strict: opts.strict,
         _opened: opened,
     })
 }
@@ -428,6 +486,7 @@ pub fn merge_folders(
         result,
         out: out.to_path_buf(),
         no_plots,
+        strict: false,
         _opened: opened,
     })
 }

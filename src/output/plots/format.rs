@@ -45,6 +45,38 @@ pub fn tick(x: f64, step: f64) -> String {
     thousands(x, decimals)
 }
 
+/// A model day of the year as a calendar date: 1 → "1 January", 64 → "5 March". Model
+/// years have 365 days (docs/model.md), so no day is 29 February; a fractional day (a
+/// mean) is rounded to the nearest whole one and cut to 1..=365. NaN → "n/a".
+pub fn day_of_year(day: f64) -> String {
+    const MONTHS: [(&str, u32); 12] = [
+        ("January", 31),
+        ("February", 28),
+        ("March", 31),
+        ("April", 30),
+        ("May", 31),
+        ("June", 30),
+        ("July", 31),
+        ("August", 31),
+        ("September", 30),
+        ("October", 31),
+        ("November", 30),
+        ("December", 31),
+    ];
+    if day.is_nan() {
+        return "n/a".to_string();
+    }
+    let mut d = day.round().clamp(1.0, 365.0) as u32;
+    for (name, len) in MONTHS {
+        if d <= len {
+            return format!("{d} {name}");
+        }
+        d -= len;
+    }
+    // Not reached: the twelve months hold the 365 days `d` is cut to.
+    "31 December".to_string()
+}
+
 /// A share (0–1) as a percentage: 0.8712 → "87%", with `decimals` decimals.
 pub fn percent(share: f64, decimals: usize) -> String {
     if share.is_nan() {
@@ -142,6 +174,17 @@ impl TargetOutcome<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_of_the_year_are_dates() {
+        assert_eq!(day_of_year(1.0), "1 January");
+        assert_eq!(day_of_year(31.0), "31 January");
+        assert_eq!(day_of_year(32.0), "1 February");
+        assert_eq!(day_of_year(60.0), "1 March");
+        assert_eq!(day_of_year(64.4), "5 March");
+        assert_eq!(day_of_year(365.0), "31 December");
+        assert_eq!(day_of_year(f64::NAN), "n/a");
+    }
 
     #[test]
     fn separators() {
