@@ -247,6 +247,14 @@ impl<E: Copy> Calendar<E> {
     }
 
     /// Removes and returns the next event, advancing the clock to its time.
+    /// The event at the root, cancelled or not: it is usually the next to fire, which lets
+    /// a model fetch that event's data into cache while it handles the current one. Only a
+    /// hint: the next event may still be one scheduled meanwhile.
+    #[inline]
+    pub fn peek_event(&self) -> Option<&E> {
+        self.heap.first().map(|e| &e.event)
+    }
+
     #[inline]
     pub fn pop(&mut self) -> Option<(Ticks, E)> {
         self.drop_cancelled_top();

@@ -23,12 +23,24 @@ impl Sim<'_> {
     /// works out the cause from now on. Called before the waiting TEU or the state of the
     /// link's carriers change, and after every departure decision.
     pub(crate) fn note_wait(&mut self, l: usize) {
+        self.charge_wait(l);
+        self.links[l].cause = self.wait_cause(l);
+    }
+
+    /// The first half of `note_wait`, for callers that always call `note_wait(l)` again
+    /// before time moves on (`try_rail`, `try_sea`, a train slot, a box becoming ready):
+    /// the cause worked out now would be overwritten before any time were charged to it,
+    /// and working it out (a look at the oldest box, the pool, the fleet) was most of the
+    /// cost of these accounts.
+    pub(crate) fn charge_wait(&mut self, l: usize) {
         let now = self.now();
         let link = &mut self.links[l];
         let since = std::mem::replace(&mut link.wait_mark, now);
+        if now <= since {
+            return;
+        }
         let teu = link.waiting.size();
         if teu > 0.0
-            && now > since
             && let Some(y) = self.year_now
         {
             let teu_hours = teu * ticks_to_hours(now - since);
@@ -83,7 +95,6 @@ impl Sim<'_> {
                 }
             }
         }
-        self.links[l].cause = self.wait_cause(l);
     }
 
     fn wait_cause(&self, l: usize) -> WaitCause {

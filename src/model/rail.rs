@@ -33,7 +33,7 @@ impl Sim<'_> {
     }
 
     pub(crate) fn try_rail(&mut self, l: usize) {
-        self.note_wait(l);
+        self.charge_wait(l);
         self.try_rail_now(l);
         self.note_wait(l);
     }
@@ -183,7 +183,7 @@ impl Sim<'_> {
         };
         self.schedule_in(tt, Ev::TrainSlot { link: l as u32 });
         let path_free = self.links[l].rail().is_some_and(|r| now >= r.next_path());
-        self.note_wait(l);
+        self.charge_wait(l);
         if self.rail_open(l)
             && path_free
             && !self.links[l].waiting.is_empty()

@@ -168,7 +168,7 @@ impl Sim<'_> {
 
     /// Sends idle vessels to load while the waiting cargo justifies it.
     pub(crate) fn try_sea(&mut self, l: usize) {
-        self.note_wait(l);
+        self.charge_wait(l);
         self.try_sea_now(l);
         self.note_wait(l);
     }

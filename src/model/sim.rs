@@ -25,6 +25,7 @@ use crate::engine::resource::{FreeTimes, Level, Servers, SingleServer, Stock, St
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_YEAR};
 use crate::engine::{
     Calendar, EventKey, Mean, Quantiles, Stream, StreamFactory, Tally, Ticks, TimeWeighted,
+    prefetch,
 };
 
 use super::network::{LinkKind, Model};
@@ -864,6 +865,13 @@ impl<'m> Sim<'m> {
             match self.cal.peek_time() {
                 Some(t) if t <= at && t <= end => {
                     if let Some((_, ev)) = self.cal.pop() {
+                        // A box's readiness is the commonest event and its first touch of
+                        // the box is a cache miss: start it now, behind this event's work.
+                        if let Some(&Ev::Ready { container, .. }) = self.cal.peek_event()
+                            && let Some(ct) = self.containers.get(container as usize)
+                        {
+                            prefetch(ct);
+                        }
                         self.handle(ev);
                     }
                 }

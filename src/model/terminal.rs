@@ -13,9 +13,9 @@
 //! node resource is one such field in `NodeState` and its use here. This file must never
 //! decide when trains or vessels leave.
 
-use crate::engine::Ticks;
 use crate::engine::resource::Servers;
 use crate::engine::time::{hours_to_ticks, ticks_to_days, ticks_to_hours};
+use crate::engine::{Ticks, prefetch};
 
 use crate::engine::time::TICKS_PER_YEAR;
 
@@ -52,6 +52,10 @@ impl Sim<'_> {
         // Deliver what ends here and advance the others to their next leg.
         let mut kept = 0;
         for i in 0..list.len() {
+            // The boxes of a carrier lie all over the arena: ask for a few ahead.
+            if let Some(&ahead) = list.get(i + 8) {
+                prefetch(&self.containers[ahead as usize]);
+            }
             let c = list[i];
             let ct = &mut self.containers[c as usize];
             ct.leg += 1;
@@ -517,7 +521,8 @@ impl Sim<'_> {
             ny.wait_hours.add(wait_h);
             ny.wait_teu_hours += wait_h * teu;
         }
-        self.note_wait(link);
+        // `try_depart` works out the cause afterwards.
+        self.charge_wait(link);
         self.links[link].waiting.push(c, teu);
         self.try_depart(link);
     }
