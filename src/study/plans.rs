@@ -625,6 +625,37 @@ pub fn plot(dir: &Path, req: &PlotRequest) -> Result<(PathBuf, PathBuf), StudyEr
     report::write_report_with(dir, &opts).map_err(StudyError::Plot)
 }
 
+/// Runs variants of one loaded scenario as one batch on one seed, into
+/// `results/<plan>-<name>` by default. The first variant is the scenario itself, whose
+/// model `first` is already built; each variant is its own scenario for `--resume` (the
+/// file's hash and the variant's name).
+fn run_variants(
+    loaded: &LoadedScenario,
+    first: Model,
+    variants: &[(String, ScenarioFile)],
+    opts: &RunOptions,
+    plan: &str,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<Outcome, StudyError> {
+    let mut first = Some(first);
+    let mut jobs = Vec::with_capacity(variants.len());
+    for (vname, vfile) in variants {
+        let model = match first.take() {
+            Some(m) => m,
+            None => Model::build(vfile)
+                .map_err(|source| build_error(loaded, loaded.path.clone(), source))?,
+        };
+        let mut j = job(loaded, vname.clone(), model, opts)?;
+        j.scenario_hash = format!("{}:{vname}", loaded.hash);
+        jobs.push(j);
+    }
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&format!("{plan}-{}", loaded.file.run.name)));
+    execute(jobs, variants, opts, out, Vec::new(), progress)
+}
+
 /// What `corridor appraise` measured: the batch of scenario variants it ran and each
 /// investment's appraisal, ranked.
 #[derive(Debug)]
@@ -703,24 +734,7 @@ pub fn appraise(
             appraisal::without_investments(file, &others),
         ));
     }
-    let mut jobs = Vec::with_capacity(variants.len());
-    for (i, (vname, vfile)) in variants.iter().enumerate() {
-        let model = if i == 0 {
-            full.clone()
-        } else {
-            Model::build(vfile)
-                .map_err(|source| build_error(&loaded, loaded.path.clone(), source))?
-        };
-        let mut j = job(&loaded, vname.clone(), model, &opts)?;
-        // Each variant is its own scenario for `--resume`: the file's hash and the variant.
-        j.scenario_hash = format!("{}:{vname}", loaded.hash);
-        jobs.push(j);
-    }
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&format!("appraise-{name}")));
-    let outcome = execute(jobs, &variants, &opts, out, Vec::new(), progress)?;
+    let outcome = run_variants(&loaded, full, &variants, &opts, "appraise", progress)?;
     let params = appraisal::params_of(file);
     let mut rows = Vec::new();
     if outcome.result.complete {
@@ -883,23 +897,7 @@ pub fn margins(
             units.push((p, unit));
         }
     }
-    let mut jobs = Vec::with_capacity(variants.len());
-    for (i, (vname, vfile)) in variants.iter().enumerate() {
-        let model = if i == 0 {
-            base.clone()
-        } else {
-            Model::build(vfile)
-                .map_err(|source| build_error(&loaded, loaded.path.clone(), source))?
-        };
-        let mut j = job(&loaded, vname.clone(), model, &opts)?;
-        j.scenario_hash = format!("{}:{vname}", loaded.hash);
-        jobs.push(j);
-    }
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&format!("margins-{name}")));
-    let outcome = execute(jobs, &variants, &opts, out, Vec::new(), progress)?;
+    let outcome = run_variants(&loaded, base, &variants, &opts, "margins", progress)?;
     let mut rows = Vec::new();
     let mut demand_served = false;
     if outcome.result.complete {
