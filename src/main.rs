@@ -358,6 +358,9 @@ fn run(cli: Cli) -> Result<(), StudyError> {
             match appraised.text() {
                 Some(text) => {
                     print!("{text}");
+                    if let Some(html) = appraised.outcome.write_report()? {
+                        println!("\nreport: {}", html.display());
+                    }
                     println!(
                         "\nresults in {} (appraisal.csv; every variant's tables beside it)",
                         appraised.outcome.out.display()

@@ -24,16 +24,18 @@ pub enum SubjectKind {
     Flow,
     Route,
     WagonPool,
+    Investment,
 }
 
 impl SubjectKind {
-    pub const ALL: [SubjectKind; 6] = [
+    pub const ALL: [SubjectKind; 7] = [
         SubjectKind::Corridor,
         SubjectKind::Node,
         SubjectKind::Link,
         SubjectKind::Flow,
         SubjectKind::Route,
         SubjectKind::WagonPool,
+        SubjectKind::Investment,
     ];
 
     /// The `subject_kind` column's value.
@@ -45,6 +47,7 @@ impl SubjectKind {
             SubjectKind::Flow => "flow",
             SubjectKind::Route => "route",
             SubjectKind::WagonPool => "wagon_pool",
+            SubjectKind::Investment => "investment",
         }
     }
 
@@ -58,6 +61,7 @@ impl SubjectKind {
             SubjectKind::Flow => "flows",
             SubjectKind::Route => "routes",
             SubjectKind::WagonPool => "wagon_pools",
+            SubjectKind::Investment => "investments",
         }
     }
 
@@ -270,6 +274,24 @@ catalogue! {
         "days in the year during a stall";
     StallStartDay = "stall_start_day", "day of year", [Node, Link], NonNegative, Day,
         "when the first stall of the year began";
+    NodeHoursMean = "node_hours_mean", "hours", [Node], NonNegative, Mean,
+        "mean hours from a box's arrival at the node (its entry, at an origin) to boarding the next train or vessel; at a border, CAREC CPMM's time to clear it";
+    MovingHoursMean = "moving_hours_mean", "hours", [Link], NonNegative, Mean,
+        "mean hours from boarding a train or vessel of the link to arriving at its end";
+    LegHoursMean = "leg_hours_mean", "hours", [Link], NonNegative, Mean,
+        "mean hours from arriving at the link's origin to arriving at its end: time at the origin plus moving";
+    SpeedKmPerHour = "speed_km_per_hour", "km/h", [Link], NonNegative, Ratio,
+        "a link's distance over its leg hours: CAREC CPMM's speed with delay";
+    MovingSpeedKmPerHour = "moving_speed_km_per_hour", "km/h", [Link], NonNegative, Ratio,
+        "a link's distance over its moving hours: CAREC CPMM's speed without delay";
+    CostPerTeu = "cost_per_teu", "currency/TEU", [Corridor, Node, Link, Flow, Route], NonNegative, Ratio,
+        "tariffs per TEU in the reporting currency: a node's or link's own, a route's sum, a flow's and the corridor's mean over the TEU they delivered";
+    CapexEur = "capex_eur", "EUR", [Corridor, Investment], NonNegative, Sum,
+        "capital expenditure in the year, as the scenario's investments state it";
+    OpexEur = "opex_eur", "EUR", [Corridor, Investment], NonNegative, Sum,
+        "operating cost in the year, over each investment's life from the year it opens";
+    CostPer500Km = "cost_per_500_km", "currency/TEU", [Link], NonNegative, Ratio,
+        "a rail link's tariff per TEU for 500 km: CAREC CPMM's corridor cost indicator";
 }
 
 impl Metric {

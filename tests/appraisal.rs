@@ -148,6 +148,30 @@ fn an_investment_that_changes_nothing_costs_its_capex_and_a_crane_pays() {
     // Ranked by NPV within each way: the crane first.
     assert_eq!(table[0]["investment"], "cranes");
     assert_eq!(table[0]["way"], "leave_one_out");
+
+    // The report says in words which buys most per euro, with the interval, and every
+    // figure it quotes is a cell of appraisal.csv; the chart is drawn and shown.
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    let c = get("cranes", "leave_one_out");
+    let two = |k: &str| format!("{:.2}", c[k].parse::<f64>().unwrap());
+    let per_euro = format!(
+        "Per euro, cranes buys most: a benefit–cost ratio of {} (95% interval {} to {})",
+        two("bcr"),
+        two("bcr_ci95_low"),
+        two("bcr_ci95_high")
+    );
+    assert!(report.contains(&per_euro), "{per_euro}\n{report}");
+    let npv_m = |k: &str| format!("{:.2}", c[k].parse::<f64>().unwrap().abs() / 1e6);
+    let best = format!(
+        "the best, cranes, has an NPV of −€{} m (95% interval −€{} m to −€{} m)",
+        npv_m("npv_eur"),
+        npv_m("npv_ci95_low"),
+        npv_m("npv_ci95_high")
+    );
+    assert!(report.contains(&best), "{best}\n{report}");
+    assert!(report.contains("with the whole interval below zero: cranes"));
+    assert!(report.contains("![What each investment buys](plots/appraisal.png)"));
+    assert!(out.join("plots/appraisal.png").is_file());
 }
 
 #[test]

@@ -483,3 +483,150 @@ fn a_link_closed_for_100_days_is_a_stall_of_100_days() {
             .is_none()
     );
 }
+
+/// Node `a` feeding gateways `b` (rail, 500 km) and `c` (rail), a quarter of the boxes to
+/// `b`; tariffs in USD and EUR converted at `usd` EUR per USD, all multiplied by `k`.
+fn priced(k: f64, usd: f64) -> String {
+    format!(
+        r#"{RUN}
+[costs]
+currency = "EUR"
+exchange_rates = {{ USD = {usd} }}
+[[nodes]]
+id = "a"
+cranes = 1
+handling_minutes = {{ constant = 30 }}
+dwell_hours = {{ constant = 10 }}
+handling_cost_per_teu = "{} USD"
+[[nodes]]
+id = "b"
+kind = "gateway"
+handling_cost_per_teu = "{} EUR"
+[[nodes]]
+id = "c"
+kind = "gateway"
+[[links]]
+id = "a-b"
+from = "a"
+to = "b"
+mode = "rail"
+distance_km = 500
+cost_per_teu_km = "{} USD"
+rail = {{ train_capacity_teu = 1, extra_hours = {{ constant = 5 }} }}
+[[links]]
+id = "a-c"
+from = "a"
+to = "c"
+mode = "rail"
+cost_per_teu = "{} EUR"
+rail = {{ train_capacity_teu = 1, extra_hours = {{ constant = 5 }} }}
+[[routes]]
+id = "r1"
+nodes = ["a", "b"]
+[[routes]]
+id = "r2"
+nodes = ["a", "c"]
+[[flows]]
+id = "f"
+routes = [{{ route = "r1", share = 0.25 }}, {{ route = "r2", share = 0.75 }}]
+teu_per_year = {{ "2030" = 36.5 }}
+arrivals = "block_trains"
+block_train_teu = 1
+"#,
+        100.0 * k,
+        50.0 * k,
+        0.2 * k,
+        30.0 * k
+    )
+}
+
+#[test]
+fn costs_add_up_by_route_and_weigh_by_delivered_teu() {
+    let r = model(&priced(1.0, 0.9)).run(0);
+    let v = |metric: &str, subject: &str| value(&r, 2030, metric, subject);
+    // Route r1: a 100 USD + a-b 0.2 USD × 500 km + b 50 EUR = 90 + 90 + 50 = 230 EUR;
+    // r2: a 90 + a-c 30 = 120 EUR (c states no cost and adds nothing).
+    assert!((v("cost_per_teu", "routes.r1") - 230.0).abs() < 1e-9);
+    assert!((v("cost_per_teu", "routes.r2") - 120.0).abs() < 1e-9);
+    assert!((v("cost_per_teu", "nodes.a") - 90.0).abs() < 1e-9);
+    assert!((v("cost_per_teu", "links.a-b") - 90.0).abs() < 1e-9);
+    assert!((v("cost_per_500_km", "links.a-b") - 90.0).abs() < 1e-9);
+    assert!(r.value_of(2030, "cost_per_teu", "nodes.c").is_none());
+    // The flow's cost is the mean over its delivered TEU, each at its route's tariff.
+    let (t1, t2) = (
+        v("delivered_teu", "routes.r1"),
+        v("delivered_teu", "routes.r2"),
+    );
+    assert!(t1 > 0.0 && t2 > 0.0, "{t1} {t2}");
+    let expect = (230.0 * t1 + 120.0 * t2) / (t1 + t2);
+    assert!((v("cost_per_teu", "flows.f") - expect).abs() < 1e-9);
+    assert!((v("cost_per_teu", "corridor") - expect).abs() < 1e-9);
+
+    // Doubling every tariff doubles every cost exactly; the boxes are the same.
+    let r2 = model(&priced(2.0, 0.9)).run(0);
+    let costs = |r: &RunResult| -> Vec<(String, f64)> {
+        r.records
+            .iter()
+            .filter(|x| x.metric.name().starts_with("cost_per"))
+            .map(|x| (format!("{}.{}", x.kind, x.subject), x.value))
+            .collect()
+    };
+    let (one, two) = (costs(&r), costs(&r2));
+    assert_eq!(one.len(), two.len());
+    for ((s1, c1), (s2, c2)) in one.iter().zip(&two) {
+        assert_eq!(s1, s2);
+        assert_eq!(2.0 * c1, *c2, "{s1}");
+    }
+    // A dearer dollar moves only the amounts stated in dollars.
+    let r3 = model(&priced(1.0, 1.8)).run(0);
+    let w = |metric: &str, subject: &str| value(&r3, 2030, metric, subject);
+    assert_eq!(w("cost_per_teu", "nodes.b"), 50.0);
+    assert_eq!(w("cost_per_teu", "links.a-c"), 30.0);
+    assert!((w("cost_per_teu", "nodes.a") - 180.0).abs() < 1e-9);
+    assert!((w("cost_per_teu", "routes.r1") - 410.0).abs() < 1e-9);
+    assert!((w("cost_per_teu", "routes.r2") - 210.0).abs() < 1e-9);
+}
+
+#[test]
+fn time_at_a_node_and_on_a_leg_add_up_to_the_transit() {
+    // As `handling_dwell_and_travel_add_up_exactly`: nobody queues, so a box spends
+    // 0.5 h handled + 10 h dwell at `a` before boarding, then 5 h aboard. Over 500 km
+    // that is 500 / 15.5 km/h with delay and 500 / 5 without.
+    let r = model(&priced(1.0, 0.9)).run(0);
+    let v = |metric: &str, subject: &str| value(&r, 2030, metric, subject);
+    assert!((v("node_hours_mean", "nodes.a") - 10.5).abs() < 1e-6);
+    assert!((v("moving_hours_mean", "links.a-b") - 5.0).abs() < 1e-6);
+    assert!((v("leg_hours_mean", "links.a-b") - 15.5).abs() < 1e-6);
+    assert!((v("speed_km_per_hour", "links.a-b") - 500.0 / 15.5).abs() < 1e-6);
+    assert!((v("moving_speed_km_per_hour", "links.a-b") - 100.0).abs() < 1e-6);
+    // A link without a distance has times but no speed.
+    assert!((v("leg_hours_mean", "links.a-c") - 15.5).abs() < 1e-6);
+    assert!(r.value_of(2030, "speed_km_per_hour", "links.a-c").is_none());
+}
+
+#[test]
+fn investment_spending_is_reported_by_year() {
+    // Opens on 1 June 2030 (its change's date); capex 5 M in 2029 (before the horizon,
+    // so not reported) and 1 M in 2030; opex 0.2 M a year over a one-year life: 2030 only.
+    let text = priced(1.0, 0.9).replace("last_year = 2030", "last_year = 2031")
+        + r#"
+[[timeline]]
+id = "second-crane"
+date = 2030-06-01
+investment = "crane"
+set = { "nodes.a.cranes" = 2 }
+[[investments]]
+id = "crane"
+capex_eur = { "2029" = 5e6, "2030" = 1e6 }
+opex_eur_per_year = 2e5
+life_years = 1
+"#;
+    let r = model(&text).run(0);
+    let v = |year: i32, metric: &str, subject: &str| value(&r, year, metric, subject);
+    assert_eq!(v(2030, "capex_eur", "investments.crane"), 1e6);
+    assert_eq!(v(2030, "opex_eur", "investments.crane"), 2e5);
+    assert_eq!(v(2031, "capex_eur", "investments.crane"), 0.0);
+    assert_eq!(v(2031, "opex_eur", "investments.crane"), 0.0);
+    assert_eq!(v(2030, "capex_eur", "corridor"), 1e6);
+    assert!(r.value_of(2029, "capex_eur", "corridor").is_none());
+}

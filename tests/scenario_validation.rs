@@ -1570,3 +1570,91 @@ fn investments_and_appraisal_are_validated() {
     assert_eq!(r.line, line_of(&bad, "discount_rate = 1.5"), "{r}");
     assert!(r.message.contains("between -1 and 1"), "{r}");
 }
+
+#[test]
+fn costs_and_currencies_are_validated() {
+    let priced = replace(
+        VALID,
+        "dwell_hours = { lognormal = { mean = 12, sd = 6 } }\n",
+        "dwell_hours = { lognormal = { mean = 12, sd = 6 } }\nborder_cost_per_teu = \"313 USD\"\n",
+    );
+    let priced = replace(
+        &priced,
+        "distance_km = 2400\n",
+        "distance_km = 2400\ncost_per_teu_km = \"0.12 USD\"\n",
+    );
+    let ok = format!("{priced}\n[costs]\ncurrency = \"EUR\"\nexchange_rates = {{ USD = 0.9 }}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load(&write(dir.path(), "s.toml", &ok)).unwrap();
+    assert_eq!(loaded.file.reporting_currency().as_deref(), Some("EUR"));
+
+    // Unknown currency (with the closest code), a negative amount, a currency without
+    // a rate, a rate for some years only, a tariff per km on a link without a distance,
+    // a non-positive rate: every one located, all at once.
+    let bad = replace(&ok, "\"313 USD\"", "\"313 UDS\"");
+    let bad = replace(&bad, "\"0.12 USD\"", "\"-0.12 USD\"");
+    let bad = replace(
+        &bad,
+        "mode = \"sea\"\n",
+        "mode = \"sea\"\ncost_per_teu = \"500 GEL\"\ncost_per_teu_km = \"1 TRY\"\n",
+    );
+    let bad = replace(
+        &bad,
+        "exchange_rates = { USD = 0.9 }",
+        "exchange_rates = { USD = 0.9, TRY = { 2025 = 0.03 }, KZT = 0 }",
+    );
+    let d = load_text(&bad);
+    let x = at(&d, "nodes.khorgos.border_cost_per_teu");
+    assert!(x.message.contains("unknown currency `UDS`"), "{x}");
+    assert_eq!(x.hint.as_deref(), Some("did you mean `USD`?"));
+    assert_eq!(x.line, line_of(&bad, "\"313 UDS\""));
+    let x = at(&d, "links.khorgos-aktau.cost_per_teu_km");
+    assert!(x.message.contains("cannot be negative"), "{x}");
+    let gel = d
+        .iter()
+        .find(|x| x.path == "links.aktau-alat.cost_per_teu" && x.message.contains("GEL"))
+        .unwrap_or_else(|| panic!("{}", render(&d)));
+    assert!(
+        gel.message.contains("no exchange rate from GEL to EUR"),
+        "{gel}"
+    );
+    let tr = d
+        .iter()
+        .filter(|x| x.path == "links.aktau-alat.cost_per_teu_km")
+        .map(|x| x.message.as_str())
+        .collect::<Vec<_>>();
+    assert!(
+        tr.iter()
+            .any(|m| m.contains("needs the link's `distance_km`")),
+        "{tr:?}"
+    );
+    assert!(
+        tr.iter()
+            .any(|m| m.contains("no exchange rate from TRY to EUR for 2 of the years 2026–2027")),
+        "{tr:?}"
+    );
+    assert!(
+        at(&d, "costs.exchange_rates.KZT")
+            .message
+            .contains("must be > 0")
+    );
+
+    // An amount without its currency is refused where it stands.
+    let bare = replace(&ok, "\"313 USD\"", "313");
+    let d = load_text(&bare);
+    let x = at(&d, "nodes.khorgos.border_cost_per_teu");
+    assert!(x.message.contains("`313` has no currency"), "{x}");
+    assert!(x.message.contains("\"313 USD\""), "{x}");
+
+    // The appraisal counts in EUR: a priced scenario with investments reporting in USD
+    // is refused at costs.currency.
+    let usd = replace(&ok, "currency = \"EUR\"", "currency = \"USD\"");
+    let usd = replace(&usd, "exchange_rates = { USD = 0.9 }", "");
+    let usd = format!("{usd}\n[appraisal]\ndiscount_rate = 0.09\n");
+    let d = load_text(&usd);
+    assert!(
+        at(&d, "costs.currency")
+            .message
+            .contains("the appraisal counts in EUR")
+    );
+}

@@ -11,7 +11,7 @@
 use crate::engine::stats::Summary;
 use crate::metrics::{Metric, Subject, SubjectKind};
 use crate::model::results::RunResult;
-use crate::scenario::schema::{CapexSpec, InvestmentSpec, ScenarioFile};
+use crate::scenario::schema::{InvestmentSpec, ScenarioFile};
 
 /// What one year of one replication measured, without (`base`) and with the investment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,6 +22,10 @@ pub struct YearEffect {
     /// Mean door-to-door days of the TEU delivered in the year (corridor-wide).
     pub days_per_teu_base: f64,
     pub days_per_teu_with: f64,
+    /// Corridor-wide tariffs per TEU delivered (`cost_per_teu`); NaN when the scenario
+    /// prices nothing.
+    pub cost_per_teu_base: f64,
+    pub cost_per_teu_with: f64,
 }
 
 /// The money side of an investment.
@@ -53,20 +57,25 @@ pub struct AppraisalParams {
     pub extend_to_life: bool,
 }
 
-/// One year's benefit: the time saved on the TEU carried (rule of a half between the two
-/// volumes) valued at the value of time, plus the TEU gained valued at the value per TEU.
-/// A year without deliveries on one side has no time term (its days are NaN).
+/// One year's benefit: the time and the tariffs saved per TEU on the TEU carried (rule of
+/// a half between the two volumes), time valued at the value of time, plus the TEU gained
+/// valued at the value per TEU. A year without deliveries on one side has no time or
+/// tariff term (its days and costs are NaN), nor has a scenario that prices nothing.
 pub fn year_benefit(e: &YearEffect, p: &AppraisalParams) -> f64 {
+    let half_volume = 0.5 * (e.delivered_teu_base + e.delivered_teu_with);
     let saved_days = e.days_per_teu_base - e.days_per_teu_with;
     let time = if saved_days.is_finite() {
-        p.value_of_time_per_teu_day
-            * saved_days
-            * 0.5
-            * (e.delivered_teu_base + e.delivered_teu_with)
+        p.value_of_time_per_teu_day * saved_days * half_volume
     } else {
         0.0
     };
-    time + p.value_per_teu_gained * (e.delivered_teu_with - e.delivered_teu_base)
+    let saved_cost = e.cost_per_teu_base - e.cost_per_teu_with;
+    let tariffs = if saved_cost.is_finite() {
+        saved_cost * half_volume
+    } else {
+        0.0
+    };
+    time + tariffs + p.value_per_teu_gained * (e.delivered_teu_with - e.delivered_teu_base)
 }
 
 /// The investment's costs (capex, then opex over its life) by year.
@@ -271,22 +280,9 @@ pub fn without_investments(s: &ScenarioFile, ids: &[&str]) -> ScenarioFile {
 /// The costs of investment `spec` of scenario `s`: it opens in the year of its earliest
 /// change; a capex total is spent that year.
 pub fn investment_costs(s: &ScenarioFile, spec: &InvestmentSpec) -> InvestmentCosts {
-    let opens_year = s
-        .timeline
-        .iter()
-        .filter(|c| c.investment.as_deref() == Some(spec.id.as_str()))
-        .map(|c| c.date.year)
-        .min()
-        .unwrap_or(s.run.first_year);
-    let capex_by_year = match &spec.capex_eur {
-        CapexSpec::Total(x) => vec![(opens_year, *x)],
-        CapexSpec::ByYear(m) => m
-            .iter()
-            .filter_map(|(y, x)| Some((y.parse::<i32>().ok()?, *x)))
-            .collect(),
-    };
+    let opens_year = spec.opens_year(s);
     InvestmentCosts {
-        capex_by_year,
+        capex_by_year: spec.capex_by_year(opens_year),
         opex_per_year: spec.opex_eur_per_year,
         opens_year,
         life_years: spec.life_years,
@@ -322,6 +318,8 @@ pub fn effects(base: &RunResult, with: &RunResult) -> Vec<YearEffect> {
             delivered_teu_with: v(with, y, Metric::DeliveredTeu),
             days_per_teu_base: v(base, y, Metric::TransitDaysMean),
             days_per_teu_with: v(with, y, Metric::TransitDaysMean),
+            cost_per_teu_base: v(base, y, Metric::CostPerTeu),
+            cost_per_teu_with: v(with, y, Metric::CostPerTeu),
         })
         .collect()
 }
@@ -356,6 +354,9 @@ pub struct AppraisalRow {
     pub teu_gained: Summary,
     /// Mean transit days saved per TEU in the last simulated year.
     pub days_saved_last_year: Summary,
+    /// Tariffs saved per TEU delivered in the last simulated year (NaN values when the
+    /// scenario prices nothing are left out: then n is 0).
+    pub cost_saved_per_teu_last_year: Summary,
     /// Pairs of replications (with the same number on both sides).
     pub n: usize,
 }
@@ -373,6 +374,7 @@ pub fn appraise(
     let mut reps = Vec::new();
     let mut gained = Vec::new();
     let mut saved = Vec::new();
+    let mut cost_saved = Vec::new();
     for b in base {
         let Some(w) = with.iter().find(|w| w.replication == b.replication) else {
             continue;
@@ -386,6 +388,10 @@ pub fn appraise(
         );
         if let Some(last) = e.last() {
             saved.push(last.days_per_teu_base - last.days_per_teu_with);
+            let c = last.cost_per_teu_base - last.cost_per_teu_with;
+            if c.is_finite() {
+                cost_saved.push(c);
+            }
         }
     }
     AppraisalRow {
@@ -395,6 +401,7 @@ pub fn appraise(
         appraisal: summarise(&reps),
         teu_gained: Summary::of(&gained),
         days_saved_last_year: Summary::of(&saved),
+        cost_saved_per_teu_last_year: Summary::of(&cost_saved),
         n: reps.len(),
     }
 }
@@ -439,6 +446,8 @@ mod tests {
             delivered_teu_with: 16.0,
             days_per_teu_base: 20.0,
             days_per_teu_with: 20.0,
+            cost_per_teu_base: f64::NAN,
+            cost_per_teu_with: f64::NAN,
         };
         let r = appraise_replication(&[e(2026), e(2027)], &costs, &params());
         let pv_b = 600.0 / 1.1 + 600.0 / 1.21;
@@ -474,8 +483,17 @@ mod tests {
             delivered_teu_with: 120.0,
             days_per_teu_base: 12.0,
             days_per_teu_with: 10.0,
+            cost_per_teu_base: f64::NAN,
+            cost_per_teu_with: f64::NAN,
         };
         assert_eq!(year_benefit(&e, &p), 2200.0);
+        // Tariffs 5 lower per TEU on the same 110 TEU (rule of a half) add 550.
+        let cheaper = YearEffect {
+            cost_per_teu_base: 105.0,
+            cost_per_teu_with: 100.0,
+            ..e
+        };
+        assert_eq!(year_benefit(&cheaper, &p), 2200.0 + 550.0);
         assert_eq!(
             cost_flows(&costs),
             vec![
@@ -516,6 +534,8 @@ mod tests {
             delivered_teu_with: 5e4,
             days_per_teu_base: 17.0,
             days_per_teu_with: 17.0,
+            cost_per_teu_base: 3000.0,
+            cost_per_teu_with: 3000.0,
         };
         let r = appraise_replication(&[same], &costs, &params());
         assert_eq!(r.npv, -1e6);

@@ -124,6 +124,8 @@ impl Sim<'_> {
         let c = self.alloc_container(Container {
             created: now,
             mark: now,
+            arrived: now,
+            boarded: now,
             node_wait: 0,
             flow: f as u32,
             route: route as u32,

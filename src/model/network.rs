@@ -198,6 +198,117 @@ pub struct Model {
     pub(crate) disruptions: Vec<DisruptionDef>,
     /// Days without a departure, with boxes waiting, that make a stall.
     pub(crate) stall: Ticks,
+    /// Tariffs in the reporting currency; None when the scenario prices nothing.
+    pub(crate) costs: Option<CostDef>,
+    /// The named investments' spending, reported by year (`capex_eur`, `opex_eur`).
+    pub(crate) investments: Vec<InvestmentDef>,
+}
+
+/// What a named investment spends, in EUR, by calendar year.
+#[derive(Debug, Clone)]
+pub(crate) struct InvestmentDef {
+    pub id: String,
+    pub capex_by_year: Vec<(i32, f64)>,
+    pub opex_per_year: f64,
+    pub opens_year: i32,
+    pub life_years: u32,
+}
+
+impl InvestmentDef {
+    pub fn capex(&self, year: i32) -> f64 {
+        self.capex_by_year
+            .iter()
+            .filter(|(y, _)| *y == year)
+            .map(|(_, x)| x)
+            .sum()
+    }
+
+    pub fn opex(&self, year: i32) -> f64 {
+        let end = self.opens_year + self.life_years as i32;
+        if (self.opens_year..end).contains(&year) {
+            self.opex_per_year
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Tariffs per TEU in the reporting currency, by simulated year (index 0 is `first_year`):
+/// converted once here with each year's exchange rate, so the event loop never sees money.
+#[derive(Debug, Clone)]
+pub(crate) struct CostDef {
+    pub currency: String,
+    /// Handling plus border fees of each node; NaN where the node states no cost.
+    pub node_per_teu: Vec<Vec<f64>>,
+    /// Tariff of each link (per TEU plus per TEU-km × distance); NaN where none is stated.
+    pub link_per_teu: Vec<Vec<f64>>,
+    /// Sum over each route's nodes (origin and destination included) and links; a
+    /// segment without a stated cost adds nothing.
+    pub route_per_teu: Vec<Vec<f64>>,
+}
+
+impl CostDef {
+    /// None when no node or link states a cost. Validation guarantees a rate for every
+    /// amount and year; one missing anyway is a `BuildError`.
+    fn build(s: &ScenarioFile, routes: &[RouteDef]) -> Result<Option<CostDef>, BuildError> {
+        if s.reporting_currency().is_none() {
+            return Ok(None);
+        }
+        let default = crate::scenario::CostsSpec::default();
+        let spec = s.costs.as_ref().unwrap_or(&default);
+        let convert = |m: &Option<crate::scenario::Money>, path: String, year: i32| {
+            m.as_ref().map_or(Ok(None), |m| {
+                spec.convert(m, year).map(Some).ok_or_else(|| {
+                    berr(
+                        path,
+                        format!("no exchange rate from {} for {year}", m.currency),
+                    )
+                })
+            })
+        };
+        let (mut node_per_teu, mut link_per_teu, mut route_per_teu) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for year in s.run.first_year..=s.run.last_year {
+            let mut nodes = Vec::with_capacity(s.nodes.len());
+            for n in &s.nodes {
+                let p = |f: &str| format!("nodes.{}.{f}", n.id);
+                let h = convert(&n.handling_cost_per_teu, p("handling_cost_per_teu"), year)?;
+                let b = convert(&n.border_cost_per_teu, p("border_cost_per_teu"), year)?;
+                nodes.push(match (h, b) {
+                    (None, None) => f64::NAN,
+                    (h, b) => h.unwrap_or(0.0) + b.unwrap_or(0.0),
+                });
+            }
+            let mut links = Vec::with_capacity(s.links.len());
+            for l in &s.links {
+                let p = |f: &str| format!("links.{}.{f}", l.id);
+                let t = convert(&l.cost_per_teu, p("cost_per_teu"), year)?;
+                let k = convert(&l.cost_per_teu_km, p("cost_per_teu_km"), year)?
+                    .map(|k| k * l.distance_km.unwrap_or(0.0));
+                links.push(match (t, k) {
+                    (None, None) => f64::NAN,
+                    (t, k) => t.unwrap_or(0.0) + k.unwrap_or(0.0),
+                });
+            }
+            let known = |x: f64| if x.is_nan() { 0.0 } else { x };
+            let r: Vec<f64> = routes
+                .iter()
+                .map(|r| {
+                    r.nodes.iter().map(|&n| known(nodes[n])).sum::<f64>()
+                        + r.links.iter().map(|&l| known(links[l])).sum::<f64>()
+                })
+                .collect();
+            node_per_teu.push(nodes);
+            link_per_teu.push(links);
+            route_per_teu.push(r);
+        }
+        Ok(Some(CostDef {
+            currency: spec.currency.clone(),
+            node_per_teu,
+            link_per_teu,
+            route_per_teu,
+        }))
+    }
 }
 
 fn dist(spec: &DistSpec, path: &str) -> Result<Dist, BuildError> {
@@ -576,6 +687,21 @@ impl Model {
             });
         }
 
+        let costs = CostDef::build(s, &routes)?;
+        let investments = s
+            .investments
+            .iter()
+            .map(|i| {
+                let opens_year = i.opens_year(s);
+                InvestmentDef {
+                    id: i.id.clone(),
+                    capex_by_year: i.capex_by_year(opens_year),
+                    opex_per_year: i.opex_eur_per_year,
+                    opens_year,
+                    life_years: i.life_years,
+                }
+            })
+            .collect();
         Ok(Model {
             name: run.name.clone(),
             seed: run.seed,
@@ -593,11 +719,19 @@ impl Model {
             changes,
             disruptions,
             stall: hours_to_ticks(run.stall_days * 24.0),
+            costs,
+            investments,
         })
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The currency `cost_per_teu` and `cost_per_500_km` are in; None when the scenario
+    /// prices nothing.
+    pub fn currency(&self) -> Option<&str> {
+        self.costs.as_ref().map(|c| c.currency.as_str())
     }
 
     pub fn seed(&self) -> u64 {

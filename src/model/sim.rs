@@ -91,6 +91,10 @@ pub(crate) struct Container {
     pub created: Ticks,
     /// Start of the current phase: arrival at a node, then admission, then readiness.
     pub mark: Ticks,
+    /// Arrival at the current node (entry, at the origin) and boarding of the carrier
+    /// that takes it on: the node's and the leg's times (`node_hours_mean`, ...).
+    pub arrived: Ticks,
+    pub boarded: Ticks,
     /// Waiting accumulated at the current node (outside the yard, crane queue, dwell).
     pub node_wait: Ticks,
     pub flow: u32,
@@ -370,6 +374,8 @@ pub(crate) struct NodeYear {
     /// TEU-hours boxes waited outside this node's full yard.
     pub yard_teu_hours: f64,
     pub stall: StallYear,
+    /// Hours from a box's arrival to its boarding, counted when it reaches the next node.
+    pub node_hours: Mean,
     /// Crane-ticks of cranes removed by the timeline while handling a box, which work on
     /// until the box is done (see `NodeState::excess_done`).
     pub excess_crane_ticks: f64,
@@ -409,6 +415,10 @@ pub(crate) struct LinkYear {
     pub berth_from_teu_hours: f64,
     pub berth_to_teu_hours: f64,
     pub stall: StallYear,
+    /// Per box reaching the link's end: hours aboard, and hours since arriving at the
+    /// link's origin.
+    pub moving_hours: Mean,
+    pub leg_hours: Mean,
 }
 
 #[derive(Clone, Default)]
@@ -442,6 +452,9 @@ pub(crate) struct YearStats {
     pub route_transit_days: Vec<Mean>,
     pub route_transit_q: Vec<Quantiles>,
     pub route_delivered_teu: Vec<f64>,
+    /// TEU delivered by (flow, route), at `flow * routes + route`: a route may serve
+    /// several flows, and a flow's cost per TEU weighs its own boxes only.
+    pub flow_route_delivered_teu: Vec<f64>,
     pub diverted_teu: f64,
     pub flow_diverted_teu: Vec<f64>,
     pub node_diverted_teu: Vec<f64>,
@@ -699,6 +712,7 @@ impl<'m> Sim<'m> {
             route_transit_days: vec![Mean::default(); m.routes.len()],
             route_transit_q: vec![Quantiles::new(0.001); m.routes.len()],
             route_delivered_teu: vec![0.0; m.routes.len()],
+            flow_route_delivered_teu: vec![0.0; m.flows.len() * m.routes.len()],
             diverted_teu: 0.0,
             flow_diverted_teu: vec![0.0; m.flows.len()],
             node_diverted_teu: vec![0.0; m.nodes.len()],
@@ -1335,6 +1349,95 @@ impl<'m> Sim<'m> {
                     );
                 }
             }
+        }
+        // Time by segment (CAREC CPMM: time at a border, speed with and without delay)
+        // and tariffs, after every other metric so that earlier rows keep their order.
+        for (yi, y) in self.years.iter().enumerate() {
+            let year = m.first_year + yi as i32;
+            for (i, n) in m.nodes.iter().enumerate() {
+                push(
+                    year,
+                    M::NodeHoursMean,
+                    K::Node,
+                    &n.id,
+                    y.nodes[i].node_hours.mean(),
+                );
+            }
+            for (i, l) in m.links.iter().enumerate() {
+                let ly = &y.links[i];
+                let (moving, leg) = (ly.moving_hours.mean(), ly.leg_hours.mean());
+                push(year, M::MovingHoursMean, K::Link, &l.id, moving);
+                push(year, M::LegHoursMean, K::Link, &l.id, leg);
+                if let LinkKind::Rail(r) = &l.kind
+                    && r.distance_km > 0.0
+                {
+                    push(year, M::SpeedKmPerHour, K::Link, &l.id, r.distance_km / leg);
+                    push(
+                        year,
+                        M::MovingSpeedKmPerHour,
+                        K::Link,
+                        &l.id,
+                        r.distance_km / moving,
+                    );
+                }
+            }
+            if !m.investments.is_empty() {
+                let (mut capex, mut opex) = (0.0, 0.0);
+                for inv in &m.investments {
+                    let (c, o) = (inv.capex(year), inv.opex(year));
+                    push(year, M::CapexEur, K::Investment, &inv.id, c);
+                    push(year, M::OpexEur, K::Investment, &inv.id, o);
+                    capex += c;
+                    opex += o;
+                }
+                push(year, M::CapexEur, K::Corridor, "corridor", capex);
+                push(year, M::OpexEur, K::Corridor, "corridor", opex);
+            }
+            let Some(costs) = &m.costs else { continue };
+            for (i, n) in m.nodes.iter().enumerate() {
+                push(
+                    year,
+                    M::CostPerTeu,
+                    K::Node,
+                    &n.id,
+                    costs.node_per_teu[yi][i],
+                );
+            }
+            for (i, l) in m.links.iter().enumerate() {
+                let c = costs.link_per_teu[yi][i];
+                push(year, M::CostPerTeu, K::Link, &l.id, c);
+                if let LinkKind::Rail(r) = &l.kind
+                    && r.distance_km > 0.0
+                {
+                    push(
+                        year,
+                        M::CostPer500Km,
+                        K::Link,
+                        &l.id,
+                        c * 500.0 / r.distance_km,
+                    );
+                }
+            }
+            let route_cost = &costs.route_per_teu[yi];
+            for (i, r) in m.routes.iter().enumerate() {
+                push(year, M::CostPerTeu, K::Route, &r.id, route_cost[i]);
+            }
+            // A flow's and the corridor's cost: the mean over the TEU they delivered in
+            // the year, each at its route's tariff (none delivered: no value).
+            let nr = m.routes.len();
+            for (f, fd) in m.flows.iter().enumerate() {
+                let row = &y.flow_route_delivered_teu[f * nr..(f + 1) * nr];
+                let teu: f64 = row.iter().sum();
+                let sum: f64 = row.iter().zip(route_cost).map(|(t, c)| t * c).sum();
+                let v = if teu > 0.0 { sum / teu } else { f64::NAN };
+                push(year, M::CostPerTeu, K::Flow, &fd.id, v);
+            }
+            let (sum, teu) = (0..m.routes.len()).fold((0.0, 0.0), |(s, t), r| {
+                let teu = y.route_delivered_teu[r];
+                (s + teu * route_cost[r], t + teu)
+            });
+            let v = if teu > 0.0 { sum / teu } else { f64::NAN };
+            push(year, M::CostPerTeu, K::Corridor, "corridor", v);
         }
         let conservation = self.conservation();
         RunResult {

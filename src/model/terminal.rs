@@ -57,9 +57,20 @@ impl Sim<'_> {
                 prefetch(&self.containers[ahead as usize]);
             }
             let c = list[i];
+            let now = self.cal.now();
             let ct = &mut self.containers[c as usize];
+            if let Some(y) = self.year_now {
+                let ys = &mut self.years[y];
+                let ly = &mut ys.links[link];
+                ly.moving_hours.add(ticks_to_hours(now - ct.boarded));
+                ly.leg_hours.add(ticks_to_hours(now - ct.arrived));
+                ys.nodes[self.m.links[link].from]
+                    .node_hours
+                    .add(ticks_to_hours(ct.boarded - ct.arrived));
+            }
+            ct.arrived = now;
             ct.leg += 1;
-            ct.mark = self.cal.now();
+            ct.mark = now;
             let route = &self.m.routes[ct.route as usize];
             if usize::from(ct.leg) + 1 >= route.nodes.len() {
                 let teu = f64::from(ct.teu);
@@ -533,6 +544,7 @@ impl Sim<'_> {
         let ct = &self.containers[c as usize];
         let teu = f64::from(ct.teu);
         let wait_h = ticks_to_hours(now - ct.mark);
+        self.containers[c as usize].boarded = now;
         self.nodes[n].yard.take(now, teu);
         if let Some(y) = self.year_now {
             let ly = &mut self.years[y].links[link];
@@ -559,6 +571,8 @@ impl Sim<'_> {
             ys.delivered_teu += teu;
             ys.flow_delivered_teu[ct.flow as usize] += teu;
             ys.route_delivered_teu[ct.route as usize] += teu;
+            ys.flow_route_delivered_teu
+                [ct.flow as usize * self.m.routes.len() + ct.route as usize] += teu;
             ys.transit_days.add(days);
             ys.transit_q.add(days);
             ys.flow_transit_days[ct.flow as usize].add(days);

@@ -371,6 +371,69 @@ fn waiting(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &Place
     }
 }
 
+/// The named investments' capex and opex by year (the corridor rows), in EUR million;
+/// years without spending are left out, and nothing at all without investments.
+fn spending(out: &mut String, job: &ScenarioSummary<'_>) {
+    let rows: Vec<(i32, f64, f64)> = years(job)
+        .into_iter()
+        .filter_map(|y| {
+            let capex = corridor(job.summary, y, Metric::CapexEur)?.mean;
+            let opex = corridor(job.summary, y, Metric::OpexEur).map_or(0.0, |r| r.mean);
+            (capex > 0.0 || opex > 0.0).then_some((y, capex, opex))
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  investment spending by year (EUR million; capex / opex of the named investments):"
+    );
+    for (y, capex, opex) in rows {
+        let _ = writeln!(
+            out,
+            "    {y}  {:>10} / {}",
+            grouped(capex / 1e6, 1),
+            grouped(opex / 1e6, 1)
+        );
+    }
+}
+
+/// Cost and time per TEU of each flow (an origin–destination pair) in `year`, when the
+/// scenario prices its segments. The cost is the mean over the flow's delivered TEU.
+fn costs(out: &mut String, job: &ScenarioSummary<'_>, year: i32) {
+    let flows: Vec<&SummaryRow> = job
+        .summary
+        .iter()
+        .filter(|r| r.year == year && r.metric == Metric::CostPerTeu && r.kind == SubjectKind::Flow)
+        .collect();
+    if flows.is_empty() {
+        return;
+    }
+    let currency = job.currency.unwrap_or("reporting currency");
+    let _ = writeln!(
+        out,
+        "  cost and time per TEU in {year} ({currency}; tariffs of the priced segments):"
+    );
+    for r in flows {
+        let days = find(
+            job.summary,
+            year,
+            Metric::TransitDaysMean,
+            SubjectKind::Flow,
+            &r.subject,
+        )
+        .map(|d| format!("  {} days in transit", num(d.mean, 1)))
+        .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {:<24} {:>8} per TEU{days}",
+            r.subject,
+            thousands(r.mean)
+        );
+    }
+}
+
 fn busiest(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &PlaceNames) {
     let mut util: Vec<&SummaryRow> = job
         .summary
@@ -490,7 +553,9 @@ pub fn summary_text(
                 let _ = writeln!(out, "{}", target_line(t, names));
             }
         }
+        spending(&mut out, job);
         if let Some(&year) = years(job).last() {
+            costs(&mut out, job, year);
             binding(&mut out, job, year, names);
             waiting(&mut out, job, year, names);
             busiest(&mut out, job, year, names);
@@ -627,7 +692,7 @@ pub fn appraisal_text(scenario: &str, rows: &[AppraisalRow], p: &AppraisalParams
     }
     let _ = writeln!(
         out,
-        "\n  NPV = discounted time savings (rule of a half) − capex − opex over the life; IRR: median over the replications that have one; TEU gained: summed over the simulated years (docs/appraisal.md)."
+        "\n  NPV = discounted time and tariff savings (rule of a half) − capex − opex over the life; IRR: median over the replications that have one; TEU gained: summed over the simulated years (docs/appraisal.md)."
     );
     out
 }

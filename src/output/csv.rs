@@ -362,6 +362,9 @@ pub fn write_appraisal_csv(path: &Path, rows: &[AppraisalRow]) -> Result<(), Out
             "days_saved_last_year",
             "days_saved_last_year_ci95_low",
             "days_saved_last_year_ci95_high",
+            "cost_saved_per_teu_last_year",
+            "cost_saved_per_teu_last_year_ci95_low",
+            "cost_saved_per_teu_last_year_ci95_high",
             "n",
         ],
         |w| {
@@ -382,6 +385,7 @@ pub fn write_appraisal_csv(path: &Path, rows: &[AppraisalRow]) -> Result<(), Out
                 rec.extend(stat(&r.teu_gained));
                 rec.extend(stat(&a.teu_per_million_capex));
                 rec.extend(stat(&r.days_saved_last_year));
+                rec.extend(stat(&r.cost_saved_per_teu_last_year));
                 rec.push(r.n.to_string());
                 w.write_record(&rec)?;
             }

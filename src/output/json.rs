@@ -56,6 +56,8 @@ pub struct ScenarioSummary<'a> {
     /// The scenario's `run.stall_days` when known, for the console's wording only: no file
     /// holds it (a merge does not know it, and must write what an unsharded run writes).
     pub stall_threshold_days: Option<f64>,
+    /// The reporting currency of `cost_per_teu`, when known (wording only, as above).
+    pub currency: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -388,6 +390,7 @@ mod tests {
             conservation_violations: &[],
             stalls: &[],
             stall_threshold_days: None,
+            currency: None,
         };
         write_summary_json(&p, "0.1.0", &[s], &[]).unwrap();
         let v: serde_json::Value =

@@ -16,6 +16,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::network::ReadError;
+use super::plots::appraisal::{AppraisalRecord, read_appraisal};
 use super::plots::data::{Results, SummaryRecord, TargetRecord};
 use super::plots::format::{TargetOutcome, day_of_year, percent, thousands};
 use super::plots::{
@@ -43,12 +44,14 @@ pub fn write_report_with(
     let charts = draw_results(&results, &results_dir.join(PLOTS_DIR), opts)?;
     let summary_json = read_json(&results_dir.join(SUMMARY_JSON))?;
     let provenance_json = read_json(&results_dir.join(PROVENANCE_JSON))?;
+    let appraisal = read_appraisal(results_dir)?.unwrap_or_default();
     let doc = build(
         &results,
         opts,
         summary_json.as_ref(),
         provenance_json.as_ref(),
         &charts,
+        &appraisal,
     );
     let md = render_md(&doc);
     let html = render_html(&doc, results_dir)?;
@@ -745,12 +748,342 @@ fn throughput_table(results: &Results, scenarios: &[String]) -> Block {
     Block::Table(header, rows)
 }
 
+/// EUR as millions or billions, for prose, with a minus sign before the euro sign.
+fn eur(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    let sign = if x < 0.0 { "−" } else { "" };
+    let a = x.abs();
+    if a >= 1e9 {
+        format!("{sign}€{} bn", thousands(a / 1e9, 1))
+    } else {
+        format!("{sign}€{} m", thousands(a / 1e6, 2))
+    }
+}
+
+/// The appraisal (`appraisal.csv`, written by `corridor appraise`): what the first-ranked
+/// investment is worth when left out of the full plan, which buys most per euro, which
+/// cost more than they buy, then the table. Every figure is a cell of that file.
+fn appraisal_blocks(rows: &[AppraisalRecord]) -> Vec<Block> {
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let loo: Vec<&AppraisalRecord> = rows.iter().filter(|r| r.way == "leave_one_out").collect();
+    let mut sentences = Vec::new();
+    let by = |key: fn(&AppraisalRecord) -> f64| {
+        loo.iter()
+            .copied()
+            .filter(|r| key(r).is_finite())
+            .max_by(|a, b| {
+                key(a)
+                    .total_cmp(&key(b))
+                    .then_with(|| b.investment.cmp(&a.investment))
+            })
+    };
+    let replications = |r: &AppraisalRecord| {
+        format!(
+            "{} of the {} paired replications",
+            (r.p_npv_positive * r.n as f64).round(),
+            r.n
+        )
+    };
+    if let Some(r) = by(|r| r.npv_eur) {
+        let interval = format!(
+            "95% interval {} to {}",
+            eur(r.npv_ci95_low),
+            eur(r.npv_ci95_high)
+        );
+        sentences.push(if r.npv_eur > 0.0 {
+            format!(
+                "Of the plan's investments, {} is worth most: leaving it out of the full plan \
+                 loses an NPV of {} ({interval}); its NPV is positive in {}.",
+                r.investment,
+                eur(r.npv_eur),
+                replications(r)
+            )
+        } else {
+            format!(
+                "No investment of the plan pays for itself in this scenario: the best, {}, has \
+                 an NPV of {} ({interval}), positive in {}.",
+                r.investment,
+                eur(r.npv_eur),
+                replications(r)
+            )
+        });
+    }
+    if let Some(r) = by(|r| r.bcr) {
+        sentences.push(format!(
+            "Per euro, {} buys most: a benefit–cost ratio of {} (95% interval {} to {}) for {} \
+             of capex{}.",
+            r.investment,
+            thousands(r.bcr, 2),
+            thousands(r.bcr_ci95_low, 2),
+            thousands(r.bcr_ci95_high, 2),
+            eur(r.capex_eur),
+            if r.bcr < 1.0 {
+                ", below 1: it returns less than it costs"
+            } else {
+                ""
+            }
+        ));
+    }
+    let losing: Vec<String> = loo
+        .iter()
+        .filter(|r| r.npv_ci95_high < 0.0)
+        .map(|r| format!("{} ({})", r.investment, eur(r.npv_eur)))
+        .collect();
+    if !losing.is_empty() {
+        sentences.push(format!(
+            "Costing more than they buy in this scenario, with the whole interval below zero: {}.",
+            losing.join(", ")
+        ));
+    }
+    let header = [
+        "Investment",
+        "Measured by",
+        "Capex",
+        "NPV",
+        "NPV 95% CI",
+        "BCR",
+        "P(NPV > 0)",
+        "TEU gained",
+        "Days saved per TEU (last year)",
+    ]
+    .map(String::from)
+    .to_vec();
+    let table = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.investment.clone(),
+                r.way.replace('_', " "),
+                eur(r.capex_eur),
+                eur(r.npv_eur),
+                format!("{} – {}", eur(r.npv_ci95_low), eur(r.npv_ci95_high)),
+                thousands(r.bcr, 2),
+                percent(r.p_npv_positive, 0),
+                thousands(r.teu_gained, 0),
+                thousands(r.days_saved_last_year, 2),
+            ]
+        })
+        .collect();
+    vec![
+        Block::Heading(2, "What each investment buys".into()),
+        Block::Bullets(sentences),
+        Block::Para(
+            "Leave one out: the full scenario against it without the investment; add one: the \
+             scenario without any investment against it with this one alone. Both sides run on \
+             the same seed (common random numbers), so the difference is the investment's; \
+             docs/appraisal.md gives the method and its limits."
+                .into(),
+        ),
+        Block::Table(header, table),
+    ]
+}
+
+/// Capex and opex by year of each scenario's named investments (years with spending
+/// only), in EUR million. Empty when no scenario has investments.
+fn spending_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
+    let header = [
+        "Scenario",
+        "Year",
+        "Capex, EUR m",
+        "Opex, EUR m",
+        "Capex by investment, EUR m",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut rows = Vec::new();
+    for s in scenarios.iter().take(FINDINGS_PER_SCENARIO_MAX) {
+        let investments: Vec<Subject> = results
+            .subjects(s, Metric::CapexEur)
+            .into_iter()
+            .filter(|x| x.kind == SubjectKind::Investment)
+            .collect();
+        let corridor = Subject::corridor();
+        for y in results.years(s) {
+            let get = |m: Metric, x: &Subject| results.get(s, m, x, y).map_or(0.0, |r| r.mean);
+            let (capex, opex) = (
+                get(Metric::CapexEur, &corridor),
+                get(Metric::OpexEur, &corridor),
+            );
+            if capex <= 0.0 && opex <= 0.0 {
+                continue;
+            }
+            let mut by: Vec<(f64, &str)> = investments
+                .iter()
+                .map(|i| (get(Metric::CapexEur, i), i.id.as_str()))
+                .filter(|(c, _)| *c > 0.0)
+                .collect();
+            by.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            let by: Vec<String> = by
+                .iter()
+                .map(|(c, id)| format!("{id} {}", thousands(c / 1e6, 1)))
+                .collect();
+            rows.push(vec![
+                short_scenario_name(s),
+                y.to_string(),
+                thousands(capex / 1e6, 1),
+                thousands(opex / 1e6, 1),
+                by.join(", "),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Block::Heading(2, "Investment spending by year".into()),
+        Block::Para(
+            "Capex and opex of the scenario's named investments as its [[investments]] state \
+             them (a total is spent in the year the investment opens; opex runs over its \
+             life), in the years simulated."
+                .into(),
+        ),
+        Block::Table(header, rows),
+    ]
+}
+
+/// Cost and time by origin–destination (flow) and by segment in the last year of each
+/// scenario (at most `FINDINGS_PER_SCENARIO_MAX` scenarios): CAREC CPMM's indicators
+/// (time and cost at a border, speed with and without delay, cost per 500 km). Empty
+/// when no scenario reports `cost_per_teu` or segment times.
+fn cost_time_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let na = || "n/a".to_string();
+    for s in scenarios.iter().take(FINDINGS_PER_SCENARIO_MAX) {
+        let Some(&y) = results.years(s).last() else {
+            continue;
+        };
+        let names = results.place_names(s);
+        let get = |m: Metric, kind: SubjectKind, id: &str| {
+            results
+                .get(s, m, &Subject::new(kind, id), y)
+                .map(|r| r.mean)
+        };
+        let cell = |m: Metric, v: Option<f64>| v.map_or_else(na, |v| bare(m, v));
+        let flows = results.subjects(s, Metric::TransitDaysMean);
+        let flows: Vec<&Subject> = flows
+            .iter()
+            .filter(|x| x.kind == SubjectKind::Flow)
+            .collect();
+        let priced = results
+            .subjects(s, Metric::CostPerTeu)
+            .iter()
+            .any(|x| x.kind == SubjectKind::Flow);
+        let mut flow_rows = Vec::new();
+        for f in &flows {
+            let mut row = vec![f.id.clone()];
+            if priced {
+                row.push(cell(
+                    Metric::CostPerTeu,
+                    get(Metric::CostPerTeu, f.kind, &f.id),
+                ));
+            }
+            for m in [Metric::TransitDaysMean, Metric::TransitDaysP95] {
+                row.push(cell(m, get(m, f.kind, &f.id)));
+            }
+            row.push(get(Metric::OnTimeShare, f.kind, &f.id).map_or_else(na, |v| percent(v, 0)));
+            flow_rows.push(row);
+        }
+        let mut seg_rows = Vec::new();
+        for n in results.nodes_of(s) {
+            let hours = get(Metric::NodeHoursMean, SubjectKind::Node, &n.id);
+            let cost = get(Metric::CostPerTeu, SubjectKind::Node, &n.id);
+            if hours.is_none() && cost.is_none() {
+                continue;
+            }
+            seg_rows.push(vec![
+                names.short(&n.id),
+                "at the node".into(),
+                cell(Metric::CostPerTeu, cost),
+                cell(Metric::NodeHoursMean, hours),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        for l in results.links_of(s) {
+            let leg = get(Metric::LegHoursMean, SubjectKind::Link, &l.id);
+            if leg.is_none() {
+                continue;
+            }
+            let g = |m: Metric| cell(m, get(m, SubjectKind::Link, &l.id));
+            seg_rows.push(vec![
+                names.short(&l.id),
+                "origin to end".into(),
+                g(Metric::CostPerTeu),
+                cell(Metric::LegHoursMean, leg),
+                g(Metric::MovingHoursMean),
+                g(Metric::SpeedKmPerHour),
+                g(Metric::MovingSpeedKmPerHour),
+                g(Metric::CostPer500Km),
+            ]);
+        }
+        if flow_rows.is_empty() && seg_rows.is_empty() {
+            continue;
+        }
+        blocks.push(Block::Heading(
+            3,
+            format!("{} in {y}", short_scenario_name(s)),
+        ));
+        if !flow_rows.is_empty() {
+            let mut header = vec!["Flow (origin → destination)".to_string()];
+            if priced {
+                header.push("Cost per TEU".into());
+            }
+            header.extend(["Mean transit, days", "p95 transit, days", "On time"].map(String::from));
+            blocks.push(Block::Table(header, flow_rows));
+        }
+        if !seg_rows.is_empty() {
+            let header = [
+                "Segment",
+                "Time measured",
+                "Cost per TEU",
+                "Hours per box",
+                "Of which moving, h",
+                "Speed with delay, km/h",
+                "Speed without delay, km/h",
+                "Cost per TEU per 500 km",
+            ]
+            .map(String::from)
+            .to_vec();
+            blocks.push(Block::Table(header, seg_rows));
+        }
+    }
+    if !blocks.is_empty() {
+        blocks.insert(
+            0,
+            Block::Para(
+                "Costs are the tariffs the scenario states on its nodes and links, converted \
+                 with each year's exchange rate into the scenario's reporting currency \
+                 ([costs] currency, EUR unless it says otherwise); a flow's cost is the mean \
+                 over the TEU it delivered, and segments without a stated tariff add nothing. \
+                 Hours at a node run from a box's arrival to its boarding the next train or \
+                 vessel (at a border, CAREC CPMM's time to clear it); a link's hours from \
+                 arrival at its origin to arrival at its end, of which moving is the time \
+                 aboard. Speeds are the link's distance over those hours (CPMM's speed with \
+                 and without delay)."
+                    .into(),
+            ),
+        );
+        blocks.insert(
+            0,
+            Block::Heading(2, "Cost and time by flow and segment".into()),
+        );
+    }
+    blocks
+}
+
 fn build(
     results: &Results,
     opts: &PlotOptions,
     summary: Option<&Value>,
     provenance: Option<&Value>,
     charts: &[PathBuf],
+    appraisal: &[AppraisalRecord],
 ) -> Vec<Block> {
     let mut doc = vec![Block::Heading(
         1,
@@ -768,6 +1101,7 @@ fn build(
 
     doc.push(Block::Heading(2, "Findings".into()));
     doc.push(Block::Bullets(findings(results, opts)));
+    doc.extend(appraisal_blocks(appraisal));
 
     doc.push(Block::Heading(2, "Throughput by year".into()));
     let scenarios = all_selected(results, opts);
@@ -777,6 +1111,8 @@ fn build(
             .into(),
     ));
     doc.push(throughput_table(results, &scenarios));
+    doc.extend(cost_time_blocks(results, &scenarios));
+    doc.extend(spending_blocks(results, &scenarios));
 
     doc.push(Block::Heading(2, "Targets".into()));
     let targets: Vec<&TargetRecord> = results.targets.iter().collect();
@@ -878,6 +1214,13 @@ fn caption(results: &Results, name: &str) -> (String, String) {
         "sweep" => (
             "Sensitivity".into(),
             "The metric against the swept parameter, with 95% bands.".into(),
+        ),
+        "appraisal" => (
+            "What each investment buys".into(),
+            "Net present value of each named investment with its 95% interval: leaving it out \
+             of the full plan (dark) and adding it alone to the plan without investments \
+             (light), paired on the same seed."
+                .into(),
         ),
         "comparison" => (
             "Difference from the baseline".into(),

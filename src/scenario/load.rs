@@ -19,6 +19,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, ScenarioError};
+use super::money::CostsSpec;
 use super::schema::{
     AppraisalSpec, ChangeSpec, DisruptionSpec, FlowSpec, InvestmentSpec, LinkSpec, NodeSpec,
     RailSpec, RouteShare, RouteSpec, RunSpec, ScenarioFile, SeaSpec, StormSpec, TargetSpec,
@@ -988,6 +989,14 @@ impl Loader {
             }
             None => None,
         };
+        let costs = match root.get("costs") {
+            Some(n) => {
+                let c = self.de::<CostsSpec>(root, n, &[Seg::Key("costs".into())]);
+                ok &= c.is_some();
+                c
+            }
+            None => None,
+        };
         let run = run?;
         if !ok {
             return None;
@@ -1006,6 +1015,7 @@ impl Loader {
             targets,
             investments,
             appraisal,
+            costs,
         };
         let issues = validate(&file);
         if !issues.is_empty() {
@@ -1258,6 +1268,7 @@ fn known_keys(shape: &[&str]) -> Vec<&'static str> {
         ["targets", "*"] => fields_of::<TargetSpec>().to_vec(),
         ["investments", "*"] => fields_of::<InvestmentSpec>().to_vec(),
         ["appraisal"] => fields_of::<AppraisalSpec>().to_vec(),
+        ["costs"] => fields_of::<CostsSpec>().to_vec(),
         [.., d, "exponential"] if DIST_KEYS.contains(d) => fields_of::<ExponentialSpec>().to_vec(),
         [.., d, variant] if DIST_KEYS.contains(d) => DIST_VARIANT_FIELDS
             .iter()

@@ -6,6 +6,7 @@
 
 pub mod diagnostic;
 pub mod load;
+pub mod money;
 pub mod params;
 pub mod schema;
 pub mod target;
@@ -13,6 +14,7 @@ pub mod validate;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
 pub use load::{FieldLocations, LoadedScenario, load, load_str};
+pub use money::{CostsSpec, Money, RateSpec};
 pub use params::ParamPath;
 pub use schema::*;
 pub use target::Target;

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::DistSpec;
 
+use super::money::{CostsSpec, Money};
+
 /// A whole scenario file (after `extends` has been resolved, the merged file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioFile {
@@ -47,6 +49,25 @@ pub struct ScenarioFile {
     /// How investments are appraised (docs/appraisal.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appraisal: Option<AppraisalSpec>,
+    /// The reporting currency and exchange rates for the tariffs of nodes and links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub costs: Option<CostsSpec>,
+}
+
+impl ScenarioFile {
+    /// The currency costs are reported in (`[costs] currency`, EUR by default), when a
+    /// node or link states a tariff; None when the scenario prices nothing.
+    pub fn reporting_currency(&self) -> Option<String> {
+        let priced = self
+            .nodes
+            .iter()
+            .any(|n| n.handling_cost_per_teu.is_some() || n.border_cost_per_teu.is_some())
+            || self
+                .links
+                .iter()
+                .any(|l| l.cost_per_teu.is_some() || l.cost_per_teu_km.is_some());
+        priced.then(|| self.costs.clone().unwrap_or_default().currency)
+    }
 }
 
 /// A named investment. Its timeline changes name it (`investment = "<id>"`); it opens
@@ -64,6 +85,30 @@ pub struct InvestmentSpec {
     pub opex_eur_per_year: f64,
     /// Years of operation from the year it opens.
     pub life_years: u32,
+}
+
+impl InvestmentSpec {
+    /// The year it opens: that of its earliest timeline change (`s.run.first_year` when
+    /// none names it, which validation refuses).
+    pub fn opens_year(&self, s: &ScenarioFile) -> i32 {
+        s.timeline
+            .iter()
+            .filter(|c| c.investment.as_deref() == Some(self.id.as_str()))
+            .map(|c| c.date.year)
+            .min()
+            .unwrap_or(s.run.first_year)
+    }
+
+    /// Capex by calendar year: a total is spent in the year it opens.
+    pub fn capex_by_year(&self, opens_year: i32) -> Vec<(i32, f64)> {
+        match &self.capex_eur {
+            CapexSpec::Total(x) => vec![(opens_year, *x)],
+            CapexSpec::ByYear(m) => m
+                .iter()
+                .filter_map(|(y, x)| Some((y.parse::<i32>().ok()?, *x)))
+                .collect(),
+        }
+    }
 }
 
 /// Capex as one total or by year.
@@ -226,6 +271,14 @@ pub struct NodeSpec {
     /// Fixed part of a rail ferry's call, in hours; absent: `vessel_call_hours`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ferry_call_hours: Option<DistSpec>,
+    /// Terminal handling charge per TEU, paid by every box whose route passes through
+    /// the node (`"290 USD"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handling_cost_per_teu: Option<Money>,
+    /// Border-crossing and gauge-change fees per TEU (CAREC CPMM's "cost to clear a
+    /// border crossing point").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub border_cost_per_teu: Option<Money>,
 }
 
 fn one_u32() -> u32 {
@@ -253,6 +306,12 @@ pub struct LinkSpec {
     /// Required when `mode = "sea"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sea: Option<SeaSpec>,
+    /// Tariff per TEU for the whole link (sea freight, a through rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_teu: Option<Money>,
+    /// Tariff per TEU and km (rail), times `distance_km`; added to `cost_per_teu`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_teu_km: Option<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

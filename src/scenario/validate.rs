@@ -97,6 +97,7 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.disruptions();
     v.targets();
     v.investments();
+    v.costs();
     v.issues
 }
 
@@ -1691,6 +1692,142 @@ impl Validator<'_> {
                 "appraisal.value_eur_per_teu_gained",
                 a.value_eur_per_teu_gained,
             );
+        }
+    }
+}
+
+impl Validator<'_> {
+    /// The reporting currency, the exchange rates and every tariff of nodes and links:
+    /// known currencies, a rate for each currency used in every simulated year, no
+    /// negative amounts (docs/scenario-format.md § Costs).
+    fn costs(&mut self) {
+        use super::money::{CURRENCIES, RateSpec};
+        let s = self.s;
+        let default = super::money::CostsSpec::default();
+        let costs = s.costs.as_ref().unwrap_or(&default);
+        let (first, last) = self.horizon();
+        let known = |c: &str| CURRENCIES.contains(&c);
+        let currency_hint =
+            |c: &str| Self::hint_closest(c, CURRENCIES.iter().copied(), "currencies");
+        if !known(&costs.currency) {
+            self.issue(
+                "costs.currency",
+                format!("unknown currency `{}`", costs.currency),
+                currency_hint(&costs.currency),
+            );
+        }
+        for (code, rate) in &costs.exchange_rates {
+            let p = format!("costs.exchange_rates.{code}");
+            if !known(code) {
+                self.issue(
+                    p.clone(),
+                    format!("unknown currency `{code}`"),
+                    currency_hint(code),
+                );
+            }
+            let rate_ok = |v: &mut Self, path: &str, r: f64| {
+                if v.finite(path, r) && r <= 0.0 {
+                    v.issue(
+                        path,
+                        format!("an exchange rate must be > 0, got {r}"),
+                        Some(format!("units of {} per {code}", costs.currency)),
+                    );
+                }
+            };
+            match rate {
+                RateSpec::Fixed(r) => rate_ok(self, &p, *r),
+                RateSpec::ByYear(m) => {
+                    for (year, r) in m {
+                        let yp = format!("{p}.{year}");
+                        match year.parse::<i32>() {
+                            Ok(y) if YEAR_RANGE.contains(&y) => rate_ok(self, &yp, *r),
+                            _ => self.issue(yp, format!("`{year}` is not a year"), None),
+                        }
+                    }
+                }
+            }
+        }
+        // The appraisal adds tariff savings to benefits in EUR (its fields are `*_eur`).
+        if costs.currency != "EUR"
+            && (!s.investments.is_empty() || s.appraisal.is_some())
+            && s.reporting_currency().is_some()
+        {
+            self.issue(
+                "costs.currency",
+                format!(
+                    "the appraisal counts in EUR, but costs are reported in {}",
+                    costs.currency
+                ),
+                Some(
+                    "set currency = \"EUR\" in [costs] (amounts may stay in their own currencies)"
+                        .into(),
+                ),
+            );
+        }
+        // Every amount: a known currency with a rate in every simulated year, >= 0.
+        let mut amounts: Vec<(String, &super::money::Money)> = Vec::new();
+        let node_paths = entry_paths("nodes", s.nodes.iter().map(|n| n.id.as_str()));
+        for (n, p) in s.nodes.iter().zip(&node_paths) {
+            if let Some(m) = &n.handling_cost_per_teu {
+                amounts.push((format!("{p}.handling_cost_per_teu"), m));
+            }
+            if let Some(m) = &n.border_cost_per_teu {
+                amounts.push((format!("{p}.border_cost_per_teu"), m));
+            }
+        }
+        let link_paths = entry_paths("links", s.links.iter().map(|l| l.id.as_str()));
+        for (l, p) in s.links.iter().zip(&link_paths) {
+            if let Some(m) = &l.cost_per_teu {
+                amounts.push((format!("{p}.cost_per_teu"), m));
+            }
+            if let Some(m) = &l.cost_per_teu_km {
+                amounts.push((format!("{p}.cost_per_teu_km"), m));
+                if l.distance_km.is_none() {
+                    self.issue(
+                        format!("{p}.cost_per_teu_km"),
+                        "a tariff per km needs the link's `distance_km`",
+                        Some("add distance_km, or state the tariff per TEU as cost_per_teu".into()),
+                    );
+                }
+            }
+        }
+        for (p, m) in amounts {
+            if self.finite(&p, m.amount) && m.amount < 0.0 {
+                self.issue(
+                    p.clone(),
+                    format!("a cost cannot be negative, got {m}"),
+                    Some("a tariff, fee or charge of 0 or more".into()),
+                );
+            }
+            if !known(&m.currency) {
+                self.issue(
+                    p,
+                    format!("unknown currency `{}`", m.currency),
+                    currency_hint(&m.currency),
+                );
+                continue;
+            }
+            let missing: Vec<i32> = (first..=last)
+                .filter(|&y| costs.rate(&m.currency, y).is_none())
+                .collect();
+            if let (Some(y0), Some(y1)) = (missing.first(), missing.last()) {
+                let years = if y0 == y1 {
+                    y0.to_string()
+                } else {
+                    format!("{} of the years {y0}–{y1}", missing.len())
+                };
+                self.issue(
+                    p,
+                    format!(
+                        "no exchange rate from {} to {} for {years}",
+                        m.currency, costs.currency
+                    ),
+                    Some(format!(
+                        "add [costs.exchange_rates] {} = <{} per {}> (one number for every year, or {{ {y0} = ..., ... }})",
+                        m.currency, costs.currency, m.currency
+                    )),
+                );
+            }
         }
     }
 }

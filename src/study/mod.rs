@@ -280,6 +280,9 @@ pub struct JobOutcome {
     /// which reads persisted replications only). The console names it; no file does, so
     /// that a merged folder stays identical to an unsharded one.
     pub stall_threshold_days: Option<f64>,
+    /// The scenario's reporting currency when it prices anything, for wording only (as
+    /// `stall_threshold_days`, and for the same reason).
+    pub currency: Option<String>,
     /// Engine events over `runs`.
     pub events: u64,
 }
@@ -298,6 +301,7 @@ impl JobOutcome {
             conservation_violations: &self.conservation_violations,
             stalls: &self.stalls,
             stall_threshold_days: self.stall_threshold_days,
+            currency: self.currency.as_deref(),
         }
     }
 }
@@ -509,6 +513,7 @@ fn finish(
                 conservation_violations,
                 stalls,
                 stall_threshold_days: None,
+                currency: None,
                 events,
             }
         })

@@ -264,10 +264,9 @@ fn execute(
     let mut result = run_jobs(&jobs, &batch_opts, progress)?;
     // Jobs are named after their scenario files (one per job, sweep points included).
     for j in &mut result.jobs {
-        j.stall_threshold_days = files
-            .iter()
-            .find(|(n, _)| *n == j.scenario)
-            .map(|(_, f)| f.run.stall_days);
+        let file = files.iter().find(|(n, _)| *n == j.scenario).map(|(_, f)| f);
+        j.stall_threshold_days = file.map(|f| f.run.stall_days);
+        j.currency = file.and_then(|f| f.reporting_currency());
     }
     let named: Vec<(&str, &ScenarioFile)> = files.iter().map(|(n, f)| (n.as_str(), f)).collect();
     network::write_network_csv(&out, &named)?;

@@ -13,6 +13,7 @@
 //! machine. This module must never run the simulation, never read replication files, and
 //! never write outside `<results>/plots/`; every file is written atomically.
 
+pub mod appraisal;
 mod bottlenecks;
 mod comparison;
 pub mod data;
@@ -224,6 +225,12 @@ pub fn draw_results(
     }
     if let Some(sw) = sweep_series(results, opts) {
         charts.push(("sweep".into(), Box::new(sw)));
+    }
+    if let Some(a) = appraisal::read_appraisal(&results.dir)?
+        .as_deref()
+        .and_then(appraisal::appraisal_series)
+    {
+        charts.push(("appraisal".into(), Box::new(a)));
     }
     let cmp = comparison_series(results);
     if !cmp.is_empty() {
