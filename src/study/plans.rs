@@ -260,6 +260,7 @@ fn execute(
         shard,
         sweep,
         opened: Some(Arc::clone(&opened)),
+        ..Default::default()
     };
     let mut result = run_jobs(&jobs, &batch_opts, progress)?;
     // Jobs are named after their scenario files (one per job, sweep points included).
