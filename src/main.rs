@@ -201,10 +201,10 @@ struct RunOpts {
     /// Add replications in stages until the 95% half-width of every target's metric (and
     /// of each --metric) is at most REL of its mean, e.g. 0.05; --reps is then the pilot
     /// (default 10). Same result for any --jobs or shards (docs/performance.md).
-    #[arg(long, value_name = "REL", value_parser = parse_precision)]
+    #[arg(long, value_name = "REL", allow_negative_numbers = true, value_parser = parse_precision)]
     precision: Option<f64>,
     /// With --precision: the most replications to run (default 200).
-    #[arg(long, value_name = "N", requires = "precision", value_parser = parse_reps)]
+    #[arg(long, value_name = "N", requires = "precision", allow_negative_numbers = true, value_parser = parse_reps)]
     max_reps: Option<u64>,
     /// With --precision: also hold this metric of SUBJECT (default: the corridor) to the
     /// precision in every year reported, e.g. transit_days_mean or handled_teu@aktau;

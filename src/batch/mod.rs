@@ -676,6 +676,8 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<Str
     // A `--precision` run's replication count is the stage it reached, not a choice: the
     // procedure (recorded whole) must match instead.
     let staged = old.precision.is_some() && old.precision == new.precision;
+    // Another procedure (or none) explains the other counts and quantities by itself.
+    let same_procedure = old.precision == new.precision;
     match (&old.precision, &new.precision) {
         (Some(o), Some(n)) if o != n => diffs.push(format!(
             "the folder's run used --precision {} --reps {} --max-reps {}{}, this one --precision {} --reps {} --max-reps {}{}",
@@ -735,7 +737,7 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<Str
                     o.seed, n.seed
                 ));
             }
-            if o.replications != n.replications && !staged {
+            if o.replications != n.replications && !staged && same_procedure {
                 diffs.push(format!(
                     "scenario `{s}` has {} replications in the folder, {} now",
                     o.replications, n.replications
@@ -747,7 +749,7 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<Str
             if o.sweep != n.sweep {
                 diffs.push(format!("scenario `{s}` has other sweep values"));
             }
-            if o.held != n.held {
+            if o.held != n.held && same_procedure {
                 diffs.push(format!(
                     "scenario `{s}` holds other quantities to the precision"
                 ));

@@ -526,9 +526,13 @@ pub fn precision_text(p: &PrecisionReport) -> String {
     );
     let held = p.rows.len();
     let _ = match p.stopped_because {
+        Stop::Precise if held == 1 => writeln!(
+            s,
+            "the held quantity has a 95% half-width within {goal} of its mean"
+        ),
         Stop::Precise => writeln!(
             s,
-            "every held quantity ({held}) has a 95% half-width within {goal} of its mean"
+            "all {held} held quantities have a 95% half-width within {goal} of their mean"
         ),
         Stop::Cap => writeln!(
             s,
@@ -538,7 +542,7 @@ pub fn precision_text(p: &PrecisionReport) -> String {
         Stop::Pending { next } => writeln!(
             s,
             "more needed ({} of {held} not within {goal}); the next stage runs to {next}: \
-             continue with the same command and --resume on this folder:",
+             continue with the run's command (without --shard) and --resume on this folder:",
             p.imprecise().count()
         ),
     };

@@ -586,7 +586,19 @@ fn run_stages(
             }),
             other => progress(other),
         };
-        let runs = batch::run(&stage, &stage_opts, &shifted, cancel)?;
+        let runs = batch::run(&stage, &stage_opts, &shifted, cancel).map_err(|e| match e {
+            // Counted over the whole procedure, like the progress.
+            BatchError::Interrupted {
+                finished,
+                items,
+                out,
+            } => BatchError::Interrupted {
+                finished: before + finished,
+                items: before + items,
+                out,
+            },
+            other => other,
+        })?;
         let acc = match all.take() {
             None => runs,
             Some(mut acc) => {

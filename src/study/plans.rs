@@ -298,7 +298,7 @@ fn metric_arg(arg: &str, scenario: &str, file: &ScenarioFile) -> Result<Quantity
         }
         .into());
     };
-    let kinds = |m: Metric| scenario::target::kinds_phrase(&m.info().subjects.to_vec(), true);
+    let kinds = |m: Metric| scenario::target::kinds_phrase(m.info().subjects, true);
     let subject = match subject {
         None if metric.applies_to(SubjectKind::Corridor) => Subject::corridor(),
         None => {
