@@ -165,7 +165,8 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct RunOpts {
-    /// Replications, 1 to 100000 (default: the scenario's `run.replications`).
+    /// Replications, 1 to 100000 (default: the scenario's `run.replications`); with
+    /// --precision, the pilot (default 10).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_reps)]
     reps: Option<u64>,
     /// Master seed, 0 to 2^63-1 like a scenario's `run.seed` (default: the scenario's).
@@ -284,7 +285,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} replications, {per_sec}, ETA {eta}",
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} replications{msg}, {per_sec}, ETA {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
@@ -337,6 +338,12 @@ fn with_progress<T>(
     let on_progress = |e: ProgressEvent| match e {
         ProgressEvent::Planned { items } => bar.set_length(items),
         ProgressEvent::Replication { done, .. } => bar.set_position(done),
+        ProgressEvent::Stage {
+            stage,
+            replications,
+        } => bar.set_message(format!(
+            " (--precision stage {stage}: to {replications} each)"
+        )),
         ProgressEvent::Discarded {
             scenario,
             replication,

@@ -229,6 +229,9 @@ pub enum ProgressEvent {
     },
     /// An output file was written.
     Wrote { path: PathBuf },
+    /// A `--precision` run starts a stage (sent by the study, which decides the stages):
+    /// the `stage`-th (1 for the pilot), running every job to `replications`.
+    Stage { stage: usize, replications: u64 },
 }
 
 /// Why the runner could not run or gather a batch. Every message names what to do or which

@@ -554,7 +554,13 @@ fn run_stages(
     let mut n = p.min_replications;
     let mut first = 0u64;
     let mut all: Option<Runs> = None;
+    let mut stage_number = 0;
     loop {
+        stage_number += 1;
+        progress(ProgressEvent::Stage {
+            stage: stage_number,
+            replications: n,
+        });
         let stage: Vec<Job> = jobs
             .iter()
             .map(|j| Job {
