@@ -437,3 +437,169 @@ fn bad_precision_options_exit_2() {
         assert!(!out.join("summary.csv").exists(), "{extra:?} ran");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The library: the study's staged runner on a model whose values are known
+// ---------------------------------------------------------------------------------------
+
+mod library {
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use corridor::batch::{BatchOptions, Job, Precision, Simulate};
+    use corridor::metrics::{Metric, Quantity, Subject, SubjectKind};
+    use corridor::model::results::{Record, RunResult};
+    use corridor::study::{self, ProgressEvent};
+
+    /// Delivered TEU of the corridor in 2030: 90 and 110 alternately, so the procedure's
+    /// stages are known by hand (`analysis::precision`'s unit test): 10 → 20 → 21 for
+    /// a relative half-width of 0.05.
+    struct Alternating;
+
+    impl Simulate for Alternating {
+        fn run_replication(&self, rep: u64) -> RunResult {
+            RunResult {
+                replication: rep,
+                records: vec![Record {
+                    year: 2030,
+                    metric: Metric::DeliveredTeu,
+                    kind: SubjectKind::Corridor,
+                    subject: "corridor".into(),
+                    value: if rep % 2 == 0 { 90.0 } else { 110.0 },
+                }],
+                ..Default::default()
+            }
+        }
+    }
+
+    fn job(reps: u64) -> Job {
+        Job {
+            scenario: "alt".into(),
+            scenario_hash: "h".into(),
+            seed: 1,
+            replications: reps,
+            targets: vec![],
+            sim: Arc::new(Alternating),
+        }
+    }
+
+    fn precision() -> Precision {
+        Precision {
+            relative_half_width: 0.05,
+            min_replications: 10,
+            max_replications: 200,
+            metrics: vec![],
+            held: vec![vec![Quantity {
+                metric: Metric::DeliveredTeu,
+                subject: Subject::corridor(),
+                year: None,
+            }]],
+        }
+    }
+
+    fn opts(out: Option<&Path>, threads: usize) -> BatchOptions {
+        BatchOptions {
+            jobs_threads: threads,
+            out_dir: out.map(Path::to_path_buf),
+            precision: Some(precision()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stages_are_the_hand_checked_ones_in_memory_and_on_disk() {
+        let r = study::run_jobs(&[job(10)], &opts(None, 2), &|_| {}).unwrap();
+        let p = r.precision.expect("a precision report");
+        assert_eq!(p.stages, vec![10, 20, 21]);
+        assert_eq!(p.replications_used, 21);
+        assert_eq!(r.jobs[0].runs.len(), 21);
+        assert_eq!(r.jobs[0].replications, 21);
+        let reps: Vec<u64> = r.jobs[0].runs.iter().map(|x| x.replication).collect();
+        assert_eq!(reps, (0..21).collect::<Vec<_>>());
+
+        // The progress bar counts on across stages and hears of each stage.
+        let events = std::sync::Mutex::new(Vec::new());
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("disk");
+        study::run_jobs(&[job(10)], &opts(Some(&out), 1), &|e| {
+            events.lock().unwrap().push(e)
+        })
+        .unwrap();
+        let events = events.into_inner().unwrap();
+        let planned: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                ProgressEvent::Planned { items } => Some(*items),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(planned, vec![10, 20, 21]);
+        let stages: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                ProgressEvent::Stage { replications, .. } => Some(*replications),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stages, vec![10, 20, 21]);
+        let last_done = events.iter().rev().find_map(|e| match e {
+            ProgressEvent::Replication { done, items, .. } => Some((*done, *items)),
+            _ => None,
+        });
+        assert_eq!(last_done, Some((21, 21)));
+    }
+
+    #[test]
+    fn an_interrupted_stage_resumes_to_the_same_result() {
+        let tmp = tempfile::tempdir().unwrap();
+        let whole = tmp.path().join("whole");
+        study::run_jobs(&[job(10)], &opts(Some(&whole), 1), &|_| {}).unwrap();
+
+        // Stop during the second stage (after 14 replications settle).
+        let cut = tmp.path().join("cut");
+        let cancel = AtomicBool::new(false);
+        let stop_at_14 = |e: ProgressEvent| {
+            if let ProgressEvent::Replication { done, .. } = e {
+                if done >= 14 {
+                    cancel.store(true, Ordering::SeqCst);
+                }
+            }
+        };
+        let e = study::run_jobs_with_cancel(
+            &[job(10)],
+            &opts(Some(&cut), 1),
+            &stop_at_14,
+            Some(&cancel),
+        )
+        .expect_err("interrupted");
+        assert!(e.is_interrupted(), "{e}");
+        assert!(
+            e.to_string().contains("of 20"),
+            "counted over all stages: {e}"
+        );
+        let resumed = study::run_jobs(
+            &[job(10)],
+            &BatchOptions {
+                resume: true,
+                ..opts(Some(&cut), 2)
+            },
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(resumed.replications_resumed, 14);
+        assert_eq!(resumed.replications_run, 7);
+        for f in [
+            "summary.csv",
+            "replications.csv",
+            "summary.json",
+            "batch.json",
+        ] {
+            assert_eq!(
+                std::fs::read(whole.join(f)).unwrap(),
+                std::fs::read(cut.join(f)).unwrap(),
+                "{f}"
+            );
+        }
+    }
+}
