@@ -334,13 +334,13 @@ fn compare_and_sweep_keep_every_scenario_at_one_count() {
     let o = corridor(&[
         "compare",
         BASELINE,
-        "scenarios/caspian-storms.toml",
+        BASELINE,
         "--out",
         s(&cmp),
         "--quiet",
         "--no-plots",
         "--precision",
-        "0.02",
+        "0.005",
         "--max-reps",
         "40",
     ]);
