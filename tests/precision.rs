@@ -325,6 +325,43 @@ fn the_cap_is_reported_with_the_imprecise_quantities() {
     let out = text(&o.stdout);
     assert!(out.contains("cap reached"), "{out}");
     assert!(out.contains("transit_days_p95 corridor"), "{out}");
+
+    // A higher cap continues the folder's procedure, to what a fresh run with that cap
+    // writes; a lower one is refused.
+    let args = |cap: &'static str| -> Vec<&'static str> {
+        vec![
+            "--precision",
+            "0.001",
+            "--reps",
+            "4",
+            "--max-reps",
+            cap,
+            "--metric",
+            "transit_days_p95",
+        ]
+    };
+    let fresh = tmp.path().join("fresh");
+    run_ok(BASELINE, &fresh, &args("20"));
+    run_ok(BASELINE, &dir, &[args("20"), vec!["--resume"]].concat());
+    assert_same(&fresh, &dir, &[]);
+    assert_eq!(precision(&dir)["stages"], serde_json::json!([4, 8, 16, 20]));
+    let mut lower = vec![
+        "run",
+        BASELINE,
+        "--out",
+        s(&dir),
+        "--quiet",
+        "--no-plots",
+        "--resume",
+    ];
+    lower.extend(args("16"));
+    let o = corridor(&lower);
+    assert_exit(&o, 2);
+    assert!(
+        text(&o.stderr).contains("only a higher --max-reps"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

@@ -678,12 +678,26 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<Str
     }
     // A `--precision` run's replication count is the stage it reached, not a choice: the
     // procedure (recorded whole) must match instead.
-    let staged = old.precision.is_some() && old.precision == new.precision;
-    // Another procedure (or none) explains the other counts and quantities by itself.
-    let same_procedure = old.precision == new.precision;
+    // A higher cap continues the same procedure: every stage it ran is one the higher cap
+    // runs too (the cap only bounds the stages), so the folder holds no replication the
+    // new run would not use, and the result is that of a fresh run with the higher cap.
+    let continues = |o: &store::ManifestPrecision, n: &store::ManifestPrecision| {
+        o == n
+            || (o.max_replications < n.max_replications
+                && store::ManifestPrecision {
+                    max_replications: n.max_replications,
+                    ..o.clone()
+                } == *n)
+    };
+    let same_procedure = match (&old.precision, &new.precision) {
+        (Some(o), Some(n)) => continues(o, n),
+        (None, None) => true,
+        _ => false,
+    };
+    let staged = old.precision.is_some() && same_procedure;
     match (&old.precision, &new.precision) {
-        (Some(o), Some(n)) if o != n => diffs.push(format!(
-            "the folder's run used --precision {} --reps {} --max-reps {}{}, this one --precision {} --reps {} --max-reps {}{}",
+        (Some(o), Some(n)) if !continues(o, n) => diffs.push(format!(
+            "the folder's run used --precision {} --reps {} --max-reps {}{}, this one --precision {} --reps {} --max-reps {}{} (only a higher --max-reps continues it)",
             o.relative_half_width.0,
             o.min_replications,
             o.max_replications,
