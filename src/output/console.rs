@@ -536,7 +536,7 @@ pub fn precision_text(p: &PrecisionReport) -> String {
         ),
         Stop::Cap => writeln!(
             s,
-            "cap reached; {} of {held} held quantities are not within {goal}:",
+            "cap reached ({} of {held} held quantities not within {goal}; a higher --max-reps with --resume continues):",
             p.imprecise().count()
         ),
         Stop::Pending { next } => writeln!(

@@ -398,11 +398,18 @@ fn precision_of(
                 year: None,
             });
         }
-        // Two targets on one quantity (a lower and an upper bound) hold it once.
+        // Two targets on one quantity (a lower and an upper bound) hold it once, and a
+        // target's year is left to a `--metric` that holds the same quantity every year.
+        let every_year = |q: &Quantity| {
+            q.year.is_some()
+                && all
+                    .iter()
+                    .any(|o| o.year.is_none() && o.metric == q.metric && o.subject == q.subject)
+        };
         let mut qs: Vec<Quantity> = Vec::with_capacity(all.len());
-        for q in all {
-            if !qs.contains(&q) {
-                qs.push(q);
+        for q in &all {
+            if !qs.contains(q) && !every_year(q) {
+                qs.push(q.clone());
             }
         }
         held.push(qs);
