@@ -1172,3 +1172,59 @@ pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
         _locks: locks,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(reps: u64, precision: Option<(f64, u64, u64)>) -> store::Manifest {
+        let job = store::ManifestJob {
+            scenario: "s".into(),
+            scenario_hash: "h".into(),
+            seed: 1,
+            replications: reps,
+            targets: vec![],
+            sweep: vec![],
+            held: vec![],
+        };
+        store::Manifest::new(
+            vec![job],
+            precision.map(|(rel, min, max)| store::ManifestPrecision {
+                relative_half_width: store::Exact(rel),
+                min_replications: min,
+                max_replications: max,
+                metrics: vec![],
+            }),
+        )
+    }
+
+    #[test]
+    fn resume_follows_the_procedure_not_the_count() {
+        let p = Some((0.01, 10, 200));
+        // Another stage of the same procedure.
+        assert!(manifest_differences(&manifest(40, p), &manifest(10, p)).is_empty());
+        // A higher cap continues it; a lower one, another REL or pilot does not.
+        let higher = Some((0.01, 10, 400));
+        assert!(manifest_differences(&manifest(200, p), &manifest(10, higher)).is_empty());
+        for other in [
+            Some((0.01, 10, 100)),
+            Some((0.02, 10, 200)),
+            Some((0.01, 5, 200)),
+        ] {
+            let d = manifest_differences(&manifest(40, p), &manifest(10, other));
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert!(d[0].contains("--precision"), "{d:?}");
+        }
+        // A fixed count is a choice: it must match, and a procedure is not a fixed count.
+        assert_eq!(
+            manifest_differences(&manifest(40, None), &manifest(10, None)).len(),
+            1
+        );
+        let d = manifest_differences(&manifest(40, p), &manifest(40, None));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("give the same options"), "{d:?}");
+        let d = manifest_differences(&manifest(40, None), &manifest(10, p));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("fixed number"), "{d:?}");
+    }
+}
