@@ -25,7 +25,7 @@
 //! is approximate (the stopping time depends on the same data the interval is built from);
 //! Law & Kelton report it close to the nominal level for a pilot of 10 or more.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::stats::{Summary, t_critical};
 use crate::metrics::{Metric, Quantity, SubjectKind};
@@ -216,30 +216,34 @@ fn row(
 
 /// Every held quantity of every scenario, estimated from replications `0..n`: a
 /// quantity with a year in that year, one without in every year some run recorded it.
+/// Each run's records are read once; a run gives a quantity at most one value a year (the
+/// first it recorded, as `RunResult::value`), in replication order.
 pub fn assess(rule: &Rule, held: &[Held<'_>], n: u64) -> Vec<PrecisionRow> {
     let mut rows = Vec::new();
     for h in held {
-        let runs: Vec<&RunResult> = h.runs.iter().filter(|r| r.replication < n).collect();
-        for q in h.quantities {
-            let (kind, id) = (q.subject.kind, q.subject.id.as_str());
-            let years: Vec<i32> = match q.year {
-                Some(y) => vec![y],
-                None => runs
-                    .iter()
-                    .flat_map(|r| r.records.iter())
-                    .filter(|r| r.metric == q.metric && r.kind == kind && r.subject == id)
-                    .map(|r| r.year)
-                    .collect::<BTreeSet<i32>>()
-                    .into_iter()
-                    .collect(),
-            };
-            for year in years {
-                let values: Vec<f64> = runs
-                    .iter()
-                    .filter_map(|r| r.value(year, q.metric, kind, id))
-                    .collect();
-                rows.push(row(h.scenario, q, year, &values, n, rule));
+        let mut values: BTreeMap<(usize, i32), Vec<f64>> = BTreeMap::new();
+        for (qi, q) in h.quantities.iter().enumerate() {
+            if let Some(y) = q.year {
+                values.entry((qi, y)).or_default();
             }
+        }
+        let mut seen: BTreeSet<(usize, i32)> = BTreeSet::new();
+        for run in h.runs.iter().filter(|r| r.replication < n) {
+            seen.clear();
+            for r in &run.records {
+                for (qi, q) in h.quantities.iter().enumerate() {
+                    let matches = r.metric == q.metric
+                        && r.kind == q.subject.kind
+                        && q.year.is_none_or(|y| y == r.year)
+                        && r.subject == q.subject.id;
+                    if matches && seen.insert((qi, r.year)) {
+                        values.entry((qi, r.year)).or_default().push(r.value);
+                    }
+                }
+            }
+        }
+        for ((qi, year), v) in &values {
+            rows.push(row(h.scenario, &h.quantities[*qi], *year, v, n, rule));
         }
     }
     rows
