@@ -165,7 +165,8 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct RunOpts {
-    /// Replications, 1 to 100000 (default: the scenario's `run.replications`).
+    /// Replications, 1 to 100000 (default: the scenario's `run.replications`); with
+    /// --precision, the pilot (default 10).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_reps)]
     reps: Option<u64>,
     /// Master seed, 0 to 2^63-1 like a scenario's `run.seed` (default: the scenario's).
@@ -198,6 +199,19 @@ struct RunOpts {
     /// nothing leaving for the scenario's run.stall_days.
     #[arg(long)]
     strict: bool,
+    /// Add replications in stages until the 95% half-width of every target's metric (and
+    /// of each --metric) is at most REL of its mean, e.g. 0.05; --reps is then the pilot
+    /// (default 10). Same result for any --jobs or shards (docs/performance.md).
+    #[arg(long, value_name = "REL", allow_negative_numbers = true, value_parser = parse_precision)]
+    precision: Option<f64>,
+    /// With --precision: the most replications to run (default 200).
+    #[arg(long, value_name = "N", requires = "precision", allow_negative_numbers = true, value_parser = parse_reps)]
+    max_reps: Option<u64>,
+    /// With --precision: also hold this metric of SUBJECT (default: the corridor) to the
+    /// precision in every year reported, e.g. transit_days_mean or handled_teu@aktau;
+    /// repeatable.
+    #[arg(long = "metric", value_name = "NAME[@SUBJECT]", requires = "precision")]
+    metric: Vec<String>,
 }
 
 impl RunOpts {
@@ -212,6 +226,9 @@ impl RunOpts {
             shard: self.shard.clone(),
             no_plots: self.no_plots,
             strict: self.strict,
+            precision: self.precision,
+            max_reps: self.max_reps,
+            metrics: self.metric.clone(),
         }
     }
 }
@@ -223,6 +240,17 @@ fn parse_reps(s: &str) -> Result<u64, String> {
         _ => Err(format!(
             "the number of replications must be a whole number between 1 and {MAX_REPLICATIONS}"
         )),
+    }
+}
+
+/// `--precision`: a relative half-width strictly between 0 and 1.
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(
+            "the relative half-width must be a number between 0 and 1, exclusive (0.05: the 95% half-width at most 5% of the mean)"
+                .to_string(),
+        ),
     }
 }
 
@@ -257,7 +285,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} replications, {per_sec}, ETA {eta}",
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} replications{msg}, {per_sec}, ETA {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
@@ -279,6 +307,9 @@ fn replicate(
 fn report_outcome(outcome: &Outcome) -> Result<(), StudyError> {
     if let Some(text) = outcome.summary_text() {
         print!("{text}");
+        if let Some(text) = outcome.precision_text() {
+            print!("{text}");
+        }
         if let Some(html) = outcome.write_report()? {
             println!("\nreport: {}", html.display());
         }
@@ -287,6 +318,11 @@ fn report_outcome(outcome: &Outcome) -> Result<(), StudyError> {
             "shard {s}: {} replications run, {} resumed; merge the shard folders with `corridor merge`",
             outcome.result.replications_run, outcome.result.replications_resumed
         );
+        if outcome.is_staged() {
+            println!(
+                "--precision: a shard runs its share of the pilot only; once merged, the merged folder says whether more are needed (continue with --resume on it)"
+            );
+        }
     }
     println!("\nresults in {}", outcome.out.display());
     outcome.check()
@@ -302,6 +338,12 @@ fn with_progress<T>(
     let on_progress = |e: ProgressEvent| match e {
         ProgressEvent::Planned { items } => bar.set_length(items),
         ProgressEvent::Replication { done, .. } => bar.set_position(done),
+        ProgressEvent::Stage {
+            stage,
+            replications,
+        } => bar.set_message(format!(
+            " (--precision stage {stage}: to {replications} each)"
+        )),
         ProgressEvent::Discarded {
             scenario,
             replication,
@@ -343,6 +385,9 @@ fn run(cli: Cli) -> Result<(), StudyError> {
             match m.text() {
                 Some(text) => {
                     print!("{text}");
+                    if let Some(text) = m.outcome.precision_text() {
+                        print!("{text}");
+                    }
                     println!(
                         "\nresults in {} (margins.csv; every variant's tables beside it)",
                         m.outcome.out.display()
@@ -358,6 +403,9 @@ fn run(cli: Cli) -> Result<(), StudyError> {
             match appraised.text() {
                 Some(text) => {
                     print!("{text}");
+                    if let Some(text) = appraised.outcome.precision_text() {
+                        print!("{text}");
+                    }
                     if let Some(html) = appraised.outcome.write_report()? {
                         println!("\nreport: {}", html.display());
                     }
@@ -397,6 +445,9 @@ fn run(cli: Cli) -> Result<(), StudyError> {
             let outcome = study::merge_folders(&dirs, &out, force, no_plots)?;
             if let Some(text) = outcome.summary_text() {
                 print!("{text}");
+                if let Some(text) = outcome.precision_text() {
+                    print!("{text}");
+                }
                 outcome.write_report()?;
             }
             println!("\nmerged {} folders into {}", dirs.len(), out.display());

@@ -121,6 +121,25 @@ impl fmt::Display for Subject {
     }
 }
 
+/// One quantity a study can hold to a precision (`--precision`): a metric of a subject in
+/// one year, or in every year the runs report (`year: None`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quantity {
+    pub metric: Metric,
+    pub subject: Subject,
+    pub year: Option<i32>,
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.metric.name(), self.subject)?;
+        if let Some(y) = self.year {
+            write!(f, " in {y}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The values a metric can take; analysis cuts confidence intervals to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Range {

@@ -6,6 +6,7 @@
 //! resumed files): the same runs must always give the same rows, in the same order.
 
 pub mod appraisal;
+pub mod precision;
 pub mod warmup;
 
 use std::collections::{BTreeMap, BTreeSet};

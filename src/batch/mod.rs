@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::metrics::Quantity;
 use crate::model::results::RunResult;
 use crate::model::{Model, RunError};
 use crate::output::OutputError;
@@ -153,6 +154,24 @@ impl fmt::Debug for Job {
     }
 }
 
+/// A run that adds replications until precise enough (`--precision`), as the runner
+/// records it: plain data, kept in the manifest so that `--resume` and `merge` continue
+/// the same procedure. The runner runs the replications it is asked for and never decides
+/// how many: that is the study's (`analysis::precision`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Precision {
+    /// The relative half-width asked for, in (0, 1).
+    pub relative_half_width: f64,
+    /// The pilot: replications of the first stage (`--reps`).
+    pub min_replications: u64,
+    /// The cap (`--max-reps`).
+    pub max_replications: u64,
+    /// The `--metric` arguments as written.
+    pub metrics: Vec<String>,
+    /// The quantities held, per job in job order.
+    pub held: Vec<Vec<Quantity>>,
+}
+
 /// How to run a batch.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
@@ -175,6 +194,14 @@ pub struct BatchOptions {
     /// more files there afterwards (the CLI's charts and report). Without it, the study
     /// opens the folder itself and releases the lock when it returns.
     pub opened: Option<Arc<OutDir>>,
+    /// Recorded in the manifest: the run is one stage of a `--precision` procedure. With
+    /// it, `--resume` accepts a folder whose replication count differs (an earlier or
+    /// later stage of the same procedure).
+    pub precision: Option<Precision>,
+    /// Run only replications `first_replication..replications` of each job (a later stage
+    /// of a `--precision` run: the earlier ones are held by the caller). Shards still
+    /// split the whole batch `0..replications`, so a shard's items do not depend on it.
+    pub first_replication: u64,
 }
 
 /// What the batch is doing, for a progress bar or a log. Events come from worker threads,
@@ -202,6 +229,9 @@ pub enum ProgressEvent {
     },
     /// An output file was written.
     Wrote { path: PathBuf },
+    /// A `--precision` run starts a stage (sent by the study, which decides the stages):
+    /// the `stage`-th (1 for the pilot), running every job to `replications`.
+    Stage { stage: usize, replications: u64 },
 }
 
 /// Why the runner could not run or gather a batch. Every message names what to do or which
@@ -421,7 +451,10 @@ pub struct JobRuns {
     pub targets: Vec<Target>,
     /// This job's grid point in a sweep; empty otherwise.
     pub sweep: Vec<(String, f64)>,
-    /// Sorted by replication. In a shard, only that shard's replications.
+    /// The quantities `--precision` holds for this job (empty without it).
+    pub held: Vec<Quantity>,
+    /// Sorted by replication. In a shard, only that shard's replications; in a later stage
+    /// of a `--precision` run, only replications from `first_replication` on.
     pub runs: Vec<RunResult>,
 }
 
@@ -430,7 +463,10 @@ pub struct JobRuns {
 pub struct Runs {
     pub jobs: Vec<JobRuns>,
     pub shard: Option<Shard>,
-    /// Every replication of every job is present (true unless sharded).
+    /// The `--precision` procedure the batch follows (from the options, or from the
+    /// manifest of gathered folders).
+    pub precision: Option<Precision>,
+    /// Every replication asked for of every job is present (true unless sharded).
     pub complete: bool,
     pub replications_run: u64,
     pub replications_resumed: u64,
@@ -455,6 +491,7 @@ struct Meta {
     replications: u64,
     targets: Vec<Target>,
     sweep: Vec<(String, f64)>,
+    held: Vec<Quantity>,
 }
 
 impl Meta {
@@ -482,6 +519,11 @@ impl Meta {
                 .iter()
                 .map(|(p, v)| (p.clone(), store::Exact(*v)))
                 .collect(),
+            held: self
+                .held
+                .iter()
+                .map(store::ManifestQuantity::from)
+                .collect(),
         }
     }
 
@@ -493,6 +535,7 @@ impl Meta {
             replications: j.replications,
             targets: j.targets.iter().map(Target::from).collect(),
             sweep: j.sweep.iter().map(|(p, v)| (p.clone(), v.0)).collect(),
+            held: j.held.iter().map(Quantity::from).collect(),
         }
     }
 
@@ -504,6 +547,7 @@ impl Meta {
             replications: self.replications,
             targets: self.targets,
             sweep: self.sweep,
+            held: self.held,
             runs,
         }
     }
@@ -519,15 +563,37 @@ fn metas(jobs: &[Job], opts: &BatchOptions) -> Vec<Meta> {
             replications: j.replications,
             targets: j.targets.clone(),
             sweep: opts.sweep.get(i).cloned().unwrap_or_default(),
+            held: opts
+                .precision
+                .as_ref()
+                .and_then(|p| p.held.get(i).cloned())
+                .unwrap_or_default(),
         })
         .collect()
 }
 
-fn runs_of(metas: Vec<Meta>, runs: Vec<Vec<RunResult>>) -> (Vec<JobRuns>, bool) {
+fn manifest_precision(p: &Precision) -> store::ManifestPrecision {
+    store::ManifestPrecision {
+        relative_half_width: store::Exact(p.relative_half_width),
+        min_replications: p.min_replications,
+        max_replications: p.max_replications,
+        metrics: p.metrics.clone(),
+    }
+}
+
+fn manifest_of(metas: &[Meta], opts: &BatchOptions) -> store::Manifest {
+    store::Manifest::new(
+        metas.iter().map(Meta::to_manifest).collect(),
+        opts.precision.as_ref().map(manifest_precision),
+    )
+}
+
+/// The runs hold replications `first..replications` of each job.
+fn runs_of(metas: Vec<Meta>, runs: Vec<Vec<RunResult>>, first: u64) -> (Vec<JobRuns>, bool) {
     let complete = metas
         .iter()
         .zip(&runs)
-        .all(|(m, r)| r.len() as u64 == m.replications);
+        .all(|(m, r)| r.len() as u64 == m.replications.saturating_sub(first));
     let jobs = metas
         .into_iter()
         .zip(runs)
@@ -586,7 +652,7 @@ pub fn check_resumable(dir: &Path, jobs: &[Job], opts: &BatchOptions) -> Result<
     if !dir.join(store::MANIFEST).exists() {
         return Ok(());
     }
-    let new = store::Manifest::new(metas(jobs, opts).iter().map(Meta::to_manifest).collect());
+    let new = manifest_of(&metas(jobs, opts), opts);
     let old = store::read_manifest(dir).map_err(|why| BatchError::ResumeMismatch {
         path: dir.to_path_buf(),
         differences: Differences::Unreadable(why),
@@ -609,6 +675,49 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<Str
             "the folder was made by corridor {}, this is corridor {}",
             old.program_version, new.program_version
         ));
+    }
+    // A `--precision` run's replication count is the stage it reached, not a choice: the
+    // procedure (recorded whole) must match instead.
+    // A higher cap continues the same procedure: every stage it ran is one the higher cap
+    // runs too (the cap only bounds the stages), so the folder holds no replication the
+    // new run would not use, and the result is that of a fresh run with the higher cap.
+    let continues = |o: &store::ManifestPrecision, n: &store::ManifestPrecision| {
+        o == n
+            || (o.max_replications < n.max_replications
+                && store::ManifestPrecision {
+                    max_replications: n.max_replications,
+                    ..o.clone()
+                } == *n)
+    };
+    let same_procedure = match (&old.precision, &new.precision) {
+        (Some(o), Some(n)) => continues(o, n),
+        (None, None) => true,
+        _ => false,
+    };
+    let staged = old.precision.is_some() && same_procedure;
+    match (&old.precision, &new.precision) {
+        (Some(o), Some(n)) if !continues(o, n) => diffs.push(format!(
+            "the folder's run used --precision {} --reps {} --max-reps {}{}, this one --precision {} --reps {} --max-reps {}{} (only a higher --max-reps continues it)",
+            o.relative_half_width.0,
+            o.min_replications,
+            o.max_replications,
+            metric_args(&o.metrics),
+            n.relative_half_width.0,
+            n.min_replications,
+            n.max_replications,
+            metric_args(&n.metrics),
+        )),
+        (Some(o), None) => diffs.push(format!(
+            "the folder's run adds replications until precise enough (--precision {} --reps {} --max-reps {}{}); give the same options to continue it",
+            o.relative_half_width.0,
+            o.min_replications,
+            o.max_replications,
+            metric_args(&o.metrics),
+        )),
+        (None, Some(_)) => diffs.push(
+            "the folder's run has a fixed number of replications (no --precision)".to_string(),
+        ),
+        _ => {}
     }
     let names = |m: &store::Manifest| {
         m.jobs
@@ -645,7 +754,7 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<Str
                     o.seed, n.seed
                 ));
             }
-            if o.replications != n.replications {
+            if o.replications != n.replications && !staged && same_procedure {
                 diffs.push(format!(
                     "scenario `{s}` has {} replications in the folder, {} now",
                     o.replications, n.replications
@@ -657,9 +766,18 @@ fn manifest_differences(old: &store::Manifest, new: &store::Manifest) -> Vec<Str
             if o.sweep != n.sweep {
                 diffs.push(format!("scenario `{s}` has other sweep values"));
             }
+            if o.held != n.held && same_procedure {
+                diffs.push(format!(
+                    "scenario `{s}` holds other quantities to the precision"
+                ));
+            }
         }
     }
     diffs
+}
+
+fn metric_args(metrics: &[String]) -> String {
+    metrics.iter().map(|m| format!(" --metric {m}")).collect()
 }
 
 fn check_unique(names: impl Iterator<Item = String>) -> Result<(), BatchError> {
@@ -732,7 +850,7 @@ pub fn run(
     let metas = metas(jobs, opts);
     let out = opts.out_dir.as_deref();
     if let Some(dir) = out {
-        let manifest = store::Manifest::new(metas.iter().map(Meta::to_manifest).collect());
+        let manifest = manifest_of(&metas, opts);
         // The manifest goes first: a shard that crashes half-way must still be mergeable
         // once resumed, and merge needs it to know what a complete batch is.
         store::write_manifest(dir, &manifest)?;
@@ -746,7 +864,7 @@ pub fn run(
     let mut index: u64 = 0;
     for (j, job) in jobs.iter().enumerate() {
         for rep in 0..job.replications {
-            if opts.shard.is_none_or(|s| s.contains(index)) {
+            if rep >= opts.first_replication && opts.shard.is_none_or(|s| s.contains(index)) {
                 items.push((j, rep));
             }
             index += 1;
@@ -864,10 +982,11 @@ pub fn run(
             out: out.map(Path::to_path_buf),
         });
     }
-    let (jobs, complete) = runs_of(metas, runs);
+    let (jobs, complete) = runs_of(metas, runs, opts.first_replication);
     Ok(Runs {
         jobs,
         shard: opts.shard,
+        precision: opts.precision.clone(),
         complete,
         replications_run: ran,
         replications_resumed: resumed,
@@ -966,7 +1085,7 @@ pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
             }
         }
     }
-    let manifest = manifest.unwrap_or_else(|| store::Manifest::new(Vec::new()));
+    let manifest = manifest.unwrap_or_else(|| store::Manifest::new(Vec::new(), None));
     if manifest.program_version != env!("CARGO_PKG_VERSION") {
         return Err(MergeError::NotThisVersion {
             found: manifest.program_version.clone(),
@@ -1030,11 +1149,19 @@ pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
         return Err(BatchError::MissingReplications(missing));
     }
     let total: u64 = runs.iter().map(|r| r.len() as u64).sum();
-    let (jobs, complete) = runs_of(metas, runs);
+    let precision = manifest.precision.as_ref().map(|p| Precision {
+        relative_half_width: p.relative_half_width.0,
+        min_replications: p.min_replications,
+        max_replications: p.max_replications,
+        metrics: p.metrics.clone(),
+        held: metas.iter().map(|m| m.held.clone()).collect(),
+    });
+    let (jobs, complete) = runs_of(metas, runs, 0);
     Ok(Gathered {
         runs: Runs {
             jobs,
             shard: None,
+            precision,
             complete,
             replications_run: 0,
             replications_resumed: total,
@@ -1044,4 +1171,60 @@ pub fn gather(dirs: &[PathBuf], out: &Path) -> Result<Gathered, BatchError> {
         manifest,
         _locks: locks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(reps: u64, precision: Option<(f64, u64, u64)>) -> store::Manifest {
+        let job = store::ManifestJob {
+            scenario: "s".into(),
+            scenario_hash: "h".into(),
+            seed: 1,
+            replications: reps,
+            targets: vec![],
+            sweep: vec![],
+            held: vec![],
+        };
+        store::Manifest::new(
+            vec![job],
+            precision.map(|(rel, min, max)| store::ManifestPrecision {
+                relative_half_width: store::Exact(rel),
+                min_replications: min,
+                max_replications: max,
+                metrics: vec![],
+            }),
+        )
+    }
+
+    #[test]
+    fn resume_follows_the_procedure_not_the_count() {
+        let p = Some((0.01, 10, 200));
+        // Another stage of the same procedure.
+        assert!(manifest_differences(&manifest(40, p), &manifest(10, p)).is_empty());
+        // A higher cap continues it; a lower one, another REL or pilot does not.
+        let higher = Some((0.01, 10, 400));
+        assert!(manifest_differences(&manifest(200, p), &manifest(10, higher)).is_empty());
+        for other in [
+            Some((0.01, 10, 100)),
+            Some((0.02, 10, 200)),
+            Some((0.01, 5, 200)),
+        ] {
+            let d = manifest_differences(&manifest(40, p), &manifest(10, other));
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert!(d[0].contains("--precision"), "{d:?}");
+        }
+        // A fixed count is a choice: it must match, and a procedure is not a fixed count.
+        assert_eq!(
+            manifest_differences(&manifest(40, None), &manifest(10, None)).len(),
+            1
+        );
+        let d = manifest_differences(&manifest(40, p), &manifest(40, None));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("give the same options"), "{d:?}");
+        let d = manifest_differences(&manifest(40, None), &manifest(10, p));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("fixed number"), "{d:?}");
+    }
 }

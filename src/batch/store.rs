@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::metrics::{Metric, Subject, SubjectKind};
+use crate::metrics::{Metric, Quantity, Subject, SubjectKind};
 use crate::model::results::{Conservation, Record, RunResult};
 use crate::output::{self, OutputError};
 use crate::scenario::schema::TargetDirection;
@@ -61,6 +61,51 @@ pub(crate) struct ManifestJob {
     pub replications: u64,
     pub targets: Vec<ManifestTarget>,
     pub sweep: Vec<(String, Exact)>,
+    /// The quantities `--precision` holds for this job; absent without `--precision`, so
+    /// that a fixed-replications manifest is what it always was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<ManifestQuantity>,
+}
+
+/// A held quantity as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ManifestQuantity {
+    pub metric: Metric,
+    pub subject_kind: SubjectKind,
+    pub subject: String,
+    /// `null`: every year the runs report.
+    pub year: Option<i32>,
+}
+
+impl From<&Quantity> for ManifestQuantity {
+    fn from(q: &Quantity) -> Self {
+        ManifestQuantity {
+            metric: q.metric,
+            subject_kind: q.subject.kind,
+            subject: q.subject.id.clone(),
+            year: q.year,
+        }
+    }
+}
+
+impl From<&ManifestQuantity> for Quantity {
+    fn from(q: &ManifestQuantity) -> Self {
+        Quantity {
+            metric: q.metric,
+            subject: Subject::new(q.subject_kind, q.subject.clone()),
+            year: q.year,
+        }
+    }
+}
+
+/// The `--precision` procedure a folder's run follows, as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ManifestPrecision {
+    pub relative_half_width: Exact,
+    pub min_replications: u64,
+    pub max_replications: u64,
+    /// The `--metric` arguments as written.
+    pub metrics: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,14 +153,19 @@ impl From<&ManifestTarget> for Target {
 pub(crate) struct Manifest {
     pub format: String,
     pub program_version: String,
+    /// Present when the run adds replications until precise enough (`--precision`); each
+    /// job's `replications` is then the count of the stage the run last started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<ManifestPrecision>,
     pub jobs: Vec<ManifestJob>,
 }
 
 impl Manifest {
-    pub fn new(jobs: Vec<ManifestJob>) -> Manifest {
+    pub fn new(jobs: Vec<ManifestJob>, precision: Option<ManifestPrecision>) -> Manifest {
         Manifest {
             format: MANIFEST_FORMAT.to_string(),
             program_version: env!("CARGO_PKG_VERSION").to_string(),
+            precision,
             jobs,
         }
     }

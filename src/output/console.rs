@@ -17,6 +17,7 @@ use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analysis::appraisal::{AppraisalParams, AppraisalRow, Way};
+use crate::analysis::precision::{PrecisionReport, PrecisionRow, Stop};
 use crate::analysis::{Comparison, StallRow, SummaryRow, TargetRow};
 use crate::metrics::{Metric, Subject, SubjectKind};
 use crate::output::ScenarioSummary;
@@ -570,6 +571,85 @@ pub fn summary_text(
     }
     out.push_str(&comparison_text(comparisons));
     out
+}
+
+/// The `--precision` outcome: how many replications, in which stages, and why the
+/// procedure stopped; at the cap, or when more are needed, the quantities still imprecise
+/// with their relative half-widths (the worst first, ten at most).
+pub fn precision_text(p: &PrecisionReport) -> String {
+    let pct = |x: f64| percent(x, if x < 0.01 { 2 } else { 1 });
+    let mut s = String::new();
+    let stages: Vec<String> = p.stages.iter().map(u64::to_string).collect();
+    let goal = pct(p.rule.relative_half_width);
+    let _ = write!(
+        s,
+        "\nprecision: {} replications (stages {}; pilot {}, cap {}): ",
+        p.replications_used,
+        stages.join(" → "),
+        p.rule.min_replications,
+        p.rule.max_replications
+    );
+    let held = p.rows.len();
+    let _ = match p.stopped_because {
+        Stop::Precise if held == 1 => writeln!(
+            s,
+            "the held quantity has a 95% half-width within {goal} of its mean"
+        ),
+        Stop::Precise => writeln!(
+            s,
+            "all {held} held quantities have a 95% half-width within {goal} of their mean"
+        ),
+        Stop::Cap => writeln!(
+            s,
+            "cap reached ({} of {held} held quantities not within {goal}; a higher --max-reps with --resume continues):",
+            p.imprecise().count()
+        ),
+        Stop::Pending { next } => writeln!(
+            s,
+            "more needed ({} of {held} not within {goal}); the next stage runs to {next}: \
+             continue with the run's command (without --shard) and --resume on this folder:",
+            p.imprecise().count()
+        ),
+    };
+    if p.stopped_because != Stop::Precise {
+        let mut worst: Vec<&PrecisionRow> = p.imprecise().collect();
+        worst.sort_by(|a, b| {
+            let key = |r: &PrecisionRow| {
+                if r.relative_half_width.is_nan() {
+                    f64::INFINITY
+                } else {
+                    r.relative_half_width
+                }
+            };
+            key(b).total_cmp(&key(a))
+        });
+        for r in worst.iter().take(10) {
+            let rel = if r.relative_half_width.is_finite() {
+                format!("±{}", pct(r.relative_half_width))
+            } else if r.n < 2 {
+                "too few values".to_string()
+            } else {
+                "mean 0".to_string()
+            };
+            let _ = writeln!(
+                s,
+                "  {} {} {} {}: mean {}, {rel}",
+                r.scenario,
+                r.metric.name(),
+                Subject::new(r.kind, r.subject.as_str()),
+                r.year,
+                num(r.mean, 1),
+            );
+        }
+        if worst.len() > 10 {
+            let _ = writeln!(
+                s,
+                "  and {} more (summary.json, \"precision\")",
+                worst.len() - 10
+            );
+        }
+    }
+    s
 }
 
 /// The text of `corridor warmup`: Welch's moving average over the warm-up and the first

@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::{OutputError, write_atomic};
+use crate::analysis::precision::PrecisionReport;
 use crate::analysis::{Comparison, StallRow, SummaryRow, TargetRow};
 
 /// Writes any serialisable value as pretty JSON with a final newline, atomically.
@@ -66,6 +67,70 @@ struct Doc<'a> {
     program_version: &'a str,
     scenarios: Vec<ScenarioDoc<'a>>,
     comparisons: Vec<ComparisonDoc<'a>>,
+    /// Only with `--precision`, so that a fixed-replications summary is what it always was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    precision: Option<PrecisionDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct PrecisionDoc<'a> {
+    relative_half_width: f64,
+    min_replications: u64,
+    max_replications: u64,
+    metrics: &'a [String],
+    /// The replication count after each stage, the pilot first.
+    stages: &'a [u64],
+    replications_used: u64,
+    stopped_because: &'static str,
+    /// The next stage's replication count, when more are needed than the folder holds.
+    next_replications: Option<u64>,
+    held: Vec<HeldDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct HeldDoc<'a> {
+    scenario: &'a str,
+    year: i32,
+    metric: &'static str,
+    subject_kind: &'static str,
+    subject: &'a str,
+    n: usize,
+    mean: Option<f64>,
+    half_width: Option<f64>,
+    relative_half_width: Option<f64>,
+    precise: bool,
+}
+
+fn precision_doc(p: &PrecisionReport) -> PrecisionDoc<'_> {
+    PrecisionDoc {
+        relative_half_width: p.rule.relative_half_width,
+        min_replications: p.rule.min_replications,
+        max_replications: p.rule.max_replications,
+        metrics: &p.metrics,
+        stages: &p.stages,
+        replications_used: p.replications_used,
+        stopped_because: p.stopped_because.name(),
+        next_replications: match p.stopped_because {
+            crate::analysis::precision::Stop::Pending { next } => Some(next),
+            _ => None,
+        },
+        held: p
+            .rows
+            .iter()
+            .map(|r| HeldDoc {
+                scenario: &r.scenario,
+                year: r.year,
+                metric: r.metric.name(),
+                subject_kind: r.kind.name(),
+                subject: &r.subject,
+                n: r.n,
+                mean: opt(r.mean),
+                half_width: opt(r.half_width),
+                relative_half_width: opt(r.relative_half_width),
+                precise: r.precise,
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -165,8 +230,10 @@ pub fn write_summary_json(
     program_version: &str,
     scenarios: &[ScenarioSummary<'_>],
     comparisons: &[Comparison],
+    precision: Option<&PrecisionReport>,
 ) -> Result<(), OutputError> {
     let doc = Doc {
+        precision: precision.map(precision_doc),
         format: "corridor-summary/2",
         program_version,
         scenarios: scenarios
@@ -392,7 +459,7 @@ mod tests {
             stall_threshold_days: None,
             currency: None,
         };
-        write_summary_json(&p, "0.1.0", &[s], &[]).unwrap();
+        write_summary_json(&p, "0.1.0", &[s], &[], None).unwrap();
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
         let row = &v["scenarios"][0]["summary"][0];

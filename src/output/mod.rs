@@ -236,6 +236,7 @@ pub fn write_summary_files(
     replications: &[(&str, &[crate::model::results::RunResult])],
     comparisons: &[crate::analysis::Comparison],
     is_sweep: bool,
+    precision: Option<&crate::analysis::precision::PrecisionReport>,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let mut written = Vec::new();
     let mut wrote = |name: &str| -> PathBuf {
@@ -271,6 +272,7 @@ pub fn write_summary_files(
         env!("CARGO_PKG_VERSION"),
         scenarios,
         comparisons,
+        precision,
     )?;
     // Last: the marker that the set is complete, with each file's hash, so that a reader
     // (or `corridor plot`) can tell a complete set from one a kill left half-written.

@@ -1253,6 +1253,43 @@ fn json_str(v: &Value) -> String {
     }
 }
 
+/// The `--precision` outcome of `summary.json`, as one sentence.
+fn precision_fact(p: &Value) -> String {
+    let g = |k: &str| p.get(k).map(json_str).unwrap_or_else(|| "n/a".into());
+    let stages: Vec<String> = p
+        .get("stages")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(json_str).collect())
+        .unwrap_or_default();
+    let imprecise = p.get("held").and_then(Value::as_array).map_or(0, |h| {
+        h.iter()
+            .filter(|x| x.get("precise") == Some(&Value::Bool(false)))
+            .count()
+    });
+    let held = p.get("held").and_then(Value::as_array).map_or(0, Vec::len);
+    let why = match p.get("stopped_because").and_then(Value::as_str) {
+        Some("precision_reached") => format!("every held quantity ({held}) reached it"),
+        Some("cap_reached") => format!(
+            "the cap was reached with {imprecise} of {held} held quantities short of it (summary.json, \"precision\")"
+        ),
+        Some("more_replications_needed") => {
+            format!("{imprecise} of {held} held quantities are short of it; continue with --resume")
+        }
+        _ => "n/a".to_string(),
+    };
+    format!(
+        "Replications added until the 95% half-width is within {} of the mean (--precision, Law & Kelton's sequential procedure): {} used, in stages {}; {why}",
+        p.get("relative_half_width")
+            .and_then(Value::as_f64)
+            .map_or_else(
+                || "n/a".to_string(),
+                |x| crate::output::plots::format::percent(x, if x < 0.01 { 2 } else { 1 })
+            ),
+        g("replications_used"),
+        stages.join(" → ")
+    )
+}
+
 fn provenance_blocks(summary: Option<&Value>, provenance: Option<&Value>) -> Vec<Block> {
     let mut out = Vec::new();
     let mut facts = Vec::new();
@@ -1260,6 +1297,9 @@ fn provenance_blocks(summary: Option<&Value>, provenance: Option<&Value>) -> Vec
     if let Some(v) = summary.and_then(|s| s.get("program_version")) {
         facts.push(format!("Program version: {}", json_str(v)));
         facts.push("When, where and how long it ran: provenance.json".to_string());
+    }
+    if let Some(p) = summary.and_then(|s| s.get("precision")) {
+        facts.push(precision_fact(p));
     }
     if facts.is_empty() {
         out.push(Block::Para(

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use crate::analysis::precision::{self, PrecisionReport};
 use crate::analysis::{self, Comparison, StallRow, SummaryRow, TargetRow};
 use crate::batch::{self, BatchError, BatchOptions, Job, Runs, Shard, ShardError};
 use crate::model::results::RunResult;
@@ -80,6 +81,9 @@ pub enum StudyError {
     Inputs(Vec<StudyError>),
     #[error("--reps must be between 1 and {max}, got {got}")]
     Replications { got: u64, max: u64 },
+    /// `--precision`, `--max-reps` or `--metric` cannot be used as given.
+    #[error(transparent)]
+    Precision(#[from] PrecisionError),
     #[error("--bin-days must be between 1/24 and 365, got {0}")]
     BinDays(f64),
     #[error(
@@ -202,6 +206,7 @@ impl StudyError {
             | S::PointInvalid { .. }
             | S::Inputs(_)
             | S::Replications { .. }
+            | S::Precision(_)
             | S::BinDays(_)
             | S::ShardArg { .. }
             | S::ShardEnv(_)
@@ -256,6 +261,40 @@ fn batch_is_bad_input(e: &BatchError) -> bool {
         | B::Interrupted { .. }
         | B::ThreadPool(_) => false,
     }
+}
+
+/// Why `--precision`, `--max-reps` or `--metric` cannot be used as given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PrecisionError {
+    #[error(
+        "--precision {0}: the relative half-width must be a number between 0 and 1, exclusive (0.05: the 95% half-width at most 5% of the mean)"
+    )]
+    Relative(f64),
+    #[error(
+        "--reps {0} with --precision: the pilot needs at least {least} replications for a t-interval (default {default})",
+        least = precision::LEAST_MIN_REPLICATIONS,
+        default = precision::DEFAULT_MIN_REPLICATIONS
+    )]
+    Pilot(u64),
+    #[error(
+        "--max-reps {max} is below the minimum of {min} replications (--reps, or {default} by default with --precision)",
+        default = precision::DEFAULT_MIN_REPLICATIONS
+    )]
+    CapBelowMinimum { max: u64, min: u64 },
+    #[error("--max-reps {got} is more than {max}")]
+    CapTooLarge { got: u64, max: u64 },
+    #[error("{0} is only meaningful with --precision")]
+    WithoutPrecision(&'static str),
+    #[error(
+        "--metric {arg}: no metric `{name}` in the catalogue (docs/outputs.md lists them: {known})"
+    )]
+    UnknownMetric {
+        arg: String,
+        name: String,
+        known: String,
+    },
+    #[error("--metric {arg}: {why}")]
+    Subject { arg: String, why: String },
 }
 
 /// One scenario's runs and what `analysis` made of them.
@@ -322,6 +361,9 @@ pub struct BatchResult {
     pub replications_discarded: u64,
     /// Files written into the output folder, besides the persisted replications.
     pub files: Vec<PathBuf>,
+    /// With `--precision`, when complete: the stages run, why they stopped, and every held
+    /// quantity's relative half-width.
+    pub precision: Option<PrecisionReport>,
 }
 
 impl BatchResult {
@@ -431,6 +473,18 @@ pub fn run_jobs_with_cancel(
     let started = Instant::now();
     let started_at = output::json::now_utc();
     batch::check(jobs, opts)?;
+    if let Some(p) = &opts.precision {
+        // Refused before anything runs: a procedure that could reach more replications
+        // than a batch may hold.
+        let capped: Vec<Job> = jobs
+            .iter()
+            .map(|j| Job {
+                replications: p.max_replications,
+                ..j.clone()
+            })
+            .collect();
+        batch::check(&capped, opts)?;
+    }
     let out = opts.out_dir.as_deref();
     // Keeps the folder locked until this function returns (the caller may hold it longer).
     let _out_dir = match out {
@@ -441,7 +495,10 @@ pub fn run_jobs_with_cancel(
         )?),
         None => None,
     };
-    let runs = batch::run(jobs, opts, progress, cancel)?;
+    let runs = match &opts.precision {
+        None => batch::run(jobs, opts, progress, cancel)?,
+        Some(p) => run_stages(jobs, opts, p, progress, cancel)?,
+    };
     let threads = runs.threads;
     let mut result = finish(runs, out, progress)?;
     if let Some(dir) = out {
@@ -450,6 +507,143 @@ pub fn run_jobs_with_cancel(
         result.files.push(path);
     }
     Ok(result)
+}
+
+/// The procedure's rule, as the runner records it.
+fn rule_of(p: &batch::Precision) -> precision::Rule {
+    precision::Rule {
+        relative_half_width: p.relative_half_width,
+        min_replications: p.min_replications,
+        max_replications: p.max_replications,
+    }
+}
+
+/// The procedure on the runs held, or `None` without `--precision` or when incomplete.
+fn precision_report(runs: &Runs) -> Option<PrecisionReport> {
+    let p = runs.precision.as_ref()?;
+    if !runs.complete {
+        return None;
+    }
+    let held: Vec<precision::Held<'_>> = runs
+        .jobs
+        .iter()
+        .map(|j| precision::Held {
+            scenario: &j.scenario,
+            quantities: &j.held,
+            runs: &j.runs,
+        })
+        .collect();
+    let available = runs.jobs.iter().map(|j| j.replications).min().unwrap_or(0);
+    Some(precision::retrace(
+        &rule_of(p),
+        &p.metrics,
+        &held,
+        available,
+    ))
+}
+
+/// `--precision`: the pilot, then stage after stage (`analysis::precision`), each stage
+/// one runner call for replications `n..next` of every job, all jobs kept at one count so
+/// that comparisons stay paired. A shard runs the pilot only (its share of it): the stages
+/// after it are decided once the shards are merged, and run by `--resume` on the merged
+/// folder. Progress counts on across stages.
+fn run_stages(
+    jobs: &[Job],
+    opts: &BatchOptions,
+    p: &batch::Precision,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+    cancel: Option<&AtomicBool>,
+) -> Result<Runs, StudyError> {
+    let rule = rule_of(p);
+    let mut n = p.min_replications;
+    let mut first = 0u64;
+    let mut all: Option<Runs> = None;
+    let mut stage_number = 0;
+    loop {
+        stage_number += 1;
+        progress(ProgressEvent::Stage {
+            stage: stage_number,
+            replications: n,
+        });
+        let stage: Vec<Job> = jobs
+            .iter()
+            .map(|j| Job {
+                replications: n,
+                ..j.clone()
+            })
+            .collect();
+        let stage_opts = BatchOptions {
+            first_replication: first,
+            ..opts.clone()
+        };
+        let before = first * jobs.len() as u64;
+        let shifted = |e: ProgressEvent| match e {
+            ProgressEvent::Planned { items } => progress(ProgressEvent::Planned {
+                items: before + items,
+            }),
+            ProgressEvent::Replication {
+                scenario,
+                replication,
+                resumed,
+                done,
+                items,
+            } => progress(ProgressEvent::Replication {
+                scenario,
+                replication,
+                resumed,
+                done: before + done,
+                items: before + items,
+            }),
+            other => progress(other),
+        };
+        let runs = batch::run(&stage, &stage_opts, &shifted, cancel).map_err(|e| match e {
+            // Counted over the whole procedure, like the progress.
+            BatchError::Interrupted {
+                finished,
+                items,
+                out,
+            } => BatchError::Interrupted {
+                finished: before + finished,
+                items: before + items,
+                out,
+            },
+            other => other,
+        })?;
+        let acc = match all.take() {
+            None => runs,
+            Some(mut acc) => {
+                for (a, b) in acc.jobs.iter_mut().zip(runs.jobs) {
+                    a.replications = b.replications;
+                    a.runs.extend(b.runs);
+                }
+                acc.complete &= runs.complete;
+                acc.replications_run += runs.replications_run;
+                acc.replications_resumed += runs.replications_resumed;
+                acc.replications_discarded += runs.replications_discarded;
+                acc
+            }
+        };
+        if opts.shard.is_some() || !acc.complete {
+            return Ok(acc);
+        }
+        let held: Vec<precision::Held<'_>> = acc
+            .jobs
+            .iter()
+            .map(|j| precision::Held {
+                scenario: &j.scenario,
+                quantities: &j.held,
+                runs: &j.runs,
+            })
+            .collect();
+        match precision::retrace(&rule, &p.metrics, &held, n).stopped_because {
+            precision::Stop::Pending { next } => {
+                first = n;
+                n = next;
+                all = Some(acc);
+            }
+            precision::Stop::Precise | precision::Stop::Cap => return Ok(acc),
+        }
+    }
 }
 
 /// Gathers the persisted replications of several shard folders (or any folders holding
@@ -485,6 +679,7 @@ fn finish(
     progress: &(dyn Fn(ProgressEvent) + Sync),
 ) -> Result<BatchResult, StudyError> {
     let complete = runs.complete;
+    let precision = precision_report(&runs);
     let is_sweep = runs.jobs.iter().any(|j| !j.sweep.is_empty());
     let jobs: Vec<JobOutcome> = runs
         .jobs
@@ -539,6 +734,7 @@ fn finish(
         replications_resumed: runs.replications_resumed,
         replications_discarded: runs.replications_discarded,
         files: Vec::new(),
+        precision,
     };
     if let (Some(dir), true) = (out, complete) {
         let reps: Vec<(&str, &[RunResult])> = result
@@ -546,8 +742,14 @@ fn finish(
             .iter()
             .map(|j| (j.scenario.as_str(), j.runs.as_slice()))
             .collect();
-        let files =
-            output::write_summary_files(dir, &result.rows(), &reps, &result.comparisons, is_sweep)?;
+        let files = output::write_summary_files(
+            dir,
+            &result.rows(),
+            &reps,
+            &result.comparisons,
+            is_sweep,
+            result.precision.as_ref(),
+        )?;
         for f in &files {
             progress(ProgressEvent::Wrote { path: f.clone() });
         }

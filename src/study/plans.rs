@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{BatchResult, MergeOptions, StudyError, run_jobs};
+use super::{BatchResult, MergeOptions, PrecisionError, StudyError, run_jobs};
 use crate::analysis::appraisal;
+use crate::analysis::precision;
 use crate::analysis::warmup::{mser5, welch};
 use crate::batch::{self, BatchOptions, Job, ProgressEvent, Shard};
+use crate::metrics::{Metric, Quantity, Subject, SubjectKind};
 use crate::model::{BuildError, Model};
 use crate::output::files::OutDir;
 use crate::output::plots::{PlotOptions, names::PlaceNames};
@@ -48,6 +50,16 @@ pub struct RunOptions {
     pub no_plots: bool,
     /// `--strict`: `Outcome::check` fails when any replication stalled anywhere.
     pub strict: bool,
+    /// `--precision REL`: add replications in stages until every held quantity's 95%
+    /// half-width is at most REL of its mean (`analysis::precision`); `reps` is then the
+    /// pilot (default `precision::DEFAULT_MIN_REPLICATIONS`).
+    pub precision: Option<f64>,
+    /// `--max-reps`: the cap of a `--precision` run (default
+    /// `precision::DEFAULT_MAX_REPLICATIONS`).
+    pub max_reps: Option<u64>,
+    /// `--metric NAME[@SUBJECT]`: more quantities to hold to the precision, in every year
+    /// reported, besides each target's metric in its year.
+    pub metrics: Vec<String>,
 }
 
 /// A finished run, batch, comparison, sweep or merge. Holds the results folder locked
@@ -59,6 +71,7 @@ pub struct Outcome {
     pub out: PathBuf,
     no_plots: bool,
     strict: bool,
+    staged: bool,
     _opened: Arc<OutDir>,
 }
 
@@ -72,6 +85,16 @@ impl Outcome {
                 &PlaceNames::load(&self.out),
             )
         })
+    }
+
+    /// The `--precision` outcome for the console (`None` without it, or for a shard).
+    pub fn precision_text(&self) -> Option<String> {
+        self.result.precision.as_ref().map(console::precision_text)
+    }
+
+    /// True when the run followed `--precision` (recorded for a shard too).
+    pub fn is_staged(&self) -> bool {
+        self.staged
     }
 
     /// Draws the charts and writes `report.md` and `report.html` of a complete run, unless
@@ -206,7 +229,11 @@ fn job(
     mut model: Model,
     opts: &RunOptions,
 ) -> Result<Job, StudyError> {
-    let reps = opts.reps.unwrap_or(u64::from(loaded.file.run.replications));
+    let reps = match (opts.reps, opts.precision) {
+        (Some(r), _) => r,
+        (None, Some(_)) => precision::DEFAULT_MIN_REPLICATIONS,
+        (None, None) => u64::from(loaded.file.run.replications),
+    };
     if reps == 0 || reps > MAX_REPLICATIONS {
         return Err(StudyError::Replications {
             got: reps,
@@ -238,6 +265,164 @@ fn shard(opts: &RunOptions) -> Result<Option<Shard>, StudyError> {
     }
 }
 
+/// Refuses `--max-reps` or `--metric` without `--precision`, and a relative half-width
+/// outside (0, 1), before anything is loaded.
+fn check_precision_args(opts: &RunOptions) -> Result<(), StudyError> {
+    match opts.precision {
+        None if opts.max_reps.is_some() => {
+            Err(PrecisionError::WithoutPrecision("--max-reps").into())
+        }
+        None if !opts.metrics.is_empty() => {
+            Err(PrecisionError::WithoutPrecision("--metric").into())
+        }
+        Some(rel) if !(rel.is_finite() && rel > 0.0 && rel < 1.0) => {
+            Err(PrecisionError::Relative(rel).into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The quantity `--metric NAME[@SUBJECT]` names in `file` (the corridor when no subject
+/// is written and the metric is measured for it), held in every year reported.
+fn metric_arg(arg: &str, scenario: &str, file: &ScenarioFile) -> Result<Quantity, StudyError> {
+    let (name, subject) = match arg.split_once('@') {
+        Some((n, s)) => (n.trim(), Some(s.trim())),
+        None => (arg.trim(), None),
+    };
+    let Some(metric) = Metric::from_name(name) else {
+        let known: Vec<&str> = Metric::all().map(Metric::name).collect();
+        return Err(PrecisionError::UnknownMetric {
+            arg: arg.to_string(),
+            name: name.to_string(),
+            known: known.join(", "),
+        }
+        .into());
+    };
+    let kinds = |m: Metric| scenario::target::kinds_phrase(m.info().subjects, true);
+    let subject = match subject {
+        None if metric.applies_to(SubjectKind::Corridor) => Subject::corridor(),
+        None => {
+            return Err(PrecisionError::Subject {
+                arg: arg.to_string(),
+                why: format!(
+                    "`{name}` is not measured for the corridor; name {} after @ (e.g. {name}@<id>)",
+                    kinds(metric)
+                ),
+            }
+            .into());
+        }
+        Some(written) => {
+            use scenario::target::SubjectProblem as P;
+            scenario::target::resolve_subject(file, Some(metric), written).map_err(|p| {
+                let why = match p {
+                    P::Unknown => format!("scenario `{scenario}` has no subject `{written}`"),
+                    P::NotMeasured(k) => format!(
+                        "`{name}` is not measured for {} `{written}` of scenario `{scenario}`, only for {}",
+                        scenario::target::kinds_phrase(&k, true),
+                        kinds(metric)
+                    ),
+                    P::Ambiguous(k) => format!(
+                        "`{written}` names {} in scenario `{scenario}`; qualify it ({})",
+                        scenario::target::kinds_phrase(&k, true),
+                        k.iter()
+                            .map(|k| format!("{}.{written}", k.section()))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                };
+                StudyError::Precision(PrecisionError::Subject {
+                    arg: arg.to_string(),
+                    why,
+                })
+            })?
+        }
+    };
+    Ok(Quantity {
+        metric,
+        subject,
+        year: None,
+    })
+}
+
+/// What `--precision` holds for each job, with the procedure's rule; `None` without it.
+/// Each job holds its targets' metrics in their years and the `--metric` quantities in
+/// every year; a job with neither holds the corridor's delivered TEU in every year.
+fn precision_of(
+    jobs: &[Job],
+    files: &[(String, ScenarioFile)],
+    opts: &RunOptions,
+) -> Result<Option<batch::Precision>, StudyError> {
+    check_precision_args(opts)?;
+    let Some(rel) = opts.precision else {
+        return Ok(None);
+    };
+    let min = jobs
+        .first()
+        .map_or(precision::DEFAULT_MIN_REPLICATIONS, |j| j.replications);
+    if min < precision::LEAST_MIN_REPLICATIONS {
+        return Err(PrecisionError::Pilot(min).into());
+    }
+    let max = opts
+        .max_reps
+        .unwrap_or(precision::DEFAULT_MAX_REPLICATIONS.max(min));
+    if max > MAX_REPLICATIONS {
+        return Err(PrecisionError::CapTooLarge {
+            got: max,
+            max: MAX_REPLICATIONS,
+        }
+        .into());
+    }
+    if max < min {
+        return Err(PrecisionError::CapBelowMinimum { max, min }.into());
+    }
+    let mut held = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        let mut all: Vec<Quantity> = j
+            .targets
+            .iter()
+            .map(|t| Quantity {
+                metric: t.metric,
+                subject: t.subject.clone(),
+                year: Some(t.year),
+            })
+            .collect();
+        if let Some((_, file)) = files.iter().find(|(n, _)| *n == j.scenario) {
+            for m in &opts.metrics {
+                all.push(metric_arg(m, &j.scenario, file)?);
+            }
+        }
+        if all.is_empty() {
+            all.push(Quantity {
+                metric: Metric::DeliveredTeu,
+                subject: Subject::corridor(),
+                year: None,
+            });
+        }
+        // Two targets on one quantity (a lower and an upper bound) hold it once, and a
+        // target's year is left to a `--metric` that holds the same quantity every year.
+        let every_year = |q: &Quantity| {
+            q.year.is_some()
+                && all
+                    .iter()
+                    .any(|o| o.year.is_none() && o.metric == q.metric && o.subject == q.subject)
+        };
+        let mut qs: Vec<Quantity> = Vec::with_capacity(all.len());
+        for q in &all {
+            if !qs.contains(q) && !every_year(q) {
+                qs.push(q.clone());
+            }
+        }
+        held.push(qs);
+    }
+    Ok(Some(batch::Precision {
+        relative_half_width: rel,
+        min_replications: min,
+        max_replications: max,
+        metrics: opts.metrics.clone(),
+        held,
+    }))
+}
+
 /// Runs the jobs into `out`, then writes the network tables beside the results.
 fn execute(
     jobs: Vec<Job>,
@@ -248,6 +433,8 @@ fn execute(
     progress: &(dyn Fn(ProgressEvent) + Sync),
 ) -> Result<Outcome, StudyError> {
     let shard = shard(opts)?;
+    let precision = precision_of(&jobs, files, opts)?;
+    let staged = precision.is_some();
     batch::check_jobs_threads(opts.jobs)?;
     // Locked from here to the last chart: another run into this folder is refused, and
     // every file written into it is recorded in its ledger.
@@ -260,6 +447,8 @@ fn execute(
         shard,
         sweep,
         opened: Some(Arc::clone(&opened)),
+        precision,
+        first_replication: 0,
     };
     let mut result = run_jobs(&jobs, &batch_opts, progress)?;
     // Jobs are named after their scenario files (one per job, sweep points included).
@@ -275,6 +464,7 @@ fn execute(
         out,
         no_plots: opts.no_plots,
         strict: opts.strict,
+        staged,
         _opened: opened,
     })
 }
@@ -472,6 +662,7 @@ pub fn merge_folders(
             opened: Some(Arc::clone(&opened)),
         },
     )?;
+    let staged = result.precision.is_some();
     for f in [network::NODES_CSV, network::LINKS_CSV] {
         if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
             let bytes = std::fs::read(&src).map_err(|source| StudyError::Io {
@@ -486,6 +677,7 @@ pub fn merge_folders(
         out: out.to_path_buf(),
         no_plots,
         strict: false,
+        staged,
         _opened: opened,
     })
 }
