@@ -172,6 +172,28 @@ fn an_investment_that_changes_nothing_costs_its_capex_and_a_crane_pays() {
     assert!(report.contains("with the whole interval below zero: cranes"));
     assert!(report.contains("![What each investment buys](plots/appraisal.png)"));
     assert!(out.join("plots/appraisal.png").is_file());
+
+    // Year by year: the do-nothing investment changes nothing in any year, and the
+    // crane's yearly TEU gained add up to its total in appraisal.csv.
+    let years = rows(&out.join("appraisal_years.csv"));
+    assert_eq!(years.len(), 8, "two investments, two ways, two years");
+    for y in years.iter().filter(|r| r["investment"] == "nothing") {
+        for q in [
+            "teu_gained",
+            "diverted_teu_avoided",
+            "days_saved_per_teu",
+            "benefit_eur",
+        ] {
+            assert_eq!(y[q], "0", "{q}: {y:?}");
+        }
+    }
+    let sum: f64 = years
+        .iter()
+        .filter(|r| r["investment"] == "cranes" && r["way"] == "leave_one_out")
+        .map(|r| r["teu_gained"].parse::<f64>().unwrap())
+        .sum();
+    let total: f64 = c["teu_gained"].parse().unwrap();
+    assert!((sum - total).abs() < 1e-6, "{sum} vs {total}");
 }
 
 #[test]

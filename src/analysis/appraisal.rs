@@ -26,6 +26,9 @@ pub struct YearEffect {
     /// prices nothing.
     pub cost_per_teu_base: f64,
     pub cost_per_teu_with: f64,
+    /// TEU that left the corridor for want of patience (`diverted_teu`).
+    pub diverted_teu_base: f64,
+    pub diverted_teu_with: f64,
 }
 
 /// The money side of an investment.
@@ -320,6 +323,8 @@ pub fn effects(base: &RunResult, with: &RunResult) -> Vec<YearEffect> {
             days_per_teu_with: v(with, y, Metric::TransitDaysMean),
             cost_per_teu_base: v(base, y, Metric::CostPerTeu),
             cost_per_teu_with: v(with, y, Metric::CostPerTeu),
+            diverted_teu_base: v(base, y, Metric::DivertedTeu),
+            diverted_teu_with: v(with, y, Metric::DivertedTeu),
         })
         .collect()
 }
@@ -357,8 +362,55 @@ pub struct AppraisalRow {
     /// Tariffs saved per TEU delivered in the last simulated year (NaN values when the
     /// scenario prices nothing are left out: then n is 0).
     pub cost_saved_per_teu_last_year: Summary,
+    /// Each simulated year's paired effects.
+    pub years: Vec<YearRow>,
     /// Pairs of replications (with the same number on both sides).
     pub n: usize,
+}
+
+/// One simulated year of an appraisal: with minus without (or without minus with for what
+/// is saved), across paired replications. A quantity a pair lacks (no deliveries, no
+/// tariffs) is left out of that year's summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearRow {
+    pub year: i32,
+    pub teu_gained: Summary,
+    /// Diverted TEU without minus with: demand the investment keeps in the corridor.
+    pub diverted_teu_avoided: Summary,
+    pub days_saved_per_teu: Summary,
+    pub cost_saved_per_teu: Summary,
+    /// The year's benefit (`year_benefit`), undiscounted, in EUR.
+    pub benefit_eur: Summary,
+}
+
+/// The year rows of paired effects (`pairs[r]` = one replication's years).
+fn year_rows(pairs: &[Vec<YearEffect>], p: &AppraisalParams) -> Vec<YearRow> {
+    let mut years: Vec<i32> = pairs.iter().flatten().map(|e| e.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    years
+        .into_iter()
+        .map(|year| {
+            let of = |f: &dyn Fn(&YearEffect) -> f64| {
+                let v: Vec<f64> = pairs
+                    .iter()
+                    .flatten()
+                    .filter(|e| e.year == year)
+                    .map(f)
+                    .filter(|x| x.is_finite())
+                    .collect();
+                Summary::of(&v)
+            };
+            YearRow {
+                year,
+                teu_gained: of(&|e| e.delivered_teu_with - e.delivered_teu_base),
+                diverted_teu_avoided: of(&|e| e.diverted_teu_base - e.diverted_teu_with),
+                days_saved_per_teu: of(&|e| e.days_per_teu_base - e.days_per_teu_with),
+                cost_saved_per_teu: of(&|e| e.cost_per_teu_base - e.cost_per_teu_with),
+                benefit_eur: of(&|e| year_benefit(e, p)),
+            }
+        })
+        .collect()
 }
 
 /// Appraises investment `id` from the runs without (`base`) and with it, paired by
@@ -375,6 +427,7 @@ pub fn appraise(
     let mut gained = Vec::new();
     let mut saved = Vec::new();
     let mut cost_saved = Vec::new();
+    let mut pairs = Vec::new();
     for b in base {
         let Some(w) = with.iter().find(|w| w.replication == b.replication) else {
             continue;
@@ -393,6 +446,7 @@ pub fn appraise(
                 cost_saved.push(c);
             }
         }
+        pairs.push(e);
     }
     AppraisalRow {
         investment: id.to_string(),
@@ -402,6 +456,7 @@ pub fn appraise(
         teu_gained: Summary::of(&gained),
         days_saved_last_year: Summary::of(&saved),
         cost_saved_per_teu_last_year: Summary::of(&cost_saved),
+        years: year_rows(&pairs, p),
         n: reps.len(),
     }
 }
@@ -448,6 +503,8 @@ mod tests {
             days_per_teu_with: 20.0,
             cost_per_teu_base: f64::NAN,
             cost_per_teu_with: f64::NAN,
+            diverted_teu_base: 0.0,
+            diverted_teu_with: 0.0,
         };
         let r = appraise_replication(&[e(2026), e(2027)], &costs, &params());
         let pv_b = 600.0 / 1.1 + 600.0 / 1.21;
@@ -485,6 +542,8 @@ mod tests {
             days_per_teu_with: 10.0,
             cost_per_teu_base: f64::NAN,
             cost_per_teu_with: f64::NAN,
+            diverted_teu_base: 0.0,
+            diverted_teu_with: 0.0,
         };
         assert_eq!(year_benefit(&e, &p), 2200.0);
         // Tariffs 5 lower per TEU on the same 110 TEU (rule of a half) add 550.
@@ -536,6 +595,8 @@ mod tests {
             days_per_teu_with: 17.0,
             cost_per_teu_base: 3000.0,
             cost_per_teu_with: 3000.0,
+            diverted_teu_base: 0.0,
+            diverted_teu_with: 0.0,
         };
         let r = appraise_replication(&[same], &costs, &params());
         assert_eq!(r.npv, -1e6);

@@ -394,6 +394,58 @@ pub fn write_appraisal_csv(path: &Path, rows: &[AppraisalRow]) -> Result<(), Out
     )
 }
 
+/// `appraisal_years.csv`: each investment's paired effects year by year, in the order
+/// of `appraisal.csv` (docs/outputs.md).
+pub fn write_appraisal_years_csv(path: &Path, rows: &[AppraisalRow]) -> Result<(), OutputError> {
+    let stat = |s: &Summary| {
+        [
+            fmt_stat(s.mean),
+            fmt_stat(s.ci95_low),
+            fmt_stat(s.ci95_high),
+        ]
+    };
+    const QUANTITIES: [&str; 5] = [
+        "teu_gained",
+        "diverted_teu_avoided",
+        "days_saved_per_teu",
+        "cost_saved_per_teu",
+        "benefit_eur",
+    ];
+    let mut names: Vec<String> = ["investment", "way", "year"].map(String::from).to_vec();
+    for q in QUANTITIES {
+        names.extend([
+            q.to_string(),
+            format!("{q}_ci95_low"),
+            format!("{q}_ci95_high"),
+        ]);
+    }
+    names.push("n".to_string());
+    let header: Vec<&str> = names.iter().map(String::as_str).collect();
+    write_csv(path, &header, |w| {
+        for r in rows {
+            for y in &r.years {
+                let mut rec = vec![
+                    r.investment.clone(),
+                    r.way.name().to_string(),
+                    y.year.to_string(),
+                ];
+                for s in [
+                    &y.teu_gained,
+                    &y.diverted_teu_avoided,
+                    &y.days_saved_per_teu,
+                    &y.cost_saved_per_teu,
+                    &y.benefit_eur,
+                ] {
+                    rec.extend(stat(s));
+                }
+                rec.push(y.teu_gained.n.to_string());
+                w.write_record(&rec)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// One row of `margins.csv` as the study ranked it.
 #[derive(Debug, Clone, Copy)]
 pub struct MarginLine<'a> {

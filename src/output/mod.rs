@@ -38,6 +38,7 @@ pub const TARGETS_CSV: &str = "targets.csv";
 pub const COMPARISON_CSV: &str = "comparison.csv";
 pub const SWEEP_CSV: &str = "sweep.csv";
 pub const APPRAISAL_CSV: &str = "appraisal.csv";
+pub const APPRAISAL_YEARS_CSV: &str = "appraisal_years.csv";
 pub const MARGINS_CSV: &str = "margins.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 /// The only file whose content depends on when and where the program ran.
@@ -162,6 +163,7 @@ pub const RESULT_FILES: &[&str] = &[
     COMPARISON_CSV,
     SWEEP_CSV,
     APPRAISAL_CSV,
+    APPRAISAL_YEARS_CSV,
     MARGINS_CSV,
     SUMMARY_JSON,
     SUMMARY_SET_JSON,
@@ -183,6 +185,7 @@ const DERIVED_FILES: &[&str] = &[
     COMPARISON_CSV,
     SWEEP_CSV,
     APPRAISAL_CSV,
+    APPRAISAL_YEARS_CSV,
     MARGINS_CSV,
     SUMMARY_JSON,
     report::REPORT_MD,

@@ -959,6 +959,10 @@ pub fn appraise(
         }
         appraisal::rank(&mut rows);
         output::csv::write_appraisal_csv(&outcome.out.join(output::APPRAISAL_CSV), &rows)?;
+        output::csv::write_appraisal_years_csv(
+            &outcome.out.join(output::APPRAISAL_YEARS_CSV),
+            &rows,
+        )?;
     }
     Ok(Appraised {
         outcome,
