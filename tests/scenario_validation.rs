@@ -1658,3 +1658,37 @@ fn costs_and_currencies_are_validated() {
             .contains("the appraisal counts in EUR")
     );
 }
+
+#[test]
+fn every_type_error_of_an_entry_is_reported_at_once() {
+    // Three type errors in one node and one in a link: all four are reported, each at its
+    // line, with a hint for the negative whole number; no "missing field" is invented for
+    // the keys taken out to find the next one.
+    let bad = replace(VALID, "cranes = 4\n", "cranes = -1\n");
+    let bad = replace(&bad, "kind = \"border\"\n", "kind = \"borders\"\n");
+    let bad = replace(&bad, "berths = 2\n", "berths = 2.5\n");
+    let bad = replace(&bad, "distance_km = 2400\n", "distance_km = \"far\"\n");
+    let d = load_text(&bad);
+    let x = at(&d, "nodes.khorgos.cranes");
+    assert_eq!(x.line, line_of(&bad, "cranes = -1"), "{x}");
+    assert_eq!(
+        x.hint.as_deref(),
+        Some("a whole number, 0 or more, without sign or decimals")
+    );
+    let k = at(&d, "nodes.khorgos.kind");
+    assert_eq!(k.hint.as_deref(), Some("did you mean `border`?"), "{k}");
+    assert_eq!(
+        at(&d, "nodes.aktau.berths").line,
+        line_of(&bad, "berths = 2.5")
+    );
+    assert_eq!(
+        at(&d, "links.khorgos-aktau.distance_km").line,
+        line_of(&bad, "distance_km = \"far\"")
+    );
+    assert!(
+        !d.iter().any(|x| x.message.contains("missing field")),
+        "{}",
+        render(&d)
+    );
+    assert_eq!(d.len(), 4, "{}", render(&d));
+}

@@ -37,6 +37,9 @@ pub const MAX_EXTENDS_DEPTH: usize = 16;
 /// memory runs out. The bundled scenarios are under 20 KB.
 pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Type errors reported per entry before giving up on it (each retry takes one key out).
+const MAX_TYPE_ERRORS_PER_ENTRY: usize = 32;
+
 /// Deepest nesting of tables and arrays accepted; the schema needs 5 levels.
 const MAX_NESTING: usize = 32;
 
@@ -385,7 +388,7 @@ fn build_index(root: &Node) -> HashMap<String, Loc> {
     out
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Seg {
     Key(String),
     Index(usize),
@@ -1028,53 +1031,88 @@ impl Loader {
         Some(file)
     }
 
+    /// Deserialises one entry, reporting its unknown keys and every type error in it: after
+    /// an error the offending key is taken out and the entry tried again (up to
+    /// `MAX_TYPE_ERRORS_PER_ENTRY`), so that `berths = -1` no longer hides the entry's
+    /// other mistakes. A "missing field" that only the removal caused is not reported.
     fn de<T: DeserializeOwned>(&mut self, root: &Node, node: &Node, prefix: &[Seg]) -> Option<T> {
-        let value = node.to_value();
-        let mut ignored: Vec<Vec<Seg>> = Vec::new();
-        let result: Result<T, _> = {
-            let mut record = |p: serde_ignored::Path<'_>| {
-                let mut segs = prefix.to_vec();
-                ignored_segs(&p, &mut segs);
-                ignored.push(segs);
+        let mut value = node.to_value();
+        let mut removed: Vec<Vec<Seg>> = Vec::new();
+        for attempt in 0..MAX_TYPE_ERRORS_PER_ENTRY {
+            let mut ignored: Vec<Vec<Seg>> = Vec::new();
+            let result: Result<T, _> = {
+                let mut record = |p: serde_ignored::Path<'_>| {
+                    let mut segs = prefix.to_vec();
+                    ignored_segs(&p, &mut segs);
+                    ignored.push(segs);
+                };
+                serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+                    value.clone(),
+                    &mut record,
+                ))
             };
-            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut record))
-        };
-        for segs in ignored {
-            let (path, at, shape) = resolve(root, &segs);
-            let key = shape.last().cloned().unwrap_or_default();
-            let parent: Vec<&str> = shape
-                .iter()
-                .take(shape.len().saturating_sub(1))
-                .map(String::as_str)
-                .collect();
-            let known = known_keys(&parent);
-            self.unknown_key_at(&key, &path, &at, &known);
-        }
-        match result {
-            Ok(t) => Some(t),
-            Err(e) => {
-                let mut segs = prefix.to_vec();
-                for s in e.path().iter() {
-                    match s {
-                        serde_path_to_error::Segment::Seq { index } => {
-                            segs.push(Seg::Index(*index))
-                        }
-                        serde_path_to_error::Segment::Map { key } => {
-                            segs.push(Seg::Key(key.clone()))
-                        }
-                        serde_path_to_error::Segment::Enum { variant } => {
-                            segs.push(Seg::Key(variant.clone()))
-                        }
-                        serde_path_to_error::Segment::Unknown => {}
-                    }
+            // Unknown keys are the same on every attempt: report them once.
+            if attempt == 0 {
+                for segs in ignored {
+                    let (path, at, shape) = resolve(root, &segs);
+                    let key = shape.last().cloned().unwrap_or_default();
+                    let parent: Vec<&str> = shape
+                        .iter()
+                        .take(shape.len().saturating_sub(1))
+                        .map(String::as_str)
+                        .collect();
+                    let known = known_keys(&parent);
+                    self.unknown_key_at(&key, &path, &at, &known);
                 }
-                let (path, at, _) = resolve(root, &segs);
-                let message = e.inner().message().to_string();
-                let hint = type_error_hint(&message, &path);
-                self.diag(&at, path, message, hint);
-                None
             }
+            let e = match result {
+                Ok(t) if removed.is_empty() => return Some(t),
+                Ok(_) => return None,
+                Err(e) => e,
+            };
+            let mut rel: Vec<Seg> = Vec::new();
+            for s in e.path().iter() {
+                match s {
+                    serde_path_to_error::Segment::Seq { index } => rel.push(Seg::Index(*index)),
+                    serde_path_to_error::Segment::Map { key } => rel.push(Seg::Key(key.clone())),
+                    serde_path_to_error::Segment::Enum { variant } => {
+                        rel.push(Seg::Key(variant.clone()))
+                    }
+                    serde_path_to_error::Segment::Unknown => {}
+                }
+            }
+            let message = e.inner().message().to_string();
+            let caused_by_removal = message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.split('`').next())
+                .is_some_and(|field| {
+                    removed.iter().any(|r| {
+                        r.len() == rel.len() + 1
+                            && r.starts_with(&rel)
+                            && matches!(r.last(), Some(Seg::Key(k)) if k == field)
+                    })
+                });
+            if caused_by_removal {
+                return None;
+            }
+            let mut segs = prefix.to_vec();
+            segs.extend(rel.iter().cloned());
+            let (path, at, _) = resolve(root, &segs);
+            let hint = type_error_hint(&message, &path);
+            self.diag(&at, path, message, hint);
+            // Take the offending key out (the top-level key holding it, if it sits inside
+            // an array) and look for the next mistake.
+            let cut: Vec<Seg> = match rel.iter().position(|s| matches!(s, Seg::Index(_))) {
+                Some(i) if i > 0 => rel[..i].to_vec(),
+                Some(_) => return None,
+                None => rel.clone(),
+            };
+            if cut.is_empty() || !remove_at(&mut value, &cut) {
+                return None;
+            }
+            removed.push(cut);
         }
+        None
     }
 
     fn unknown_key(&mut self, key: &str, at: &Loc, known: &[&str]) {
@@ -1232,7 +1270,22 @@ fn ignored_segs(p: &serde_ignored::Path<'_>, out: &mut Vec<Seg>) {
     }
 }
 
+/// Removes the key at `path` (keys only) from a TOML value; false when it is not there.
+fn remove_at(value: &mut toml::Value, path: &[Seg]) -> bool {
+    match path {
+        [Seg::Key(k)] => value.as_table_mut().is_some_and(|t| t.remove(k).is_some()),
+        [Seg::Key(k), rest @ ..] => value
+            .as_table_mut()
+            .and_then(|t| t.get_mut(k))
+            .is_some_and(|v| remove_at(v, rest)),
+        _ => false,
+    }
+}
+
 fn type_error_hint(message: &str, path: &str) -> Option<String> {
+    if message.contains("expected u32") || message.contains("expected u64") {
+        return Some("a whole number, 0 or more, without sign or decimals".into());
+    }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let mut words = rest.split('`').step_by(2);
         let given = words.next().unwrap_or_default();
