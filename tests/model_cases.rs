@@ -483,3 +483,62 @@ fn a_link_closed_for_100_days_is_a_stall_of_100_days() {
             .is_none()
     );
 }
+
+/// A destination that handles what it receives: node `b` of `two_nodes` made a port (or
+/// any `kind`) with one crane taking exactly one hour per box and `dwell` hours of dwell.
+fn destination(kind: &str, flow: &str, rail: &str, dwell: f64) -> String {
+    two_nodes(rail, flow).replace(
+        "[[nodes]]\nid = \"b\"\nkind = \"gateway\"",
+        &format!(
+            "[[nodes]]\nid = \"b\"\nkind = \"{kind}\"\ncranes = 1\nhandling_minutes = {{ constant = 60 }}\ndwell_hours = {{ constant = {dwell} }}"
+        ),
+    )
+}
+
+#[test]
+fn a_destination_port_handles_boxes_before_delivery() {
+    // One block of 10 one-TEU boxes (at 2/3 of 2030) on one train of 10 TEU, 5 h of travel,
+    // to a port with one crane at exactly 1 h per box and 2 h of dwell. Box k (0..9) waits
+    // k hours for the crane: node wait (crane queue + dwell) 4.5 + 2 = 6.5 h on average,
+    // 45 TEU-hours charged to b's crane; transit 5 + 4.5 + 1 + 2 = 12.5 h. At a gateway
+    // the same boxes are delivered on arrival: 5 h.
+    let flow = "teu_per_year = { \"2030\" = 15, \"2031\" = 0 }\narrivals = \"block_trains\"\nblock_train_teu = 10";
+    let rail = "train_capacity_teu = 10\nextra_hours = { constant = 5 }";
+    let r = model(&destination("port", flow, rail, 2.0)).run(0);
+    assert_eq!(value(&r, 2030, "delivered_teu", "corridor"), 10.0);
+    assert_eq!(value(&r, 2030, "handled_teu", "b"), 10.0);
+    let wait = value(&r, 2030, "wait_hours_mean", "b");
+    assert!((wait - 6.5).abs() < 1e-6, "{wait}");
+    let charged = value(&r, 2030, "crane_binding_teu_hours", "b");
+    assert!((charged - 45.0).abs() < 1e-6, "{charged}");
+    let transit_h = value(&r, 2030, "transit_days_mean", "corridor") * 24.0;
+    assert!((transit_h - 12.5).abs() < 1e-6, "{transit_h}");
+    assert!(r.conservation.holds(), "{:?}", r.conservation);
+
+    let g = model(&two_nodes(rail, flow)).run(0);
+    let transit_h = value(&g, 2030, "transit_days_mean", "corridor") * 24.0;
+    assert!((transit_h - 5.0).abs() < 1e-6, "{transit_h}");
+    assert!(g.value_of(2030, "handled_teu", "b").is_none());
+}
+
+#[test]
+fn a_destination_crane_caps_delivered_teu() {
+    // A box every 30 minutes (17,520 one-TEU boxes a year), each on its own train, 5 h of
+    // travel, to a port whose one crane takes exactly 1 h per box: the crane works without
+    // a break from the first arrival (hour 5.5) and finishes a box every hour, at 6.5, 7.5,
+    // ... up to hour 8,760: 8,754 TEU delivered in 2030, half the demand, with the crane
+    // busy (8,760 − 5.5) / 8,760 of the year. At a gateway all but the last few hours'
+    // boxes are delivered.
+    let flow =
+        "teu_per_year = { \"2030\" = 17520 }\narrivals = \"block_trains\"\nblock_train_teu = 1";
+    let rail = "train_capacity_teu = 1\nextra_hours = { constant = 5 }";
+    let r = model(&destination("port", flow, rail, 0.0)).run(0);
+    let delivered = value(&r, 2030, "delivered_teu", "corridor");
+    assert_eq!(delivered, 8754.0);
+    let util = value(&r, 2030, "utilization", "b");
+    assert!((util - (8760.0 - 5.5) / 8760.0).abs() < 1e-9, "{util}");
+    assert!(r.conservation.holds(), "{:?}", r.conservation);
+    let g = model(&two_nodes(rail, flow)).run(0);
+    let delivered = value(&g, 2030, "delivered_teu", "corridor");
+    assert!(delivered >= 17_500.0, "{delivered}");
+}

@@ -36,6 +36,10 @@ pub(crate) const CUM_DAYS: [u64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 
 #[derive(Debug, Clone)]
 pub(crate) struct NodeDef {
     pub id: String,
+    /// A gateway (`kind = "gateway"`): boxes whose route ends here are delivered on
+    /// arrival. Any other kind handles them first (yard, cranes, dwell), as it handles
+    /// boxes passing through, and delivers them when they are ready.
+    pub delivers_on_arrival: bool,
     pub cranes: u32,
     pub handling_minutes: Option<Dist>,
     pub handling_scale: f64,
@@ -276,6 +280,7 @@ impl Model {
             let handling_minutes = opt_dist(&n.handling_minutes, &format!("{p}.handling_minutes"))?;
             nodes.push(NodeDef {
                 id: n.id.clone(),
+                delivers_on_arrival: n.kind == crate::scenario::NodeKind::Gateway,
                 cranes: n.cranes,
                 handling_minutes,
                 handling_scale: n.handling_scale,

@@ -5,7 +5,10 @@
 //! handled by one of the node's cranes (FIFO), spends a dwell (customs, inspection) and
 //! becomes ready to leave on the next link of its route, where it waits for a train or a
 //! vessel. It leaves the yard when it departs. A container reaching the last node of its
-//! route is delivered. Vessels queue here for the node's berths (container berths, and
+//! route is delivered: on arrival at a gateway (`kind = "gateway"`, the network's edge),
+//! and at any other node (a destination port or terminal) once handled there like any
+//! box, when it is ready; it then leaves the yard, so the destination's cranes, yard and
+//! dwell bind as elsewhere. Vessels queue here for the node's berths (container berths, and
 //! ferry berths where the node has them).
 //!
 //! A node's resources are kit pieces (`engine::resource`): cranes `FreeTimes` (handling is
@@ -39,9 +42,10 @@ impl Sim<'_> {
         }
     }
 
-    /// A train or vessel arrives at `n` with containers: those whose route ends here are
-    /// delivered, the others enter the yard as space allows; the rest keep the carrier
-    /// waiting. Returns true when the carrier is empty.
+    /// A train or vessel arrives at `n` with containers: at a gateway those whose route
+    /// ends here are delivered, the others (and, at any other node, all of them) enter the
+    /// yard as space allows; the rest keep the carrier waiting. Returns true when the
+    /// carrier is empty.
     pub(crate) fn unload_at_node(&mut self, n: usize, carrier: Arrival) -> bool {
         let link = match carrier {
             Arrival::Train(t) => self.trains[t as usize].link as usize,
@@ -49,7 +53,8 @@ impl Sim<'_> {
             Arrival::Container(_) => return true,
         };
         let (mut list, mut teu_kept) = self.take_cargo(carrier);
-        // Deliver what ends here and advance the others to their next leg.
+        // At a gateway deliver what ends here; advance the others to their next leg (at
+        // their last node that leg is the handling before delivery, see `on_ready`).
         let mut kept = 0;
         for i in 0..list.len() {
             // The boxes of a carrier lie all over the arena: ask for a few ahead.
@@ -61,7 +66,7 @@ impl Sim<'_> {
             ct.leg += 1;
             ct.mark = self.cal.now();
             let route = &self.m.routes[ct.route as usize];
-            if usize::from(ct.leg) + 1 >= route.nodes.len() {
+            if usize::from(ct.leg) + 1 >= route.nodes.len() && self.m.nodes[n].delivers_on_arrival {
                 let teu = f64::from(ct.teu);
                 self.links[link].in_transit_teu -= teu;
                 teu_kept -= teu;
@@ -515,12 +520,21 @@ impl Sim<'_> {
         let teu = f64::from(ct.teu);
         ct.node_wait = 0;
         ct.mark = now;
-        let link = self.m.routes[ct.route as usize].links[usize::from(ct.leg)];
+        let leg = usize::from(ct.leg);
+        let route = &self.m.routes[ct.route as usize];
         if let Some(y) = self.year_now {
             let ny = &mut self.years[y].nodes[n];
             ny.wait_hours.add(wait_h);
             ny.wait_teu_hours += wait_h * teu;
         }
+        let Some(&link) = route.links.get(leg) else {
+            // The route ends here (a node that handles what it receives): the box was
+            // handled and has dwelt, so it leaves the yard, delivered.
+            self.nodes[n].yard.take(now, teu);
+            self.deliver(c);
+            self.request_admit(n);
+            return;
+        };
         // `try_depart` works out the cause afterwards.
         self.charge_wait(link);
         self.links[link].waiting.push(c, teu);
