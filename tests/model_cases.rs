@@ -542,3 +542,25 @@ fn a_destination_crane_caps_delivered_teu() {
     let delivered = value(&g, 2030, "delivered_teu", "corridor");
     assert!(delivered >= 17_500.0, "{delivered}");
 }
+
+#[test]
+fn a_local_flow_shares_the_crane_but_not_the_corridor_totals() {
+    // Two flows of one block of 10 one-TEU boxes each (at 2/3 of 2030), on one route to a
+    // port whose crane takes 1 h per box; the second is the port's own traffic
+    // (`local = true`). The corridor counts only the first flow's 10 TEU; the port handles
+    // all 20, and the crane queue holds 0 + 1 + ... + 19 = 190 TEU-hours.
+    let flow = "teu_per_year = { \"2030\" = 15, \"2031\" = 0 }\narrivals = \"block_trains\"\nblock_train_teu = 10";
+    let rail = "train_capacity_teu = 10\nextra_hours = { constant = 5 }";
+    let text = destination("port", flow, rail, 0.0)
+        + &format!(
+            "[[flows]]\nid = \"own\"\nlocal = true\nroutes = [{{ route = \"r\", share = 1.0 }}]\n{flow}\n"
+        );
+    let r = model(&text).run(0);
+    assert_eq!(value(&r, 2030, "created_teu", "corridor"), 10.0);
+    assert_eq!(value(&r, 2030, "delivered_teu", "corridor"), 10.0);
+    assert_eq!(value(&r, 2030, "delivered_teu", "own"), 10.0);
+    assert_eq!(value(&r, 2030, "handled_teu", "b"), 20.0);
+    let charged = value(&r, 2030, "crane_binding_teu_hours", "b");
+    assert!((charged - 190.0).abs() < 1e-6, "{charged}");
+    assert!(r.conservation.holds(), "{:?}", r.conservation);
+}

@@ -146,6 +146,8 @@ pub(crate) struct FlowDef {
     pub patience: Option<Ticks>,
     /// Days promised to shippers, for the share delivered on time.
     pub promised_days: Option<f64>,
+    /// A node's own traffic: left out of the corridor's totals.
+    pub local: bool,
 }
 
 /// A parameter resolved to indices.
@@ -493,6 +495,7 @@ impl Model {
                 block_train_teu,
                 patience: f.patience_days.map(|d| hours_to_ticks(d * 24.0).max(1)),
                 promised_days: f.promised_days,
+                local: f.local,
             });
         }
 
@@ -622,11 +625,13 @@ impl Model {
         self.last_year
     }
 
-    /// Total TEU the flows are asked to carry over the reported years (demand).
+    /// Total TEU the corridor's flows (not local ones) are asked to carry over the
+    /// reported years (demand).
     pub fn demand_teu(&self) -> f64 {
         let from = (self.first_year - self.epoch_year) as usize;
         self.flows
             .iter()
+            .filter(|f| !f.local)
             .map(|f| f.teu_per_year[from..].iter().sum::<f64>())
             .sum()
     }

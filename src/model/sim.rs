@@ -583,6 +583,9 @@ pub(crate) struct Sim<'m> {
     pub delivered_teu: f64,
     pub diverted_teu: f64,
     pub alive_teu: f64,
+    /// TEU of local flows (a node's own traffic) alive: in `alive_teu`, not in the
+    /// corridor's `in_system_teu`.
+    pub local_alive_teu: f64,
     /// Set when more than `MAX_CONTAINERS_IN_SYSTEM` containers are alive at once; the
     /// run loop then stops (guard rail, see `try_run`).
     pub overloaded: bool,
@@ -763,6 +766,7 @@ impl<'m> Sim<'m> {
             delivered_teu: 0.0,
             diverted_teu: 0.0,
             alive_teu: 0.0,
+            local_alive_teu: 0.0,
             overloaded: false,
         }
     }
@@ -996,7 +1000,7 @@ impl<'m> Sim<'m> {
         };
         self.year_now = self.year_index(now);
         let backlog: f64 = self.nodes.iter().map(|n| n.gate.size()).sum();
-        let in_system = self.alive_teu;
+        let in_system = self.alive_teu - self.local_alive_teu;
         for (i, n) in self.nodes.iter_mut().enumerate() {
             let mut cap = n.tw_cranes.area_until(now);
             if let Some(y) = closing {
@@ -1091,11 +1095,14 @@ impl<'m> Sim<'m> {
             for &c in &self.free_containers {
                 free[c as usize] = true;
             }
+            let m_flows = &self.m.flows;
             let ys = &mut self.years[y];
             for (c, ct) in self.containers.iter().enumerate() {
                 if !free[c] {
                     let age = crate::engine::time::ticks_to_days(now - ct.created);
-                    ys.undelivered_age_days.add(age);
+                    if !m_flows[ct.flow as usize].local {
+                        ys.undelivered_age_days.add(age);
+                    }
                     ys.flow_undelivered_age_days[ct.flow as usize].add(age);
                 }
             }

@@ -561,7 +561,13 @@ impl Sim<'_> {
         let teu = f64::from(ct.teu);
         self.delivered_teu += teu;
         self.alive_teu -= teu;
-        if let Some((bin, bins)) = self.trace.as_mut() {
+        let local = self.m.flows[ct.flow as usize].local;
+        if local {
+            self.local_alive_teu -= teu;
+        }
+        if let Some((bin, bins)) = self.trace.as_mut()
+            && !local
+        {
             let i = ((now - self.m.start) / *bin) as usize;
             if let Some(t) = bins.get_mut(i) {
                 t.add(ticks_to_days(now - ct.created));
@@ -570,11 +576,14 @@ impl Sim<'_> {
         if let Some(y) = self.year_now {
             let days = ticks_to_days(now - ct.created);
             let ys = &mut self.years[y];
-            ys.delivered_teu += teu;
+            if !local {
+                // A node's own traffic is not the corridor's (`FlowSpec::local`).
+                ys.delivered_teu += teu;
+                ys.transit_days.add(days);
+                ys.transit_q.add(days);
+            }
             ys.flow_delivered_teu[ct.flow as usize] += teu;
             ys.route_delivered_teu[ct.route as usize] += teu;
-            ys.transit_days.add(days);
-            ys.transit_q.add(days);
             ys.flow_transit_days[ct.flow as usize].add(days);
             ys.flow_transit_q[ct.flow as usize].add(days);
             ys.flow_delivered_boxes[ct.flow as usize] += 1.0;
