@@ -1611,6 +1611,16 @@ fn destination_rules_and_local_flows_are_located() {
         "less than one 40-ft box",
     );
 
+    // Ferry berths can be changed where a node has them, not added where it has none.
+    let text = replace(
+        VALID,
+        "set = { \"nodes.aktau.cranes\" = 5 }",
+        "set = { \"nodes.aktau.cranes\" = 5, \"nodes.alat.ferry_berths\" = 2 }",
+    );
+    let d = load_text(&text);
+    let x = at(&d, "timeline.aktau-cranes.set.nodes.alat.ferry_berths");
+    assert!(x.message.contains("has no ferry berths"), "{x}");
+
     // `local` is a boolean.
     let text = replace(VALID, "share_40ft = 0.8", "share_40ft = 0.8\nlocal = 3");
     let d = load_text(&text);

@@ -1492,6 +1492,23 @@ impl<'a> Validator<'a> {
                             Some(format!("give nodes.{node} cranes and handling_minutes from the start, and let the timeline change their number")),
                         );
                     }
+                    // Whether rail ferries have berths of their own is fixed by [[nodes]]
+                    // (ferry_berths > 0); the timeline changes how many.
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::FerryBerths,
+                    }) if self
+                        .s
+                        .nodes
+                        .iter()
+                        .any(|n| n.id == node && n.ferry_berths == 0) =>
+                    {
+                        self.issue(
+                            sp,
+                            format!("node `{node}` has no ferry berths (ferry_berths = 0: its rail ferries use the container berths), and a change cannot add them"),
+                            Some(format!("give nodes.{node} ferry_berths from the start, and let the timeline change their number, or change nodes.{node}.berths")),
+                        );
+                    }
                     Ok(ParamPath::Node {
                         node,
                         param: NodeParam::Cranes,
