@@ -222,12 +222,8 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.yard.put(now, teu);
         node.stall.moved(now);
-        // Handled means lifted by the node's cranes: a node without any has no handling.
-        if self.m.nodes[n].cranes > 0
-            && let Some(y) = self.year_now
-        {
-            self.years[y].nodes[n].handled_teu += teu;
-        }
+        // Handled means lifted by the node's cranes, counted in the year the lift ends
+        // (`plan`): a node without any has no handling.
         if self.m.nodes[n].cranes == 0 {
             // A node defined without cranes has no handling step at all.
             self.after_handling(n, c);
@@ -350,6 +346,12 @@ impl Sim<'_> {
         self.containers[c as usize].node_wait += (start - admitted) + dwell;
         self.add_span(n, admitted, start, 1.0, QUEUE);
         let teu = f64::from(self.containers[c as usize].teu);
+        // Throughput in the year the lift ends (fix: counted on admission, a saturated
+        // node such as a destination port with an unlimited yard reported more TEU
+        // handled than its cranes can lift).
+        if let Some(y) = self.year_index(done) {
+            self.years[y].nodes[n].handled_teu += teu;
+        }
         self.add_span(n, admitted, start, teu, QUEUE_TEU);
         self.add_span(n, start, done, 1.0, BUSY);
     }
@@ -403,6 +405,9 @@ impl Sim<'_> {
             self.containers[p.c as usize].node_wait -= (p.start - p.admitted) + p.dwell;
             self.add_span(n, p.admitted, p.start, -1.0, QUEUE);
             let teu = f64::from(self.containers[p.c as usize].teu);
+            if let Some(y) = self.year_index(p.done) {
+                self.years[y].nodes[n].handled_teu -= teu;
+            }
             self.add_span(n, p.admitted, p.start, -teu, QUEUE_TEU);
             self.add_span(n, p.start, p.done, -1.0, BUSY);
         }
