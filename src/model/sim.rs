@@ -377,6 +377,8 @@ pub(crate) struct NodeYear {
     pub wait_teu_hours: f64,
     pub utilization: f64,
     pub berth_utilization: f64,
+    /// Busy share of the rail-ferry berths (nodes with `ferry_berths`).
+    pub ferry_berth_utilization: f64,
     pub queue_mean: f64,
     pub queue_max: f64,
     pub yard_mean: f64,
@@ -1009,6 +1011,7 @@ impl<'m> Sim<'m> {
                 cap += self.years[y].nodes[i].excess_crane_ticks;
             }
             let (bb, bc) = n.berths.areas_until(now);
+            let (fb, fc) = n.ferry_berths.areas_until(now);
             let (y_mean, y_max) = n.yard.roll(now);
             n.tw_cranes.roll(now);
             n.berths.roll(now);
@@ -1022,6 +1025,7 @@ impl<'m> Sim<'m> {
                     f64::NAN
                 };
                 ny.berth_utilization = if bc > 0.0 { bb / bc } else { f64::NAN };
+                ny.ferry_berth_utilization = if fc > 0.0 { fb / fc } else { f64::NAN };
                 ny.queue_mean = if has_cranes {
                     ny.queue_ticks / TICKS_PER_YEAR as f64
                 } else {
@@ -1262,6 +1266,13 @@ impl<'m> Sim<'m> {
                     K::Node,
                     &n.id,
                     ny.berth_utilization,
+                );
+                push(
+                    year,
+                    M::FerryBerthUtilization,
+                    K::Node,
+                    &n.id,
+                    ny.ferry_berth_utilization,
                 );
                 push(year, M::QueueMean, K::Node, &n.id, ny.queue_mean);
                 push(year, M::QueueMax, K::Node, &n.id, ny.queue_max);

@@ -394,6 +394,8 @@ fn busiest(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &Place
         // Batumi are often the busiest now that they handle their boxes).
         let what = if r.metric == Metric::BerthUtilization {
             "berths"
+        } else if r.metric == Metric::FerryBerthUtilization {
+            "ferries"
         } else if r.kind == crate::metrics::SubjectKind::Node {
             "cranes"
         } else {
