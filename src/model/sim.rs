@@ -254,6 +254,9 @@ pub(crate) struct Vessel {
     pub state: VesselState,
     pub cargo: Vec<u32>,
     pub cargo_teu: f64,
+    /// Usable capacity when the cargo was claimed (at least the first box's TEU): what the
+    /// departure's load factor is measured against.
+    pub claimed_capacity_teu: f64,
     pub epoch: u32,
     pub expired: bool,
     /// When the vessel entered its current state.
