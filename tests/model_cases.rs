@@ -564,3 +564,27 @@ fn a_local_flow_shares_the_crane_but_not_the_corridor_totals() {
     assert!((charged - 190.0).abs() < 1e-6, "{charged}");
     assert!(r.conservation.holds(), "{:?}", r.conservation);
 }
+
+#[test]
+fn a_load_cap_cut_while_loading_leaves_the_load_factor_a_share() {
+    // One block of 100 one-TEU boxes arrives on 1 September 2030 at 08:00 (2/3 of the
+    // year); the 100-TEU vessel claims them all at once and holds the berth for the 2 h
+    // call plus 100 moves at 2 per hour: 52 h, so it leaves on 3 September. The timeline
+    // cuts the usable share to 0.5 on 2 September, while it loads: the departure was full
+    // for the capacity it loaded to, load factor 1 (it used to read 100 / 50 = 2).
+    let text = shuttle("", 150.0)
+        .replace(
+            "teu_per_year = { \"2030\" = 150 }",
+            "teu_per_year = { \"2030\" = 150, \"2031\" = 0 }\narrivals = \"block_trains\"\nblock_train_teu = 100",
+        )
+        .replacen(
+            "vessel_call_hours = { constant = 2 }",
+            "vessel_call_hours = { constant = 2 }\nquay_moves_per_hour = 2",
+            1,
+        )
+        + "[[timeline]]\nid = \"cut\"\ndate = 2030-09-02\nset = { \"links.a-b.sea.load_cap_share\" = 0.5 }\n";
+    let r = model(&text).run(0);
+    assert_eq!(value(&r, 2030, "departures", "a-b"), 1.0);
+    assert_eq!(value(&r, 2030, "carried_teu", "a-b"), 100.0);
+    assert_eq!(value(&r, 2030, "load_factor_mean", "a-b"), 1.0);
+}
