@@ -251,6 +251,8 @@ catalogue! {
         "busy crane, path or vessel time over the time available";
     BerthUtilization = "berth_utilization", "share", [Node], Share, Ratio,
         "busy berth time over the berth time available";
+    FerryBerthUtilization = "ferry_berth_utilization", "share", [Node], Share, Ratio,
+        "busy rail-ferry berth time over the ferry berth time available";
     QueueMean = "queue_mean", "containers", [Node], NonNegative, Mean,
         "time-average number of containers waiting for a crane";
     QueueMax = "queue_max", "containers", [Node], NonNegative, Max,
@@ -389,7 +391,10 @@ impl Metric {
 
     /// A share of a capacity's time (0–1), drawn as a utilization.
     pub fn is_utilization(self) -> bool {
-        matches!(self, Metric::Utilization | Metric::BerthUtilization)
+        matches!(
+            self,
+            Metric::Utilization | Metric::BerthUtilization | Metric::FerryBerthUtilization
+        )
     }
 
     pub fn all() -> impl Iterator<Item = Metric> {

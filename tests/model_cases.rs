@@ -630,3 +630,108 @@ life_years = 1
     assert_eq!(v(2030, "capex_eur", "corridor"), 1e6);
     assert!(r.value_of(2029, "capex_eur", "corridor").is_none());
 }
+
+/// A destination that handles what it receives: node `b` of `two_nodes` made a port (or
+/// any `kind`) with one crane taking exactly one hour per box and `dwell` hours of dwell.
+fn destination(kind: &str, flow: &str, rail: &str, dwell: f64) -> String {
+    two_nodes(rail, flow).replace(
+        "[[nodes]]\nid = \"b\"\nkind = \"gateway\"",
+        &format!(
+            "[[nodes]]\nid = \"b\"\nkind = \"{kind}\"\ncranes = 1\nhandling_minutes = {{ constant = 60 }}\ndwell_hours = {{ constant = {dwell} }}"
+        ),
+    )
+}
+
+#[test]
+fn a_destination_port_handles_boxes_before_delivery() {
+    // One block of 10 one-TEU boxes (at 2/3 of 2030) on one train of 10 TEU, 5 h of travel,
+    // to a port with one crane at exactly 1 h per box and 2 h of dwell. Box k (0..9) waits
+    // k hours for the crane: node wait (crane queue + dwell) 4.5 + 2 = 6.5 h on average,
+    // 45 TEU-hours charged to b's crane; transit 5 + 4.5 + 1 + 2 = 12.5 h. At a gateway
+    // the same boxes are delivered on arrival: 5 h.
+    let flow = "teu_per_year = { \"2030\" = 15, \"2031\" = 0 }\narrivals = \"block_trains\"\nblock_train_teu = 10";
+    let rail = "train_capacity_teu = 10\nextra_hours = { constant = 5 }";
+    let r = model(&destination("port", flow, rail, 2.0)).run(0);
+    assert_eq!(value(&r, 2030, "delivered_teu", "corridor"), 10.0);
+    assert_eq!(value(&r, 2030, "handled_teu", "b"), 10.0);
+    let wait = value(&r, 2030, "wait_hours_mean", "b");
+    assert!((wait - 6.5).abs() < 1e-6, "{wait}");
+    let charged = value(&r, 2030, "crane_binding_teu_hours", "b");
+    assert!((charged - 45.0).abs() < 1e-6, "{charged}");
+    let transit_h = value(&r, 2030, "transit_days_mean", "corridor") * 24.0;
+    assert!((transit_h - 12.5).abs() < 1e-6, "{transit_h}");
+    assert!(r.conservation.holds(), "{:?}", r.conservation);
+
+    let g = model(&two_nodes(rail, flow)).run(0);
+    let transit_h = value(&g, 2030, "transit_days_mean", "corridor") * 24.0;
+    assert!((transit_h - 5.0).abs() < 1e-6, "{transit_h}");
+    assert!(g.value_of(2030, "handled_teu", "b").is_none());
+}
+
+#[test]
+fn a_destination_crane_caps_delivered_teu() {
+    // A box every 30 minutes (17,520 one-TEU boxes a year), each on its own train, 5 h of
+    // travel, to a port whose one crane takes exactly 1 h per box: the crane works without
+    // a break from the first arrival (hour 5.5) and finishes a box every hour, at 6.5, 7.5,
+    // ... up to hour 8,760: 8,754 TEU delivered in 2030, half the demand, with the crane
+    // busy (8,760 − 5.5) / 8,760 of the year. At a gateway all but the last few hours'
+    // boxes are delivered.
+    let flow =
+        "teu_per_year = { \"2030\" = 17520 }\narrivals = \"block_trains\"\nblock_train_teu = 1";
+    let rail = "train_capacity_teu = 1\nextra_hours = { constant = 5 }";
+    let r = model(&destination("port", flow, rail, 0.0)).run(0);
+    let delivered = value(&r, 2030, "delivered_teu", "corridor");
+    assert_eq!(delivered, 8754.0);
+    let util = value(&r, 2030, "utilization", "b");
+    assert!((util - (8760.0 - 5.5) / 8760.0).abs() < 1e-9, "{util}");
+    assert!(r.conservation.holds(), "{:?}", r.conservation);
+    let g = model(&two_nodes(rail, flow)).run(0);
+    let delivered = value(&g, 2030, "delivered_teu", "corridor");
+    assert!(delivered >= 17_500.0, "{delivered}");
+}
+
+#[test]
+fn a_local_flow_shares_the_crane_but_not_the_corridor_totals() {
+    // Two flows of one block of 10 one-TEU boxes each (at 2/3 of 2030), on one route to a
+    // port whose crane takes 1 h per box; the second is the port's own traffic
+    // (`local = true`). The corridor counts only the first flow's 10 TEU; the port handles
+    // all 20, and the crane queue holds 0 + 1 + ... + 19 = 190 TEU-hours.
+    let flow = "teu_per_year = { \"2030\" = 15, \"2031\" = 0 }\narrivals = \"block_trains\"\nblock_train_teu = 10";
+    let rail = "train_capacity_teu = 10\nextra_hours = { constant = 5 }";
+    let text = destination("port", flow, rail, 0.0)
+        + &format!(
+            "[[flows]]\nid = \"own\"\nlocal = true\nroutes = [{{ route = \"r\", share = 1.0 }}]\n{flow}\n"
+        );
+    let r = model(&text).run(0);
+    assert_eq!(value(&r, 2030, "created_teu", "corridor"), 10.0);
+    assert_eq!(value(&r, 2030, "delivered_teu", "corridor"), 10.0);
+    assert_eq!(value(&r, 2030, "delivered_teu", "own"), 10.0);
+    assert_eq!(value(&r, 2030, "handled_teu", "b"), 20.0);
+    let charged = value(&r, 2030, "crane_binding_teu_hours", "b");
+    assert!((charged - 190.0).abs() < 1e-6, "{charged}");
+    assert!(r.conservation.holds(), "{:?}", r.conservation);
+}
+
+#[test]
+fn a_load_cap_cut_while_loading_leaves_the_load_factor_a_share() {
+    // One block of 100 one-TEU boxes arrives on 1 September 2030 at 08:00 (2/3 of the
+    // year); the 100-TEU vessel claims them all at once and holds the berth for the 2 h
+    // call plus 100 moves at 2 per hour: 52 h, so it leaves on 3 September. The timeline
+    // cuts the usable share to 0.5 on 2 September, while it loads: the departure was full
+    // for the capacity it loaded to, load factor 1 (it used to read 100 / 50 = 2).
+    let text = shuttle("", 150.0)
+        .replace(
+            "teu_per_year = { \"2030\" = 150 }",
+            "teu_per_year = { \"2030\" = 150, \"2031\" = 0 }\narrivals = \"block_trains\"\nblock_train_teu = 100",
+        )
+        .replacen(
+            "vessel_call_hours = { constant = 2 }",
+            "vessel_call_hours = { constant = 2 }\nquay_moves_per_hour = 2",
+            1,
+        )
+        + "[[timeline]]\nid = \"cut\"\ndate = 2030-09-02\nset = { \"links.a-b.sea.load_cap_share\" = 0.5 }\n";
+    let r = model(&text).run(0);
+    assert_eq!(value(&r, 2030, "departures", "a-b"), 1.0);
+    assert_eq!(value(&r, 2030, "carried_teu", "a-b"), 100.0);
+    assert_eq!(value(&r, 2030, "load_factor_mean", "a-b"), 1.0);
+}

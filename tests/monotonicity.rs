@@ -1,5 +1,5 @@
-//! Right at the margin: one more unit of any capacity (a berth, a yard crane, a quay crane
-//! per vessel, a vessel of a class, a wagon set, a train path per day, 10% more yard) must
+//! Right at the margin: one more unit of any capacity (a berth, a ferry berth, a yard
+//! crane, a quay crane per vessel, a vessel of a class, a wagon set, a train path per day, 10% more yard) must
 //! never lower the TEU the corridor delivers beyond noise. Each check is paired: the same
 //! replications (same seed, so the same arrivals, dwell and weather streams) with and
 //! without the extra unit, so that the difference is sharp.
@@ -44,6 +44,12 @@ fn increments(s: &ScenarioFile) -> Vec<(String, f64)> {
                     f64::from(n.quay_cranes_per_vessel + 1),
                 ));
             }
+        }
+        if n.ferry_berths > 0 {
+            v.push((
+                format!("nodes.{}.ferry_berths", n.id),
+                f64::from(n.ferry_berths + 1),
+            ));
         }
         if n.cranes > 0 {
             v.push((format!("nodes.{}.cranes", n.id), f64::from(n.cranes + 1)));

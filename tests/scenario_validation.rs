@@ -1692,3 +1692,66 @@ fn every_type_error_of_an_entry_is_reported_at_once() {
     );
     assert_eq!(d.len(), 4, "{}", render(&d));
 }
+
+#[test]
+fn destination_rules_and_local_flows_are_located() {
+    // A gateway ending a route delivers on arrival: cranes there would never be used.
+    let text = replace(
+        VALID,
+        "id = \"alat\"\nkind = \"port\"",
+        "id = \"alat\"\nkind = \"gateway\"\ncranes = 2\nhandling_minutes = { constant = 3 }",
+    );
+    let d = load_text(&text);
+    let x = at(&d, "nodes.alat.kind");
+    assert!(x.message.contains("delivered there on arrival"), "{x}");
+    assert!(
+        x.hint.as_deref().unwrap_or("").contains("kind = \"port\""),
+        "{x}"
+    );
+    // The same node as a port handles its arrivals: accepted.
+    let ok = replace(
+        VALID,
+        "id = \"alat\"\nkind = \"port\"",
+        "id = \"alat\"\nkind = \"port\"\ncranes = 2\nhandling_minutes = { constant = 3 }",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    load(&write(dir.path(), "ok.toml", &ok)).unwrap_or_else(|e| panic!("{e}"));
+
+    // A destination yard smaller than a 40-ft box never admits one.
+    let text = replace(
+        VALID,
+        "vessel_call_hours = { constant = 8 }",
+        "vessel_call_hours = { constant = 8 }\nyard_capacity_teu = 1.5",
+    );
+    let d = load_text(&text);
+    expect(
+        &d,
+        &text,
+        "nodes.alat.yard_capacity_teu",
+        "yard_capacity_teu = 1.5",
+        1,
+        "less than one 40-ft box",
+    );
+
+    // Ferry berths can be changed where a node has them, not added where it has none.
+    let text = replace(
+        VALID,
+        "set = { \"nodes.aktau.cranes\" = 5 }",
+        "set = { \"nodes.aktau.cranes\" = 5, \"nodes.alat.ferry_berths\" = 2 }",
+    );
+    let d = load_text(&text);
+    let x = at(&d, "timeline.aktau-cranes.set.nodes.alat.ferry_berths");
+    assert!(x.message.contains("has no ferry berths"), "{x}");
+
+    // `local` is a boolean.
+    let text = replace(VALID, "share_40ft = 0.8", "share_40ft = 0.8\nlocal = 3");
+    let d = load_text(&text);
+    expect(
+        &d,
+        &text,
+        "flows.china-europe.local",
+        "local = 3",
+        1,
+        "expected a boolean",
+    );
+}

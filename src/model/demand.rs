@@ -133,9 +133,15 @@ impl Sim<'_> {
             leg: 0,
         });
         self.created_teu += f64::from(teu);
+        let local = self.m.flows[f].local;
+        if local {
+            self.local_alive_teu += f64::from(teu);
+        }
         if let Some(y) = self.year_now {
             let ys = &mut self.years[y];
-            ys.created_teu += f64::from(teu);
+            if !local {
+                ys.created_teu += f64::from(teu);
+            }
             ys.flow_created_teu[f] += f64::from(teu);
         }
         let origin = self.m.flows[f].origin;
@@ -190,11 +196,17 @@ impl Sim<'_> {
         self.nodes[n].yard.take(now, teu);
         self.alive_teu -= teu;
         self.diverted_teu += teu;
+        let local = self.m.flows[ct.flow as usize].local;
+        if local {
+            self.local_alive_teu -= teu;
+        }
         if let Some(y) = self.year_now {
             let ys = &mut self.years[y];
-            ys.diverted_teu += teu;
+            if !local {
+                ys.diverted_teu += teu;
+                ys.node_diverted_teu[n] += teu;
+            }
             ys.flow_diverted_teu[ct.flow as usize] += teu;
-            ys.node_diverted_teu[n] += teu;
         }
         self.free_containers.push(c);
         self.request_admit(n);

@@ -36,6 +36,10 @@ pub(crate) const CUM_DAYS: [u64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 
 #[derive(Debug, Clone)]
 pub(crate) struct NodeDef {
     pub id: String,
+    /// A gateway (`kind = "gateway"`): boxes whose route ends here are delivered on
+    /// arrival. Any other kind handles them first (yard, cranes, dwell), as it handles
+    /// boxes passing through, and delivers them when they are ready.
+    pub delivers_on_arrival: bool,
     pub cranes: u32,
     pub handling_minutes: Option<Dist>,
     pub handling_scale: f64,
@@ -142,6 +146,8 @@ pub(crate) struct FlowDef {
     pub patience: Option<Ticks>,
     /// Days promised to shippers, for the share delivered on time.
     pub promised_days: Option<f64>,
+    /// A node's own traffic: left out of the corridor's totals.
+    pub local: bool,
 }
 
 /// A parameter resolved to indices.
@@ -387,6 +393,7 @@ impl Model {
             let handling_minutes = opt_dist(&n.handling_minutes, &format!("{p}.handling_minutes"))?;
             nodes.push(NodeDef {
                 id: n.id.clone(),
+                delivers_on_arrival: n.kind == crate::scenario::NodeKind::Gateway,
                 cranes: n.cranes,
                 handling_minutes,
                 handling_scale: n.handling_scale,
@@ -599,6 +606,7 @@ impl Model {
                 block_train_teu,
                 patience: f.patience_days.map(|d| hours_to_ticks(d * 24.0).max(1)),
                 promised_days: f.promised_days,
+                local: f.local,
             });
         }
 
@@ -751,11 +759,13 @@ impl Model {
         self.last_year
     }
 
-    /// Total TEU the flows are asked to carry over the reported years (demand).
+    /// Total TEU the corridor's flows (not local ones) are asked to carry over the
+    /// reported years (demand).
     pub fn demand_teu(&self) -> f64 {
         let from = (self.first_year - self.epoch_year) as usize;
         self.flows
             .iter()
+            .filter(|f| !f.local)
             .map(|f| f.teu_per_year[from..].iter().sum::<f64>())
             .sum()
     }

@@ -40,6 +40,7 @@ impl Sim<'_> {
             state: VesselState::Retired,
             cargo: Vec::new(),
             cargo_teu: 0.0,
+            claimed_capacity_teu: 0.0,
             epoch: 0,
             expired: false,
             since: now,
@@ -212,6 +213,7 @@ impl Sim<'_> {
             let vs = &mut self.vessels[v as usize];
             vs.cargo = cargo;
             vs.cargo_teu = teu;
+            vs.claimed_capacity_teu = usable.max(teu);
             self.set_vstate(v, VesselState::QueuedOrigin);
             self.departed(l);
             self.request_berth(from, v);
@@ -294,7 +296,10 @@ impl Sim<'_> {
                 let teu = self.vessels[v as usize].cargo_teu;
                 self.links[l].in_transit_teu += teu;
                 if let Some(y) = self.year_now {
-                    let usable = self.usable_capacity(v);
+                    // Fix: against the usable capacity the cargo was claimed for, not the
+                    // one in force at departure (a timeline cut of `load_cap_share` while
+                    // the vessel queued for its berth gave load factors above 1).
+                    let usable = self.vessels[v as usize].claimed_capacity_teu;
                     let ly = &mut self.years[y].links[l];
                     ly.carried_teu += teu;
                     ly.departures += 1.0;

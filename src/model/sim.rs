@@ -258,6 +258,9 @@ pub(crate) struct Vessel {
     pub state: VesselState,
     pub cargo: Vec<u32>,
     pub cargo_teu: f64,
+    /// Usable capacity when the cargo was claimed (at least the first box's TEU): what the
+    /// departure's load factor is measured against.
+    pub claimed_capacity_teu: f64,
     pub epoch: u32,
     pub expired: bool,
     /// When the vessel entered its current state.
@@ -383,6 +386,8 @@ pub(crate) struct NodeYear {
     pub wait_teu_hours: f64,
     pub utilization: f64,
     pub berth_utilization: f64,
+    /// Busy share of the rail-ferry berths (nodes with `ferry_berths`).
+    pub ferry_berth_utilization: f64,
     pub queue_mean: f64,
     pub queue_max: f64,
     pub yard_mean: f64,
@@ -596,6 +601,9 @@ pub(crate) struct Sim<'m> {
     pub delivered_teu: f64,
     pub diverted_teu: f64,
     pub alive_teu: f64,
+    /// TEU of local flows (a node's own traffic) alive: in `alive_teu`, not in the
+    /// corridor's `in_system_teu`.
+    pub local_alive_teu: f64,
     /// Set when more than `MAX_CONTAINERS_IN_SYSTEM` containers are alive at once; the
     /// run loop then stops (guard rail, see `try_run`).
     pub overloaded: bool,
@@ -777,6 +785,7 @@ impl<'m> Sim<'m> {
             delivered_teu: 0.0,
             diverted_teu: 0.0,
             alive_teu: 0.0,
+            local_alive_teu: 0.0,
             overloaded: false,
         }
     }
@@ -1010,7 +1019,7 @@ impl<'m> Sim<'m> {
         };
         self.year_now = self.year_index(now);
         let backlog: f64 = self.nodes.iter().map(|n| n.gate.size()).sum();
-        let in_system = self.alive_teu;
+        let in_system = self.alive_teu - self.local_alive_teu;
         for (i, n) in self.nodes.iter_mut().enumerate() {
             let mut cap = n.tw_cranes.area_until(now);
             if let Some(y) = closing {
@@ -1019,6 +1028,7 @@ impl<'m> Sim<'m> {
                 cap += self.years[y].nodes[i].excess_crane_ticks;
             }
             let (bb, bc) = n.berths.areas_until(now);
+            let (fb, fc) = n.ferry_berths.areas_until(now);
             let (y_mean, y_max) = n.yard.roll(now);
             n.tw_cranes.roll(now);
             n.berths.roll(now);
@@ -1032,6 +1042,7 @@ impl<'m> Sim<'m> {
                     f64::NAN
                 };
                 ny.berth_utilization = if bc > 0.0 { bb / bc } else { f64::NAN };
+                ny.ferry_berth_utilization = if fc > 0.0 { fb / fc } else { f64::NAN };
                 ny.queue_mean = if has_cranes {
                     ny.queue_ticks / TICKS_PER_YEAR as f64
                 } else {
@@ -1105,11 +1116,14 @@ impl<'m> Sim<'m> {
             for &c in &self.free_containers {
                 free[c as usize] = true;
             }
+            let m_flows = &self.m.flows;
             let ys = &mut self.years[y];
             for (c, ct) in self.containers.iter().enumerate() {
                 if !free[c] {
                     let age = crate::engine::time::ticks_to_days(now - ct.created);
-                    ys.undelivered_age_days.add(age);
+                    if !m_flows[ct.flow as usize].local {
+                        ys.undelivered_age_days.add(age);
+                    }
                     ys.flow_undelivered_age_days[ct.flow as usize].add(age);
                 }
             }
@@ -1270,6 +1284,13 @@ impl<'m> Sim<'m> {
                     &n.id,
                     ny.berth_utilization,
                 );
+                push(
+                    year,
+                    M::FerryBerthUtilization,
+                    K::Node,
+                    &n.id,
+                    ny.ferry_berth_utilization,
+                );
                 push(year, M::QueueMean, K::Node, &n.id, ny.queue_mean);
                 push(year, M::QueueMax, K::Node, &n.id, ny.queue_max);
                 push(year, M::YardOccupancyMeanTeu, K::Node, &n.id, ny.yard_mean);
@@ -1425,18 +1446,24 @@ impl<'m> Sim<'m> {
             // A flow's and the corridor's cost: the mean over the TEU they delivered in
             // the year, each at its route's tariff (none delivered: no value).
             let nr = m.routes.len();
+            let (mut corridor_sum, mut corridor_teu) = (0.0, 0.0);
             for (f, fd) in m.flows.iter().enumerate() {
                 let row = &y.flow_route_delivered_teu[f * nr..(f + 1) * nr];
                 let teu: f64 = row.iter().sum();
                 let sum: f64 = row.iter().zip(route_cost).map(|(t, c)| t * c).sum();
                 let v = if teu > 0.0 { sum / teu } else { f64::NAN };
                 push(year, M::CostPerTeu, K::Flow, &fd.id, v);
+                // A node's own traffic is not the corridor's (`FlowSpec::local`).
+                if !fd.local {
+                    corridor_sum += sum;
+                    corridor_teu += teu;
+                }
             }
-            let (sum, teu) = (0..m.routes.len()).fold((0.0, 0.0), |(s, t), r| {
-                let teu = y.route_delivered_teu[r];
-                (s + teu * route_cost[r], t + teu)
-            });
-            let v = if teu > 0.0 { sum / teu } else { f64::NAN };
+            let v = if corridor_teu > 0.0 {
+                corridor_sum / corridor_teu
+            } else {
+                f64::NAN
+            };
             push(year, M::CostPerTeu, K::Corridor, "corridor", v);
         }
         let conservation = self.conservation();

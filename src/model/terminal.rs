@@ -5,7 +5,10 @@
 //! handled by one of the node's cranes (FIFO), spends a dwell (customs, inspection) and
 //! becomes ready to leave on the next link of its route, where it waits for a train or a
 //! vessel. It leaves the yard when it departs. A container reaching the last node of its
-//! route is delivered. Vessels queue here for the node's berths (container berths, and
+//! route is delivered: on arrival at a gateway (`kind = "gateway"`, the network's edge),
+//! and at any other node (a destination port or terminal) once handled there like any
+//! box, when it is ready; it then leaves the yard, so the destination's cranes, yard and
+//! dwell bind as elsewhere. Vessels queue here for the node's berths (container berths, and
 //! ferry berths where the node has them).
 //!
 //! A node's resources are kit pieces (`engine::resource`): cranes `FreeTimes` (handling is
@@ -39,9 +42,10 @@ impl Sim<'_> {
         }
     }
 
-    /// A train or vessel arrives at `n` with containers: those whose route ends here are
-    /// delivered, the others enter the yard as space allows; the rest keep the carrier
-    /// waiting. Returns true when the carrier is empty.
+    /// A train or vessel arrives at `n` with containers: at a gateway those whose route
+    /// ends here are delivered, the others (and, at any other node, all of them) enter the
+    /// yard as space allows; the rest keep the carrier waiting. Returns true when the
+    /// carrier is empty.
     pub(crate) fn unload_at_node(&mut self, n: usize, carrier: Arrival) -> bool {
         let link = match carrier {
             Arrival::Train(t) => self.trains[t as usize].link as usize,
@@ -49,7 +53,8 @@ impl Sim<'_> {
             Arrival::Container(_) => return true,
         };
         let (mut list, mut teu_kept) = self.take_cargo(carrier);
-        // Deliver what ends here and advance the others to their next leg.
+        // At a gateway deliver what ends here; advance the others to their next leg (at
+        // their last node that leg is the handling before delivery, see `on_ready`).
         let mut kept = 0;
         for i in 0..list.len() {
             // The boxes of a carrier lie all over the arena: ask for a few ahead.
@@ -72,7 +77,7 @@ impl Sim<'_> {
             ct.leg += 1;
             ct.mark = now;
             let route = &self.m.routes[ct.route as usize];
-            if usize::from(ct.leg) + 1 >= route.nodes.len() {
+            if usize::from(ct.leg) + 1 >= route.nodes.len() && self.m.nodes[n].delivers_on_arrival {
                 let teu = f64::from(ct.teu);
                 self.links[link].in_transit_teu -= teu;
                 teu_kept -= teu;
@@ -228,12 +233,8 @@ impl Sim<'_> {
         let node = &mut self.nodes[n];
         node.yard.put(now, teu);
         node.stall.moved(now);
-        // Handled means lifted by the node's cranes: a node without any has no handling.
-        if self.m.nodes[n].cranes > 0
-            && let Some(y) = self.year_now
-        {
-            self.years[y].nodes[n].handled_teu += teu;
-        }
+        // Handled means lifted by the node's cranes, counted in the year the lift ends
+        // (`plan`): a node without any has no handling.
         if self.m.nodes[n].cranes == 0 {
             // A node defined without cranes has no handling step at all.
             self.after_handling(n, c);
@@ -356,6 +357,12 @@ impl Sim<'_> {
         self.containers[c as usize].node_wait += (start - admitted) + dwell;
         self.add_span(n, admitted, start, 1.0, QUEUE);
         let teu = f64::from(self.containers[c as usize].teu);
+        // Throughput in the year the lift ends (fix: counted on admission, a saturated
+        // node such as a destination port with an unlimited yard reported more TEU
+        // handled than its cranes can lift).
+        if let Some(y) = self.year_index(done) {
+            self.years[y].nodes[n].handled_teu += teu;
+        }
         self.add_span(n, admitted, start, teu, QUEUE_TEU);
         self.add_span(n, start, done, 1.0, BUSY);
     }
@@ -409,6 +416,9 @@ impl Sim<'_> {
             self.containers[p.c as usize].node_wait -= (p.start - p.admitted) + p.dwell;
             self.add_span(n, p.admitted, p.start, -1.0, QUEUE);
             let teu = f64::from(self.containers[p.c as usize].teu);
+            if let Some(y) = self.year_index(p.done) {
+                self.years[y].nodes[n].handled_teu -= teu;
+            }
             self.add_span(n, p.admitted, p.start, -teu, QUEUE_TEU);
             self.add_span(n, p.start, p.done, -1.0, BUSY);
         }
@@ -526,12 +536,21 @@ impl Sim<'_> {
         let teu = f64::from(ct.teu);
         ct.node_wait = 0;
         ct.mark = now;
-        let link = self.m.routes[ct.route as usize].links[usize::from(ct.leg)];
+        let leg = usize::from(ct.leg);
+        let route = &self.m.routes[ct.route as usize];
         if let Some(y) = self.year_now {
             let ny = &mut self.years[y].nodes[n];
             ny.wait_hours.add(wait_h);
             ny.wait_teu_hours += wait_h * teu;
         }
+        let Some(&link) = route.links.get(leg) else {
+            // The route ends here (a node that handles what it receives): the box was
+            // handled and has dwelt, so it leaves the yard, delivered.
+            self.nodes[n].yard.take(now, teu);
+            self.deliver(c);
+            self.request_admit(n);
+            return;
+        };
         // `try_depart` works out the cause afterwards.
         self.charge_wait(link);
         self.links[link].waiting.push(c, teu);
@@ -559,7 +578,13 @@ impl Sim<'_> {
         let teu = f64::from(ct.teu);
         self.delivered_teu += teu;
         self.alive_teu -= teu;
-        if let Some((bin, bins)) = self.trace.as_mut() {
+        let local = self.m.flows[ct.flow as usize].local;
+        if local {
+            self.local_alive_teu -= teu;
+        }
+        if let Some((bin, bins)) = self.trace.as_mut()
+            && !local
+        {
             let i = ((now - self.m.start) / *bin) as usize;
             if let Some(t) = bins.get_mut(i) {
                 t.add(ticks_to_days(now - ct.created));
@@ -568,13 +593,16 @@ impl Sim<'_> {
         if let Some(y) = self.year_now {
             let days = ticks_to_days(now - ct.created);
             let ys = &mut self.years[y];
-            ys.delivered_teu += teu;
+            if !local {
+                // A node's own traffic is not the corridor's (`FlowSpec::local`).
+                ys.delivered_teu += teu;
+                ys.transit_days.add(days);
+                ys.transit_q.add(days);
+            }
             ys.flow_delivered_teu[ct.flow as usize] += teu;
             ys.route_delivered_teu[ct.route as usize] += teu;
             ys.flow_route_delivered_teu
                 [ct.flow as usize * self.m.routes.len() + ct.route as usize] += teu;
-            ys.transit_days.add(days);
-            ys.transit_q.add(days);
             ys.flow_transit_days[ct.flow as usize].add(days);
             ys.flow_transit_q[ct.flow as usize].add(days);
             ys.flow_delivered_boxes[ct.flow as usize] += 1.0;

@@ -35,6 +35,11 @@ impl Sim<'_> {
                             node.berths.set_capacity(now, value as u32);
                             self.serve_berth_queue(n);
                         }
+                        NodeParam::FerryBerths => {
+                            // As container berths: an occupied berth stays until released.
+                            node.ferry_berths.set_capacity(now, value as u32);
+                            self.serve_berth_queue(n);
+                        }
                         NodeParam::YardCapacityTeu => {
                             node.yard.set_capacity(value);
                             self.request_admit(n);

@@ -454,8 +454,14 @@ fn busiest(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &Place
         "  busiest resources in {year} (share of capacity in use):"
     );
     for r in util.iter().take(3) {
+        // Fix: a node's crane utilization was labelled "link" (destination ports such as
+        // Batumi are often the busiest now that they handle their boxes).
         let what = if r.metric == Metric::BerthUtilization {
             "berths"
+        } else if r.metric == Metric::FerryBerthUtilization {
+            "ferries"
+        } else if r.kind == crate::metrics::SubjectKind::Node {
+            "cranes"
         } else {
             "link"
         };

@@ -27,6 +27,7 @@ pub enum NodeParam {
     HandlingScale,
     DwellScale,
     QuayCranesPerVessel,
+    FerryBerths,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +268,19 @@ pub static CATALOGUE: &[ParamSpec] = &[
         floor: None,
         applies: EVERYWHERE,
         set: Setter::Node(|n, v| n.quay_cranes_per_vessel = v as u32),
+    },
+    ParamSpec {
+        kind: ParamKind::Node(NodeParam::FerryBerths),
+        field: "ferry_berths",
+        unit: "berths",
+        values: Values::PositiveWholeNumber,
+        ceiling: Some(Guard {
+            limit: MAX_CRANES as f64,
+            why: None,
+        }),
+        floor: None,
+        applies: EVERYWHERE,
+        set: Setter::Node(|n, v| n.ferry_berths = v as u32),
     },
     ParamSpec {
         kind: ParamKind::Rail(RailParam::TrainCapacityTeu),
@@ -757,7 +771,7 @@ mod tests {
         assert!(e.hint.contains("`cranes`"), "{e:?}");
         assert_eq!(
             e.hint,
-            "did you mean `cranes`? settable here: cranes, berths, yard_capacity_teu, handling_scale, dwell_scale, quay_cranes_per_vessel"
+            "did you mean `cranes`? settable here: cranes, berths, yard_capacity_teu, handling_scale, dwell_scale, quay_cranes_per_vessel, ferry_berths"
         );
         assert!(ParamPath::parse("aktau.cranes").is_err());
     }

@@ -475,6 +475,12 @@ pub struct FlowSpec {
     /// delivered boxes that took no longer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promised_days: Option<f64>,
+    /// A node's own traffic, not the corridor's (e.g. Batumi's Black Sea liner boxes): it
+    /// uses the cranes, yards, links and vessels of its route like any flow, and is
+    /// reported as a flow, but is left out of the corridor's totals (created, delivered,
+    /// diverted, transit, in the corridor). Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub local: bool,
 }
 
 /// A calendar date (TOML local date `2028-01-01`, or the same as a string).

@@ -89,6 +89,7 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.links();
     v.wagon_pools();
     v.routes();
+    v.destinations();
     v.never_moves();
     v.flows();
     v.total_demand();
@@ -871,6 +872,40 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+        // A yard smaller than a 40-ft box on the route of a flow that sends them never
+        // admits one (at a destination that handles its boxes, too): nothing gets through.
+        for (n, p) in s.nodes.iter().zip(self.node_paths.clone()) {
+            let Some(yard) = n.yard_capacity_teu else {
+                continue;
+            };
+            if !(yard > 0.0 && yard < 2.0) || changed(&format!("nodes.{}.yard_capacity_teu", n.id))
+            {
+                continue;
+            }
+            let flow = s.flows.iter().find(|f| {
+                f.share_40ft > 0.0
+                    && f.routes.iter().any(|rs| {
+                        s.routes.iter().any(|r| {
+                            r.id == rs.route
+                                && r.nodes.iter().enumerate().any(|(i, x)| {
+                                    x == &n.id
+                                        && !(i + 1 == r.nodes.len()
+                                            && n.kind == super::schema::NodeKind::Gateway)
+                                })
+                        })
+                    })
+            });
+            if let Some(f) = flow {
+                self.issue(
+                    format!("{p}.yard_capacity_teu"),
+                    format!(
+                        "the yard of `{}` holds {yard} TEU, less than one 40-ft box (2 TEU), and flow `{}` sends 40-ft boxes through it: none would ever be admitted",
+                        n.id, f.id
+                    ),
+                    Some("yard_capacity_teu >= 2, or omit it for an unlimited yard".into()),
+                );
+            }
+        }
         for (f, p) in s.flows.iter().zip(self.flow_paths.clone()) {
             if let Some(d) = f.promised_days {
                 let pp = format!("{p}.promised_days");
@@ -1117,6 +1152,51 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// The rule for a route's last node is its kind: a gateway delivers on arrival, any
+    /// other kind handles the box first. A gateway that only ever ends routes and has
+    /// handling resources would silently not use them: refused, with the fix.
+    fn destinations(&mut self) {
+        use super::schema::NodeKind;
+        let s = self.s;
+        for (n, p) in s.nodes.iter().zip(self.node_paths.clone()) {
+            if n.kind != NodeKind::Gateway {
+                continue;
+            }
+            let ends = s.routes.iter().find(|r| r.nodes.last() == Some(&n.id));
+            let passes = s
+                .routes
+                .iter()
+                .any(|r| r.nodes.iter().rev().skip(1).any(|x| x == &n.id));
+            let Some(route) = ends else { continue };
+            if passes {
+                continue;
+            }
+            let mut unused = Vec::new();
+            if n.cranes > 0 {
+                unused.push("cranes");
+            }
+            if n.dwell_hours.is_some() {
+                unused.push("dwell_hours");
+            }
+            if n.yard_capacity_teu.is_some() {
+                unused.push("yard_capacity_teu");
+            }
+            if unused.is_empty() {
+                continue;
+            }
+            self.issue(
+                format!("{p}.kind"),
+                format!(
+                    "`{}` is a gateway that ends route `{}`: boxes are delivered there on arrival, so its {} would never be used",
+                    n.id,
+                    route.id,
+                    unused.join(", ")
+                ),
+                Some("set kind = \"port\" (or \"terminal\") to handle arriving boxes before delivery, or remove those fields".into()),
+            );
         }
     }
 
@@ -1411,6 +1491,23 @@ impl<'a> Validator<'a> {
                             sp,
                             format!("node `{node}` has no handling step (cranes = 0), and a change cannot add one: cranes = 0 means no handling step, not a stopped terminal"),
                             Some(format!("give nodes.{node} cranes and handling_minutes from the start, and let the timeline change their number")),
+                        );
+                    }
+                    // Whether rail ferries have berths of their own is fixed by [[nodes]]
+                    // (ferry_berths > 0); the timeline changes how many.
+                    Ok(ParamPath::Node {
+                        node,
+                        param: NodeParam::FerryBerths,
+                    }) if self
+                        .s
+                        .nodes
+                        .iter()
+                        .any(|n| n.id == node && n.ferry_berths == 0) =>
+                    {
+                        self.issue(
+                            sp,
+                            format!("node `{node}` has no ferry berths (ferry_berths = 0: its rail ferries use the container berths), and a change cannot add them"),
+                            Some(format!("give nodes.{node} ferry_berths from the start, and let the timeline change their number, or change nodes.{node}.berths")),
                         );
                     }
                     Ok(ParamPath::Node {

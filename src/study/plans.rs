@@ -1009,6 +1009,13 @@ pub fn capacities(s: &ScenarioFile) -> Vec<(String, &'static str, f64)> {
                 f64::from(n.berths + 1),
             ));
         }
+        if n.ferry_berths > 0 {
+            v.push((
+                format!("nodes.{}.ferry_berths", n.id),
+                "+1",
+                f64::from(n.ferry_berths + 1),
+            ));
+        }
         if n.cranes > 0 {
             v.push((
                 format!("nodes.{}.cranes", n.id),

@@ -1,5 +1,5 @@
 //! The utilization heatmap of one scenario: node cranes (`utilization`), node berths
-//! (`berth_utilization`) and links (`utilization`) against years, coloured on the
+//! (`berth_utilization`), rail-ferry berths (`ferry_berth_utilization`) and links (`utilization`) against years, coloured on the
 //! viridis scale with the percentage written in each cell and a colour bar. It draws the
 //! summary's means and must never compute statistics of its own.
 
@@ -37,13 +37,21 @@ pub struct Heatmap {
 /// The heatmap of `scenario`, or `None` when it recorded no utilization.
 pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap> {
     let mut keys: Vec<((usize, String), u8, Metric, Subject)> = Vec::new();
-    for metric in [Metric::Utilization, Metric::BerthUtilization] {
+    for metric in [
+        Metric::Utilization,
+        Metric::BerthUtilization,
+        Metric::FerryBerthUtilization,
+    ] {
         for subject in results.subjects(scenario, metric) {
             if subject.kind == SubjectKind::Corridor {
                 continue;
             }
             let order = results.place_order(scenario, &subject.id);
-            let m = u8::from(metric == Metric::BerthUtilization);
+            let m = match metric {
+                Metric::Utilization => 0,
+                Metric::BerthUtilization => 1,
+                _ => 2,
+            };
             keys.push((order, m, metric, subject));
         }
     }
@@ -73,6 +81,7 @@ pub fn utilization_heatmap(results: &Results, scenario: &str) -> Option<Heatmap>
             let link = subject.kind == SubjectKind::Link;
             let label = match (link, metric) {
                 (_, Metric::BerthUtilization) => format!("{name}: berths"),
+                (_, Metric::FerryBerthUtilization) => format!("{name}: ferry berths"),
                 (true, _) => name,
                 _ => format!("{name}: handling"),
             };
