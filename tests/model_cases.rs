@@ -660,9 +660,13 @@ fn a_destination_port_handles_boxes_before_delivery() {
     assert!((charged - 45.0).abs() < 1e-6, "{charged}");
     let transit_h = value(&r, 2030, "transit_days_mean", "corridor") * 24.0;
     assert!((transit_h - 12.5).abs() < 1e-6, "{transit_h}");
+    // Time at the destination, arrival to delivery: 4.5 h queue + 1 h lift + 2 h dwell.
+    let at_b = value(&r, 2030, "node_hours_mean", "b");
+    assert!((at_b - 7.5).abs() < 1e-6, "{at_b}");
     assert!(r.conservation.holds(), "{:?}", r.conservation);
 
     let g = model(&two_nodes(rail, flow)).run(0);
+    assert!(g.value_of(2030, "node_hours_mean", "b").is_none());
     let transit_h = value(&g, 2030, "transit_days_mean", "corridor") * 24.0;
     assert!((transit_h - 5.0).abs() < 1e-6, "{transit_h}");
     assert!(g.value_of(2030, "handled_teu", "b").is_none());

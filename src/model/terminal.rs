@@ -593,6 +593,11 @@ impl Sim<'_> {
         if let Some(y) = self.year_now {
             let days = ticks_to_days(now - ct.created);
             let ys = &mut self.years[y];
+            // At a destination that handles its boxes, the time there runs to delivery.
+            let dest = self.m.routes[ct.route as usize].nodes.last().copied();
+            if let Some(d) = dest.filter(|&d| !self.m.nodes[d].delivers_on_arrival) {
+                ys.nodes[d].node_hours.add(ticks_to_hours(now - ct.arrived));
+            }
             if !local {
                 // A node's own traffic is not the corridor's (`FlowSpec::local`).
                 ys.delivered_teu += teu;
