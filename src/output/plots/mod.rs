@@ -14,6 +14,7 @@
 //! never write outside `<results>/plots/`; every file is written atomically.
 
 pub mod appraisal;
+mod basemap;
 mod bottlenecks;
 mod comparison;
 pub mod data;
@@ -31,13 +32,14 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
+pub use self::basemap::{Basemap, basemap, project, project_at, unproject};
 pub use self::bottlenecks::{BottleneckBar, BottleneckChart, MAX_BARS, bottleneck_series};
 pub use self::comparison::{ComparisonPanel, comparison_series};
 pub use self::data::{
     ComparisonRow, Results, SummaryRecord, SweepRecord, SweepTable, TargetRecord, chart_file_stem,
     short_scenario_name,
 };
-pub use self::map::{MapData, MapLink, MapNode, map_series};
+pub use self::map::{MapData, MapLayout, MapLink, MapNode, MapView, PlacedLabel, map_series};
 pub use self::sweep::{SweepChart, sweep_series};
 pub use self::throughput::{
     Guide, GuideKind, Series, TargetMark, throughput_guides, throughput_series, throughput_targets,

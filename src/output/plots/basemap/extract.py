@@ -16,7 +16,7 @@ Aral). Coordinates are degrees with two decimals (about 1 km).
 import json
 import sys
 
-BOX = (26.0, 32.0, 96.0, 54.0)  # lon0, lat0, lon1, lat1
+BOX = (26.0, 30.0, 102.0, 56.0)  # lon0, lat0, lon1, lat1
 TOL = 0.03  # degrees, Douglas-Peucker tolerance (about 3 km)
 
 
