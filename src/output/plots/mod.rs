@@ -44,7 +44,9 @@ pub use self::sweep::{SweepChart, sweep_series};
 pub use self::throughput::{
     Guide, GuideKind, Series, TargetMark, throughput_guides, throughput_series, throughput_targets,
 };
-pub use self::transit::{TransitPoint, TransitSeries, transit_series};
+pub use self::transit::{
+    FlowTransit, MAX_FLOW_PANELS, TransitPoint, TransitSeries, flow_transit_series, transit_series,
+};
 pub use self::utilization::{Heatmap, HeatmapRow, utilization_heatmap};
 use super::{OutputError, write_bytes_atomic};
 use crate::output::network::ReadError;
@@ -209,6 +211,17 @@ pub fn draw_results(
             "transit-time".into(),
             Box::new(transit::Chart {
                 series: transit,
+                hidden: results.hidden_scenarios(opts),
+            }),
+        ));
+    }
+    let flows = flow_transit_series(results, &scenarios);
+    if !flows.is_empty() {
+        charts.push((
+            "transit-flows".into(),
+            Box::new(transit::FlowChart {
+                flows,
+                scenarios: scenarios.clone(),
                 hidden: results.hidden_scenarios(opts),
             }),
         ));
