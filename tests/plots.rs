@@ -13,10 +13,13 @@ use std::path::{Path, PathBuf};
 use corridor::output::network::{read_links_csv, read_nodes_csv, write_network_csv};
 use corridor::output::plots::{
     self, PlotError, PlotOptions, Results, bottleneck_series, comparison_series, draw_all,
-    map_series, sweep_series, throughput_guides, throughput_series, throughput_targets,
-    transit_series, utilization_heatmap,
+    flow_transit_series, map_series, sweep_series, throughput_guides, throughput_series,
+    throughput_targets, transit_series, utilization_heatmap,
 };
 use corridor::output::report::write_report;
+
+/// Flows with their own transit rows (`subject_kind = flow`).
+const FLOWS: [&str; 2] = ["titr-westbound", "caspian-south"];
 
 const NODES: [(&str, &str, &str, &str, f64, f64); 9] = [
     ("china", "Urumqi (China)", "gateway", "CN", 43.8, 87.6),
@@ -99,6 +102,8 @@ fn delivered(s: usize, y: i32) -> f64 {
 fn kind_of(subject: &str) -> &'static str {
     if subject == "corridor" {
         "corridor"
+    } else if FLOWS.contains(&subject) {
+        "flow"
     } else if NODES.iter().any(|n| n.0 == subject) {
         "node"
     } else {
@@ -160,6 +165,12 @@ fn realistic_folder(dir: &Path) {
             sum.row(s, y, "transit_days_mean", "corridor", mean, 0.06);
             sum.row(s, y, "transit_days_p50", "corridor", mean * 0.88, 0.05);
             sum.row(s, y, "transit_days_p95", "corridor", mean * 1.7, 0.08);
+            for (fi, f) in FLOWS.iter().enumerate() {
+                let m = mean * (1.1 - 0.6 * fi as f64);
+                sum.row(s, y, "transit_days_mean", f, m, 0.06);
+                sum.row(s, y, "transit_days_p50", f, m * 0.9, 0.05);
+                sum.row(s, y, "transit_days_p95", f, m * 1.6, 0.08);
+            }
             for (i, n) in NODES.iter().enumerate() {
                 let share = match n.0 {
                     "china" | "alat" | "beyuk-kesik" => 1.0,
@@ -330,6 +341,7 @@ fn draws_every_chart_as_png_and_svg() {
     for stem in [
         "throughput",
         "transit-time",
+        "transit-flows",
         "utilization-baseline",
         "utilization-ebrd-investment",
         "bottlenecks-baseline",
@@ -372,7 +384,10 @@ fn draws_every_chart_as_png_and_svg() {
     assert!(svg("utilization-baseline.svg").contains("Utilization of handling, berths and lines"));
     assert!(svg("utilization-baseline.svg").contains("Aktau: berths"));
     assert!(svg("bottlenecks-baseline.svg").contains("Share of all waiting, % of TEU-hours"));
-    assert!(svg("map-baseline.svg").contains("Longitude"));
+    assert!(svg("transit-flows.svg").contains("Transit time per flow"));
+    assert!(svg("transit-flows.svg").contains("Flow titr-westbound"));
+    assert!(svg("map-baseline.svg").contains("Lambert conformal conic"));
+    assert!(svg("map-baseline.svg").contains("highest utilization"));
     assert!(svg("map-baseline.svg").contains("Beyuk-Kesik"));
     assert!(svg("sweep.svg").contains("nodes.aktau.cranes"));
     assert!(svg("comparison.svg").contains("Δ delivered TEU per year"));
@@ -415,6 +430,30 @@ fn chart_data_matches_the_csv() {
     let row = get(&r, "baseline", "transit_days_p95", "corridor", 2030).unwrap();
     let tp = tr[0].points.iter().find(|p| p.year == 2030).unwrap();
     assert_eq!(tp.p95, row.mean);
+
+    // Per flow: every flow, every scenario, the CSV's numbers.
+    let ft = flow_transit_series(&r, &sc);
+    assert_eq!(
+        ft.iter().map(|f| f.flow.as_str()).collect::<Vec<_>>(),
+        FLOWS.to_vec()
+    );
+    for f in &ft {
+        assert_eq!(f.series.len(), SCENARIOS.len());
+        for (s, series) in SCENARIOS.iter().zip(&f.series) {
+            assert_eq!(series.scenario, *s);
+            for p in &series.points {
+                let v = |m: &str| get(&r, s, m, &f.flow, p.year).unwrap();
+                assert_eq!(p.mean, v("transit_days_mean").mean);
+                assert_eq!(p.mean_ci95_low, v("transit_days_mean").ci95_low);
+                assert_eq!(p.mean_ci95_high, v("transit_days_mean").ci95_high);
+                assert_eq!(p.p50, v("transit_days_p50").mean);
+                assert_eq!(p.p95, v("transit_days_p95").mean);
+            }
+        }
+    }
+    // The corridor series is not mixed with the flows'.
+    assert_eq!(tr.len(), SCENARIOS.len());
+    assert_eq!(tr[0].points.len(), 16);
 
     let h = utilization_heatmap(&r, "baseline").unwrap();
     assert_eq!(h.years.len(), 16);
@@ -869,4 +908,96 @@ fn the_binding_finding_is_the_largest_binding_metric() {
         ),
         "{binds}"
     );
+}
+
+#[test]
+fn basemap_covers_the_corridor_region() {
+    let b = plots::basemap();
+    assert!(b.bbox[0] <= 38.0 && b.bbox[2] >= 90.0, "{:?}", b.bbox);
+    assert!(b.bbox[1] <= 35.0 && b.bbox[3] >= 50.0, "{:?}", b.bbox);
+    let pts: Vec<(f64, f64)> = b.land.iter().flat_map(|(_, r)| r.iter().copied()).collect();
+    let lon = pts.iter().map(|p| p.0);
+    let lat = pts.iter().map(|p| p.1);
+    assert!(lon.clone().fold(f64::INFINITY, f64::min) <= 38.0);
+    assert!(lon.fold(f64::NEG_INFINITY, f64::max) >= 90.0);
+    assert!(lat.clone().fold(f64::INFINITY, f64::min) <= 35.0);
+    assert!(lat.fold(f64::NEG_INFINITY, f64::max) >= 50.0);
+    for c in [
+        "Kazakhstan",
+        "Azerbaijan",
+        "Georgia",
+        "Turkey",
+        "China",
+        "Turkmenistan",
+    ] {
+        assert!(b.land.iter().any(|(n, _)| n == c), "{c} missing");
+    }
+    // The Caspian is water: its coast passes near Baku and near Aktau.
+    let near = |lon: f64, lat: f64| {
+        b.coasts
+            .iter()
+            .flatten()
+            .any(|p| (p.0 - lon).abs() < 0.3 && (p.1 - lat).abs() < 0.3)
+    };
+    assert!(near(49.9, 40.4), "no coast near Baku");
+    assert!(near(51.2, 43.6), "no coast near Aktau");
+    assert!(!b.borders.is_empty());
+}
+
+fn realistic_map() -> plots::MapData {
+    let dir = tempfile::tempdir().unwrap();
+    realistic_folder(dir.path());
+    let r = Results::load(dir.path()).unwrap();
+    map_series(&r, "baseline", None).unwrap()
+}
+
+#[test]
+fn map_projection_places_cities_in_order_inside_the_canvas() {
+    let m = realistic_map();
+    let lay = m.layout();
+    let detail = lay
+        .detail
+        .expect("the Caucasus and Caspian get their own panel");
+    let inside = |p: (f64, f64)| p.0 > 0.0 && p.0 < 1600.0 && p.1 > 0.0 && p.1 < 900.0;
+    // Baku (49.9 E 40.4 N) is west and south of Aktau (51.2 E 43.6 N), Poti west of both.
+    for v in [lay.overview, detail] {
+        let (baku, aktau, poti) = (v.px(49.9, 40.4), v.px(51.2, 43.6), v.px(41.7, 42.2));
+        assert!(inside(baku) && inside(aktau) && inside(poti));
+        assert!(baku.0 < aktau.0 && baku.1 > aktau.1, "{baku:?} {aktau:?}");
+        assert!(poti.0 < baku.0);
+        assert!(v.contains(baku, 0.0) && v.contains(aktau, 0.0));
+    }
+    // Urumqi is east of Aktau, in the overview only; the detail is enlarged.
+    let urumqi = lay.overview.px(87.6, 43.8);
+    assert!(lay.overview.contains(urumqi, 0.0));
+    assert!(!detail.contains(detail.px(87.6, 43.8), 0.0));
+    let span = |v: plots::MapView| {
+        let (a, b) = (v.px(51.2, 43.6), v.px(49.4, 40.1));
+        (a.0 - b.0).hypot(a.1 - b.1)
+    };
+    assert!(span(detail) > 2.0 * span(lay.overview));
+    // Every node is drawn with its name where pixel_of says, inside the canvas.
+    for n in &m.nodes {
+        assert!(inside(m.pixel_of(n.lon, n.lat)), "{}", n.id);
+    }
+}
+
+#[test]
+fn map_node_labels_do_not_overlap() {
+    let m = realistic_map();
+    let labels = m.node_labels();
+    assert_eq!(labels.len(), m.nodes.len(), "every node is named once");
+    for (i, a) in labels.iter().enumerate() {
+        let r = a.rect;
+        assert!(
+            r[0] >= 0 && r[1] >= 0 && r[2] <= 1600 && r[3] <= 900,
+            "{a:?}"
+        );
+        for b in &labels[i + 1..] {
+            let s = b.rect;
+            let apart = r[2] <= s[0] || s[2] <= r[0] || r[3] <= s[1] || s[3] <= r[1];
+            assert!(apart, "{a:?} overlaps {b:?}");
+        }
+    }
+    assert!(m.busiest_link().is_some());
 }

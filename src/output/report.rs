@@ -1238,7 +1238,10 @@ fn caption(results: &Results, name: &str) -> (String, String) {
         ),
         n if n.starts_with("map-") => (
             format!("Map — {}", scenario("map-")),
-            "Links by TEU carried (width) and utilization (colour).".into(),
+            "Links by TEU carried (width) and utilization (colour), over Natural Earth \
+             borders and coastlines (Lambert conformal conic); the Caucasus and the Caspian \
+             enlarged below the overview."
+                .into(),
         ),
         n => (n.to_string(), String::new()),
     }

@@ -14,6 +14,7 @@
 //! never write outside `<results>/plots/`; every file is written atomically.
 
 pub mod appraisal;
+mod basemap;
 mod bottlenecks;
 mod comparison;
 pub mod data;
@@ -31,18 +32,21 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
+pub use self::basemap::{Basemap, basemap, project, project_at, unproject};
 pub use self::bottlenecks::{BottleneckBar, BottleneckChart, MAX_BARS, bottleneck_series};
 pub use self::comparison::{ComparisonPanel, comparison_series};
 pub use self::data::{
     ComparisonRow, Results, SummaryRecord, SweepRecord, SweepTable, TargetRecord, chart_file_stem,
     short_scenario_name,
 };
-pub use self::map::{MapData, MapLink, MapNode, map_series};
+pub use self::map::{MapData, MapLayout, MapLink, MapNode, MapView, PlacedLabel, map_series};
 pub use self::sweep::{SweepChart, sweep_series};
 pub use self::throughput::{
     Guide, GuideKind, Series, TargetMark, throughput_guides, throughput_series, throughput_targets,
 };
-pub use self::transit::{TransitPoint, TransitSeries, transit_series};
+pub use self::transit::{
+    FlowTransit, MAX_FLOW_PANELS, TransitPoint, TransitSeries, flow_transit_series, transit_series,
+};
 pub use self::utilization::{Heatmap, HeatmapRow, utilization_heatmap};
 use super::{OutputError, write_bytes_atomic};
 use crate::output::network::ReadError;
@@ -207,6 +211,17 @@ pub fn draw_results(
             "transit-time".into(),
             Box::new(transit::Chart {
                 series: transit,
+                hidden: results.hidden_scenarios(opts),
+            }),
+        ));
+    }
+    let flows = flow_transit_series(results, &scenarios);
+    if !flows.is_empty() {
+        charts.push((
+            "transit-flows".into(),
+            Box::new(transit::FlowChart {
+                flows,
+                scenarios: scenarios.clone(),
                 hidden: results.hidden_scenarios(opts),
             }),
         ));
