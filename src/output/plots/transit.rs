@@ -187,7 +187,7 @@ impl YScale {
     pub fn log_ticks(&self) -> Vec<f64> {
         let (a, b) = self.range;
         let mut out = Vec::new();
-        let mut k = a as i32;
+        let mut k = a.floor() as i32;
         while f64::from(k) <= b {
             for m in [1.0, 2.0, 5.0] {
                 let t = m * 10f64.powi(k);
@@ -297,8 +297,14 @@ fn draw_boxes<DB: DrawingBackend>(
                 GRID.stroke_width(1),
             ))
             .m()?;
+            // Below one day the tick needs its decimals (0.5, 0.2, 0.05), never "0".
+            let decimals = if t < 1.0 {
+                (-t.log10()).ceil().max(1.0) as usize
+            } else {
+                0
+            };
             root.draw(&Text::new(
-                thousands(t, 0),
+                thousands(t, decimals),
                 (px.start - 10, y),
                 text(TICK_SIZE, INK, HPos::Right, VPos::Center),
             ))
