@@ -666,9 +666,26 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
         .map(|c| c.year)
         .max();
     if let Some(y) = last_cmp {
-        for c in results.comparison.iter().filter(|c| {
-            c.metric == Metric::DeliveredTeu && c.kind == SubjectKind::Corridor && c.year == y
-        }) {
+        // The largest effects first; beyond a few (an appraisal compares every variant),
+        // the rest are counted and left to comparison.csv and the chart.
+        let mut cmps: Vec<_> = results
+            .comparison
+            .iter()
+            .filter(|c| {
+                c.metric == Metric::DeliveredTeu && c.kind == SubjectKind::Corridor && c.year == y
+            })
+            .collect();
+        let many = cmps.len() > FINDINGS_PER_SCENARIO_MAX;
+        if many {
+            cmps.sort_by(|a, b| {
+                b.mean_diff
+                    .abs()
+                    .total_cmp(&a.mean_diff.abs())
+                    .then_with(|| a.scenario_b.cmp(&b.scenario_b))
+            });
+        }
+        let rest = cmps.len().saturating_sub(FINDINGS_PER_SCENARIO_MAX);
+        for c in cmps.into_iter().take(FINDINGS_PER_SCENARIO_MAX) {
             let clear = c.ci95_low > 0.0 || c.ci95_high < 0.0;
             out.push(format!(
                 "What it would take: against {}, {} changes corridor deliveries in {y} by {} \
@@ -683,6 +700,13 @@ pub fn findings(results: &Results, opts: &PlotOptions) -> Vec<String> {
                 } else {
                     ": not distinguishable from zero with these replications"
                 }
+            ));
+        }
+        if many {
+            out.push(format!(
+                "Those are the {FINDINGS_PER_SCENARIO_MAX} largest paired effects on corridor \
+                 deliveries in {y}; {rest} more comparisons are in comparison.csv and the \
+                 comparison chart."
             ));
         }
     }
