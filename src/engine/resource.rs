@@ -67,6 +67,22 @@ impl Servers {
         }
     }
 
+    /// As `next_served`, but the claimant with the largest `key` goes first (the earliest
+    /// among equals, so equal keys keep the queue's order).
+    pub fn next_served_largest(&mut self, key: impl Fn(u32) -> f64) -> Option<u32> {
+        if self.busy >= self.capacity {
+            return None;
+        }
+        let mut best: Option<(usize, f64)> = None;
+        for (i, &who) in self.queue.iter().enumerate() {
+            let k = key(who);
+            if best.is_none_or(|(_, b)| k > b) {
+                best = Some((i, k));
+            }
+        }
+        best.and_then(|(i, _)| self.queue.remove(i))
+    }
+
     /// One server starts working.
     pub fn seize(&mut self, now: Ticks) {
         self.busy += 1;
@@ -415,6 +431,36 @@ impl<T: Copy> Store<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_largest_claim_goes_first_and_equals_keep_their_order() {
+        let mut s = Servers::new(0, 1);
+        s.seize(0);
+        for who in [7, 3, 9, 4] {
+            s.join_queue(who);
+        }
+        let load = |who: u32| match who {
+            3 | 9 => 500.0,
+            _ => 100.0,
+        };
+        assert_eq!(s.next_served_largest(load), None, "no server free");
+        s.release(1);
+        assert_eq!(
+            s.next_served_largest(load),
+            Some(3),
+            "largest, earliest of equals"
+        );
+        s.seize(1);
+        s.release(2);
+        assert_eq!(s.next_served_largest(load), Some(9));
+        s.seize(2);
+        s.release(3);
+        assert_eq!(
+            s.next_served_largest(load),
+            Some(7),
+            "then the queue's order"
+        );
+    }
 
     #[test]
     fn servers_serve_in_order_and_count_a_cut_until_release() {
