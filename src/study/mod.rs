@@ -518,21 +518,24 @@ fn rule_of(p: &batch::Precision) -> precision::Rule {
     }
 }
 
+/// What the precision procedure looks at in each job: its held quantities and its runs.
+fn held_of(jobs: &[batch::JobRuns]) -> Vec<precision::Held<'_>> {
+    jobs.iter()
+        .map(|j| precision::Held {
+            scenario: &j.scenario,
+            quantities: &j.held,
+            runs: &j.runs,
+        })
+        .collect()
+}
+
 /// The procedure on the runs held, or `None` without `--precision` or when incomplete.
 fn precision_report(runs: &Runs) -> Option<PrecisionReport> {
     let p = runs.precision.as_ref()?;
     if !runs.complete {
         return None;
     }
-    let held: Vec<precision::Held<'_>> = runs
-        .jobs
-        .iter()
-        .map(|j| precision::Held {
-            scenario: &j.scenario,
-            quantities: &j.held,
-            runs: &j.runs,
-        })
-        .collect();
+    let held = held_of(&runs.jobs);
     let available = runs.jobs.iter().map(|j| j.replications).min().unwrap_or(0);
     Some(precision::retrace(
         &rule_of(p),
@@ -626,15 +629,7 @@ fn run_stages(
         if opts.shard.is_some() || !acc.complete {
             return Ok(acc);
         }
-        let held: Vec<precision::Held<'_>> = acc
-            .jobs
-            .iter()
-            .map(|j| precision::Held {
-                scenario: &j.scenario,
-                quantities: &j.held,
-                runs: &j.runs,
-            })
-            .collect();
+        let held = held_of(&acc.jobs);
         match precision::retrace(&rule, &p.metrics, &held, n).stopped_because {
             precision::Stop::Pending { next } => {
                 first = n;
