@@ -426,10 +426,11 @@ fn run(cli: Cli) -> Result<(), StudyError> {
             let warn = |w: &study::OverriddenSweep| {
                 eprintln!(
                     "warning: --set {}: timeline change `{}` sets it to {} from {}, \
-                     overriding the swept values from then on; sweep a scenario without \
-                     that change to vary it for the whole run (docs/scenario-format.md, \
-                     \"Sweeps and the timeline\")",
-                    w.path, w.change, w.value, w.date
+                     overriding the swept values from then on; sweep the change's own value \
+                     with --set timeline.{}.{}=..., or a scenario without that change to \
+                     vary it for the whole run (docs/scenario-format.md, \"Sweeps and the \
+                     timeline\")",
+                    w.path, w.change, w.value, w.date, w.change, w.path
                 );
             };
             replicate(opts.quiet, |p| {

@@ -250,6 +250,57 @@ fn a_swept_parameter_the_timeline_changes_is_warned_about() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+
+    // The timeline's own value can be swept: the hub opens with 2 or 3 berths, and three
+    // berths from June 2025 leave them less busy that year.
+    let out = corridor()
+        .args([
+            "sweep",
+            "scenarios/baseline-2025.toml",
+            "--set",
+            "timeline.aktau-hub-phase-1.nodes.aktau.berths=2,3",
+        ])
+        .args(["--reps", "1", "--quiet", "--no-plots", "--out"])
+        .arg(tmp.path().join("sw3"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(tmp.path().join("sw3/summary.csv")).unwrap();
+    let busy = |n: u32| -> f64 {
+        let name = format!("baseline-2025[timeline.aktau-hub-phase-1.nodes.aktau.berths={n}]");
+        summary
+            .lines()
+            .find(|l| l.starts_with(&format!("{name},2025,berth_utilization,node,aktau,")))
+            .and_then(|l| l.split(',').nth(5))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no berth utilization for {name}"))
+    };
+    assert!(busy(3) < busy(2), "{} vs {}", busy(3), busy(2));
+    // A change that does not set the parameter, or no change at all: exit 2, said plainly.
+    for (arg, says) in [
+        (
+            "timeline.aktau-hub-phase-1.nodes.alat.berths=2,3",
+            "timeline change `aktau-hub-phase-1` does not set `nodes.alat.berths`",
+        ),
+        (
+            "timeline.no-such-change.nodes.aktau.berths=2",
+            "no timeline change is named in",
+        ),
+    ] {
+        let out = corridor()
+            .args(["sweep", "scenarios/baseline-2025.toml", "--set", arg])
+            .args(["--reps", "1", "--quiet", "--no-plots", "--out"])
+            .arg(tmp.path().join("sw4"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says));
+    }
 }
 
 /// Two nodes joined by a rail link that is shut for 100 days from 1 March 2030 (the

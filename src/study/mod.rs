@@ -104,6 +104,14 @@ pub enum StudyError {
     },
     #[error("--set {arg}: {} ({})", param.message, param.hint)]
     SetParam { arg: String, param: ParamError },
+    /// `--set timeline.<change>.<path>=...` names no change, or a parameter the change
+    /// does not set.
+    #[error("--set {arg}: {message} ({hint})")]
+    SetTimeline {
+        arg: String,
+        message: String,
+        hint: String,
+    },
     #[error("{0}")]
     Axes(#[source] SweepError),
     /// The runner failed (options, persisted state, a replication, an interruption).
@@ -212,6 +220,7 @@ impl StudyError {
             | S::ShardEnv(_)
             | S::SetSyntax { .. }
             | S::SetParam { .. }
+            | S::SetTimeline { .. }
             | S::Axes(_)
             | S::OutDirHasResults { .. }
             | S::MergeOutDirHasResults { .. }

@@ -569,7 +569,19 @@ pub fn sweep(
             arg: s.clone(),
             source,
         })?;
-        let pp = ParamPath::parse(&path).map_err(|param| StudyError::SetParam {
+        // `timeline.<change>.<path>` sweeps the value a timeline change sets.
+        let param = match timeline_target(&loaded.file, &path) {
+            Some(Ok((_, param))) => param,
+            Some(Err((message, hint))) => {
+                return Err(StudyError::SetTimeline {
+                    arg: s.clone(),
+                    message,
+                    hint,
+                });
+            }
+            None => path.clone(),
+        };
+        let pp = ParamPath::parse(&param).map_err(|param| StudyError::SetParam {
             arg: s.clone(),
             param,
         })?;
@@ -605,7 +617,9 @@ pub fn sweep(
     for point in &grid {
         let mut file = loaded.file.clone();
         for (path, value) in point {
-            if let Ok(pp) = ParamPath::parse(path) {
+            if let Some(Ok((i, param))) = timeline_target(&loaded.file, path) {
+                file.timeline[i].set.insert(param, *value);
+            } else if let Ok(pp) = ParamPath::parse(path) {
                 pp.apply(&mut file, *value);
             }
         }
@@ -643,6 +657,49 @@ pub fn sweep(
         .clone()
         .unwrap_or_else(|| default_out(&format!("sweep-{base}")));
     execute(jobs, &files, opts, out, grid, progress)
+}
+
+/// A sweep path of the form `timeline.<change id>.<parameter path>`: the index of the
+/// change and the parameter, when the change sets it; an error (message, hint) when the
+/// path starts with `timeline.` but names no change or a parameter it does not set; None
+/// for any other path.
+fn timeline_target(
+    file: &ScenarioFile,
+    path: &str,
+) -> Option<Result<(usize, String), (String, String)>> {
+    let rest = path.strip_prefix("timeline.")?;
+    // Change ids may hold dots: the longest id the path starts with wins.
+    let found = file
+        .timeline
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            rest.strip_prefix(c.id.as_str())
+                .and_then(|r| r.strip_prefix('.'))
+                .map(|param| (i, c.id.len(), param))
+        })
+        .max_by_key(|(_, len, _)| *len);
+    let ids: Vec<&str> = file.timeline.iter().map(|c| c.id.as_str()).collect();
+    Some(match found {
+        None => Err((
+            format!("no timeline change is named in `{rest}`"),
+            format!(
+                "write timeline.<change id>.<parameter path>; the changes are {}",
+                ids.join(", ")
+            ),
+        )),
+        Some((i, _, param)) if file.timeline[i].set.contains_key(param) => {
+            Ok((i, param.to_string()))
+        }
+        Some((i, _, param)) => {
+            let c = &file.timeline[i];
+            let sets: Vec<&str> = c.set.keys().map(String::as_str).collect();
+            Err((
+                format!("timeline change `{}` does not set `{param}`", c.id),
+                format!("it sets {}", sets.join(", ")),
+            ))
+        }
+    })
 }
 
 /// `corridor merge`: shard folders into the files one unsharded run writes, and the
