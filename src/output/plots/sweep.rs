@@ -138,6 +138,14 @@ pub fn sweep_series(results: &Results, opts: &PlotOptions) -> Option<SweepChart>
 /// counted. `nodes.aktau.berths` → `aktau berths`;
 /// `links.aktau-alat.sea.fleet.kmtf-feeder.count` → `aktau-alat kmtf-feeder count`.
 pub fn short_param(path: &str) -> String {
+    // `timeline.<change>.<path>`: the parameter's short name, then the change that sets it
+    // (change ids hold no dots in the bundled scenarios; the first segment is taken).
+    if let Some((change, param)) = path
+        .strip_prefix("timeline.")
+        .and_then(|rest| rest.split_once('.'))
+    {
+        return format!("{} (set by {change})", short_param(param));
+    }
     let parts: Vec<&str> = path.split('.').collect();
     if parts.len() < 3 || !matches!(parts[0], "nodes" | "links" | "flows" | "routes") {
         return path.to_string();
@@ -275,5 +283,9 @@ mod tests {
             "aktau-alat kmtf-feeder count"
         );
         assert_eq!(short_param("run.replications"), "run.replications");
+        assert_eq!(
+            short_param("timeline.aktau-hub-phase-1.nodes.aktau.berths"),
+            "aktau berths (set by aktau-hub-phase-1)"
+        );
     }
 }
