@@ -388,6 +388,9 @@ fn run(cli: Cli) -> Result<(), StudyError> {
                     if let Some(text) = m.outcome.precision_text() {
                         print!("{text}");
                     }
+                    if let Some(html) = m.outcome.write_report()? {
+                        println!("\nreport: {}", html.display());
+                    }
                     println!(
                         "\nresults in {} (margins.csv; every variant's tables beside it)",
                         m.outcome.out.display()

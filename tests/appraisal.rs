@@ -318,4 +318,16 @@ fn margins_rank_first_the_capacity_the_model_says_binds() {
         "{first:?}"
     );
     assert!(text(&o.stdout).contains("ranked by transit days saved"));
+    // The report says it in words, from the same two tables.
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains(&format!(
+            "Ranked first in 2024: one more unit (+1) of {capacity}:"
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains("the named bottleneck and the paired margin agree"),
+        "{report}"
+    );
 }

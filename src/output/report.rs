@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::network::ReadError;
+use super::network::{CsvTable, ReadError};
 use super::plots::appraisal::{AppraisalRecord, read_appraisal};
 use super::plots::data::{Results, SummaryRecord, TargetRecord};
 use super::plots::format::{TargetOutcome, day_of_year, percent, thousands};
@@ -23,7 +23,7 @@ use super::plots::{
     HeatmapRow, PLOTS_DIR, PlotError, PlotOptions, bottleneck_series, chart_file_stem,
     draw_results, short_scenario_name, utilization_heatmap,
 };
-use super::{PROVENANCE_JSON, SUMMARY_JSON, write_bytes_atomic};
+use super::{MARGINS_CSV, PROVENANCE_JSON, SUMMARY_JSON, write_bytes_atomic};
 use crate::metrics::{Metric, Range, Subject, SubjectKind};
 
 pub const REPORT_MD: &str = "report.md";
@@ -45,6 +45,7 @@ pub fn write_report_with(
     let summary_json = read_json(&results_dir.join(SUMMARY_JSON))?;
     let provenance_json = read_json(&results_dir.join(PROVENANCE_JSON))?;
     let appraisal = read_appraisal(results_dir)?.unwrap_or_default();
+    let margins = read_margins(results_dir)?;
     let doc = build(
         &results,
         opts,
@@ -52,6 +53,7 @@ pub fn write_report_with(
         provenance_json.as_ref(),
         &charts,
         &appraisal,
+        &margins,
     );
     let md = render_md(&doc);
     let html = render_html(&doc, results_dir)?;
@@ -906,6 +908,200 @@ fn appraisal_blocks(rows: &[AppraisalRecord]) -> Vec<Block> {
     ]
 }
 
+/// One row of `margins.csv` (written by `corridor margins`).
+struct MarginRecord {
+    capacity: String,
+    unit: String,
+    year: i32,
+    delta_teu: (f64, f64, f64),
+    days_saved: (f64, f64, f64),
+    n: i64,
+}
+
+fn read_margins(dir: &Path) -> Result<Vec<MarginRecord>, ReadError> {
+    let Some(t) = CsvTable::read(&dir.join(MARGINS_CSV))? else {
+        return Ok(Vec::new());
+    };
+    let c = |n: &str| t.col(n);
+    let (cap, unit, year, d, dl, dh, s, sl, sh, n) = (
+        c("capacity")?,
+        c("unit")?,
+        c("year")?,
+        c("delta_teu")?,
+        c("delta_teu_ci95_low")?,
+        c("delta_teu_ci95_high")?,
+        c("days_saved")?,
+        c("days_saved_ci95_low")?,
+        c("days_saved_ci95_high")?,
+        c("n")?,
+    );
+    let mut out = Vec::new();
+    for r in t.rows() {
+        out.push(MarginRecord {
+            capacity: r.text(cap).to_string(),
+            unit: r.text(unit).to_string(),
+            year: r.year(year)?,
+            delta_teu: (r.float(d)?, r.float(dl)?, r.float(dh)?),
+            days_saved: (r.float(s)?, r.float(sl)?, r.float(sh)?),
+            n: r.opt_int(n)?.unwrap_or(0),
+        });
+    }
+    Ok(out)
+}
+
+/// The capacity path `corridor margins` adds a unit of, for a binding metric's subject
+/// (`fleet` matches any vessel class of the link).
+fn binding_capacity_path(metric: Metric, subject: &str) -> Option<String> {
+    Some(match metric {
+        Metric::BerthBindingTeuHours => format!("nodes.{subject}.berths"),
+        Metric::CraneBindingTeuHours => format!("nodes.{subject}.cranes"),
+        Metric::YardBindingTeuHours => format!("nodes.{subject}.yard_capacity_teu"),
+        Metric::FleetBindingTeuHours => format!("links.{subject}.sea.fleet."),
+        Metric::PathBindingTeuHours => format!("links.{subject}.rail.paths_per_day"),
+        Metric::WagonBindingTeuHours => format!("wagon_pools.{subject}.sets"),
+        _ => return None,
+    })
+}
+
+/// What one more unit of each capacity buys (`margins.csv`): the first-ranked capacity
+/// with its paired effect, whether the scenario's binding metric names the same capacity
+/// (and if not, where its capacity ranks), any unit that lowers deliveries beyond noise,
+/// then the ranked table. Every figure is a cell of margins.csv or summary.csv.
+fn margins_blocks(results: &Results, rows: &[MarginRecord]) -> Vec<Block> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
+    };
+    let y = first.year;
+    let teu = |v: (f64, f64, f64)| {
+        format!(
+            "{} TEU (95% interval {} to {})",
+            signed(v.0),
+            signed(v.1),
+            signed(v.2)
+        )
+    };
+    let days = |v: (f64, f64, f64)| {
+        format!(
+            "{} days of mean transit saved ({} to {})",
+            thousands(v.0, 2),
+            thousands(v.1, 2),
+            thousands(v.2, 2)
+        )
+    };
+    let mut sentences = vec![format!(
+        "Ranked first in {y}: one more unit ({}) of {}: {}, {} ({} paired replications).",
+        first.unit,
+        first.capacity,
+        teu(first.delta_teu),
+        days(first.days_saved),
+        first.n
+    )];
+    // The base scenario is the folder's first; its largest binding metric in that year.
+    let base = results.scenarios.first();
+    let binding = base.and_then(|s| {
+        results
+            .summary
+            .iter()
+            .filter(|r| &r.scenario == s && r.year == y && r.metric.is_binding() && r.mean > 0.0)
+            .max_by(|a, b| {
+                a.mean
+                    .total_cmp(&b.mean)
+                    .then_with(|| b.subject.cmp(&a.subject))
+            })
+    });
+    if let Some(b) = binding
+        && let Some(path) = binding_capacity_path(b.metric, &b.subject)
+    {
+        let what = format!(
+            "the {} of {}",
+            b.metric.binding_capacity().unwrap_or("capacity"),
+            b.subject
+        );
+        let rank = rows.iter().position(|r| r.capacity.starts_with(&path));
+        sentences.push(match rank {
+            Some(0) => format!(
+                "This is the capacity the scenario's waiting is charged to most in {y} ({what}): \
+                 the named bottleneck and the paired margin agree."
+            ),
+            Some(k) => format!(
+                "The scenario's waiting in {y} is charged most to {what}, but one more unit of \
+                 it ranks {} here: the named bottleneck and the paired margin disagree, and \
+                 the margin is the one to act on.",
+                k + 1
+            ),
+            None => format!(
+                "The scenario's waiting in {y} is charged most to {what}, which margins did not \
+                 vary."
+            ),
+        });
+    }
+    let lowering: Vec<String> = rows
+        .iter()
+        .filter(|r| r.delta_teu.2 < 0.0)
+        .map(|r| format!("{} ({} TEU)", r.capacity, signed(r.delta_teu.0)))
+        .collect();
+    if !lowering.is_empty() {
+        sentences.push(format!(
+            "One more unit lowers deliveries beyond noise for: {}; the model's margins are \
+             wrong there (docs/model.md).",
+            lowering.join(", ")
+        ));
+    }
+    let slower: Vec<String> = rows
+        .iter()
+        .filter(|r| r.days_saved.2 < 0.0)
+        .map(|r| format!("{} ({} days)", r.capacity, thousands(-r.days_saved.0, 2)))
+        .collect();
+    if !slower.is_empty() {
+        sentences.push(format!(
+            "One more unit makes mean transit longer beyond noise for: {}; a wrong-way margin \
+             on time (docs/model.md).",
+            slower.join(", ")
+        ));
+    }
+    let header = [
+        "Rank",
+        "Capacity",
+        "Unit",
+        "Δ TEU delivered",
+        "95% CI",
+        "Days saved",
+        "95% CI",
+    ]
+    .map(String::from)
+    .to_vec();
+    let table = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                (i + 1).to_string(),
+                r.capacity.clone(),
+                r.unit.clone(),
+                signed(r.delta_teu.0),
+                format!("{} – {}", signed(r.delta_teu.1), signed(r.delta_teu.2)),
+                thousands(r.days_saved.0, 2),
+                format!(
+                    "{} – {}",
+                    thousands(r.days_saved.1, 2),
+                    thousands(r.days_saved.2, 2)
+                ),
+            ]
+        })
+        .collect();
+    vec![
+        Block::Heading(2, format!("What one more unit buys in {y}")),
+        Block::Bullets(sentences),
+        Block::Para(
+            "Each capacity gets one more unit throughout the horizon (and in every timeline \
+             change of it), on the same seed as the scenario, so each difference is that \
+             unit's (docs/appraisal.md, margins)."
+                .into(),
+        ),
+        Block::Table(header, table),
+    ]
+}
+
 /// Capex and opex by year of each scenario's named investments (years with spending
 /// only), in EUR million. Empty when no scenario has investments.
 fn spending_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
@@ -1108,6 +1304,7 @@ fn build(
     provenance: Option<&Value>,
     charts: &[PathBuf],
     appraisal: &[AppraisalRecord],
+    margins: &[MarginRecord],
 ) -> Vec<Block> {
     let mut doc = vec![Block::Heading(
         1,
@@ -1126,6 +1323,7 @@ fn build(
     doc.push(Block::Heading(2, "Findings".into()));
     doc.push(Block::Bullets(findings(results, opts)));
     doc.extend(appraisal_blocks(appraisal));
+    doc.extend(margins_blocks(results, margins));
 
     doc.push(Block::Heading(2, "Throughput by year".into()));
     let scenarios = all_selected(results, opts);
