@@ -1184,9 +1184,11 @@ fn cost_time_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
         };
         let cell = |m: Metric, v: Option<f64>| v.map_or_else(na, |v| bare(m, v));
         let flows = results.subjects(s, Metric::TransitDaysMean);
+        // Flows (origin–destination pairs) first, then the routes they split over.
         let flows: Vec<&Subject> = flows
             .iter()
             .filter(|x| x.kind == SubjectKind::Flow)
+            .chain(flows.iter().filter(|x| x.kind == SubjectKind::Route))
             .collect();
         let priced = results
             .subjects(s, Metric::CostPerTeu)
@@ -1194,7 +1196,13 @@ fn cost_time_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
             .any(|x| x.kind == SubjectKind::Flow);
         let mut flow_rows = Vec::new();
         for f in &flows {
-            let mut row = vec![f.id.clone()];
+            let mut row = vec![
+                format!("{} {}", f.kind.noun(), f.id),
+                cell(
+                    Metric::DeliveredTeu,
+                    get(Metric::DeliveredTeu, f.kind, &f.id),
+                ),
+            ];
             if priced {
                 row.push(cell(
                     Metric::CostPerTeu,
@@ -1250,7 +1258,10 @@ fn cost_time_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
             format!("{} in {y}", short_scenario_name(s)),
         ));
         if !flow_rows.is_empty() {
-            let mut header = vec!["Flow (origin → destination)".to_string()];
+            let mut header = vec![
+                "Flow (origin → destination) or route".to_string(),
+                "TEU delivered".to_string(),
+            ];
             if priced {
                 header.push("Cost per TEU".into());
             }
