@@ -25,10 +25,11 @@ pub enum SubjectKind {
     Route,
     WagonPool,
     Investment,
+    Alternative,
 }
 
 impl SubjectKind {
-    pub const ALL: [SubjectKind; 7] = [
+    pub const ALL: [SubjectKind; 8] = [
         SubjectKind::Corridor,
         SubjectKind::Node,
         SubjectKind::Link,
@@ -36,6 +37,7 @@ impl SubjectKind {
         SubjectKind::Route,
         SubjectKind::WagonPool,
         SubjectKind::Investment,
+        SubjectKind::Alternative,
     ];
 
     /// The `subject_kind` column's value.
@@ -48,6 +50,7 @@ impl SubjectKind {
             SubjectKind::Route => "route",
             SubjectKind::WagonPool => "wagon_pool",
             SubjectKind::Investment => "investment",
+            SubjectKind::Alternative => "alternative",
         }
     }
 
@@ -62,6 +65,7 @@ impl SubjectKind {
             SubjectKind::Route => "routes",
             SubjectKind::WagonPool => "wagon_pools",
             SubjectKind::Investment => "investments",
+            SubjectKind::Alternative => "alternatives",
         }
     }
 
@@ -219,8 +223,8 @@ pub struct MetricInfo {
 // capacity or of boxes are in [0, 1]. The buffer time index, (p95 − mean) / mean, is
 // unbounded: a p95 read from a compressed histogram can sit below a skewed mean.
 catalogue! {
-    CreatedTeu = "created_teu", "TEU", [Corridor, Flow], NonNegative, Sum,
-        "TEU that entered the corridor in the year";
+    CreatedTeu = "created_teu", "TEU", [Corridor, Flow, Route], NonNegative, Sum,
+        "TEU that entered the corridor in the year (for a route: that chose it, when some flow chooses its route)";
     DeliveredTeu = "delivered_teu", "TEU", [Corridor, Flow, Route], NonNegative, Sum,
         "TEU that reached their destination in the year";
     TransitDaysMean = "transit_days_mean", "days", [Corridor, Flow, Route], NonNegative, Mean,
@@ -313,6 +317,16 @@ catalogue! {
         "operating cost in the year, over each investment's life from the year it opens";
     CostPer500Km = "cost_per_500_km", "currency/TEU", [Link], NonNegative, Ratio,
         "a rail link's tariff per TEU for 500 km: CAREC CPMM's corridor cost indicator";
+    GeneralizedCostPerTeu = "generalized_cost_per_teu", "currency/TEU", [Flow, Alternative], Unbounded, Mean,
+        "mean over the year's days of the cost shippers weigh: tariffs + value of time × expected days + value of reliability × their standard deviation (a market flow's with the legs outside the network; an alternative's with its constant, which may be negative)";
+    MarketShare = "market_share", "share", [Flow, Alternative], Share, Mean,
+        "time-mean share of the contestable market (market minus committed) the corridor wins for the flow, or the alternative takes";
+    MarketTeu = "market_teu", "TEU", [Flow], NonNegative, Sum,
+        "the whole market the flow competes in, corridor and alternatives (an input)";
+    LostTeu = "lost_teu", "TEU", [Flow], NonNegative, Sum,
+        "contestable TEU the alternatives took in the year (expected, from the shares)";
+    MarketShareSwing = "market_share_swing", "share", [Flow], Share, Max,
+        "largest change of the market share at one re-evaluation in the year: near 0 once it has settled";
 }
 
 impl Metric {

@@ -54,11 +54,29 @@ pub(crate) fn spend_mass(
     None
 }
 
+/// The cumulative intensity from `t0` to `t1` of a rate (per tick) constant within each
+/// calendar month: what `spend_mass` spends over that span.
+pub(crate) fn mass_between(mut t: Ticks, t1: Ticks, rate: impl Fn(usize, usize) -> f64) -> f64 {
+    let mut mass = 0.0;
+    while t < t1 {
+        let (next, year, month) = month_bounds(t);
+        let end = next.min(t1);
+        mass += rate(year, month) * (end - t) as f64;
+        t = end;
+    }
+    mass
+}
+
 impl Sim<'_> {
-    /// Rate of the flow in TEU per tick during (year offset from epoch, month).
-    fn flow_teu_rate(&self, f: usize, year: usize, month: usize) -> f64 {
+    /// Rate of the flow in TEU per tick during (year offset from epoch, month). A market
+    /// flow's is its committed TEU plus its share of the rest of the market.
+    pub(crate) fn flow_teu_rate(&self, f: usize, year: usize, month: usize) -> f64 {
         let fd = &self.m.flows[f];
-        let annual = fd.teu_per_year.get(year).copied().unwrap_or(0.0);
+        let mut annual = fd.teu_per_year.get(year).copied().unwrap_or(0.0);
+        if let (Some(mk), Some(ch)) = (&fd.market, self.choice.as_deref()) {
+            let market = mk.teu_per_year.get(year).copied().unwrap_or(0.0);
+            annual += ch.share(f) * (market - annual).max(0.0);
+        }
         annual * fd.monthly[month] / TICKS_PER_YEAR as f64
     }
 
@@ -74,6 +92,16 @@ impl Sim<'_> {
             ArrivalProcess::BlockTrains => fd.block_train_teu,
         };
         let now = self.now();
+        if let Some(ms) = self
+            .choice
+            .as_deref_mut()
+            .and_then(|c| c.markets[f].as_mut())
+        {
+            // A market's share changes between arrivals: what is left of this mass is
+            // spent again at the new rate (`choice::on_market_update`).
+            ms.mass_left = mass;
+            ms.mass_at = now;
+        }
         let at = spend_mass(now, mass, self.m.end, |y, mo| self.flow_teu_rate(f, y, mo));
         // Arrivals are kept out of the calendar: the run loop compares the earliest one
         // with the calendar's next event.
@@ -110,15 +138,20 @@ impl Sim<'_> {
 
     fn create_container(&mut self, f: usize, teu: u8) {
         let fd = &self.m.flows[f];
-        let route = if fd.routes.len() == 1 {
-            fd.routes[0].1
+        // Shippers' current probabilities when the flow chooses, else its fixed shares.
+        let routes = match &self.choice {
+            Some(ch) => &ch.route_cum[f],
+            None => &fd.routes,
+        };
+        let route = if routes.len() == 1 {
+            routes[0].1
         } else {
             let u: f64 = self.flow_rng[f].random();
-            fd.routes
+            routes
                 .iter()
                 .find(|(cum, _)| u < *cum)
                 .map(|r| r.1)
-                .unwrap_or(fd.routes[fd.routes.len() - 1].1)
+                .unwrap_or(routes[routes.len() - 1].1)
         };
         let now = self.now();
         let c = self.alloc_container(Container {
@@ -143,6 +176,9 @@ impl Sim<'_> {
                 ys.created_teu += f64::from(teu);
             }
             ys.flow_created_teu[f] += f64::from(teu);
+            if let Some(ch) = self.choice.as_deref_mut() {
+                ch.years[y].route_created_teu[route] += f64::from(teu);
+            }
         }
         let origin = self.m.flows[f].origin;
         self.arrive_at_node(origin, c);

@@ -6,6 +6,7 @@
 //! owns no files: it must never read or write files, print, or plot.
 
 mod binding;
+mod choice;
 mod demand;
 mod network;
 mod rail;

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use crate::engine::time::{TICKS_PER_DAY, TICKS_PER_YEAR, hours_to_ticks};
 use crate::engine::{Dist, DistSpec, Ticks};
 use crate::scenario::params::{FleetParam, NodeParam, ParamPath, PoolParam, RailParam, SeaParam};
-use crate::scenario::{ArrivalProcess, Date, LinkMode, ScenarioFile};
+use crate::scenario::{ArrivalProcess, ChoiceRule, Date, LinkMode, Money, ScenarioFile};
 
 /// Why a scenario could not be turned into a model (field path and message).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -148,6 +148,48 @@ pub(crate) struct FlowDef {
     pub promised_days: Option<f64>,
     /// A node's own traffic: left out of the corridor's totals.
     pub local: bool,
+    /// Route choice by generalized cost; None: the fixed shares of `routes`.
+    pub choice: Option<ChoiceDef>,
+    /// The flow is a share of a market; None: `teu_per_year` is its whole demand.
+    pub market: Option<MarketDef>,
+    /// Shippers' value of time and of reliability per TEU-day, in the reporting currency,
+    /// by simulated year (index 0 is `first_year`); empty when the flow states none.
+    pub value_of_time: Vec<f64>,
+    pub value_of_reliability: Vec<f64>,
+}
+
+/// How a flow's boxes pick their route (docs/model.md § 1.7).
+#[derive(Debug, Clone)]
+pub(crate) struct ChoiceDef {
+    pub cheapest: bool,
+    /// Logit dispersion per unit of the reporting currency (0 with `cheapest`).
+    pub dispersion: f64,
+    pub memory_days: f64,
+}
+
+/// A flow that is the corridor's share of a market (docs/model.md § 1.7).
+#[derive(Debug, Clone)]
+pub(crate) struct MarketDef {
+    /// The whole market's TEU per year, for each simulated calendar year from `epoch_year`.
+    pub teu_per_year: Vec<f64>,
+    pub alternatives: Vec<usize>,
+    pub dispersion: f64,
+    pub initial_share: f64,
+    pub interval: Ticks,
+    pub damping: f64,
+    pub outside_days: f64,
+    /// Cost of the legs outside the network, by simulated year; 0 where none is stated.
+    pub outside_cost: Vec<f64>,
+}
+
+/// A way to ship outside the corridor.
+#[derive(Debug, Clone)]
+pub(crate) struct AlternativeDef {
+    pub id: String,
+    /// Freight plus constant per TEU in the reporting currency, by simulated year.
+    pub cost: Vec<f64>,
+    pub transit_days: f64,
+    pub transit_sd_days: f64,
 }
 
 /// A parameter resolved to indices.
@@ -208,6 +250,8 @@ pub struct Model {
     pub(crate) costs: Option<CostDef>,
     /// The named investments' spending, reported by year (`capex_eur`, `opex_eur`).
     pub(crate) investments: Vec<InvestmentDef>,
+    /// Ways to ship outside the corridor that markets compare it with.
+    pub(crate) alternatives: Vec<AlternativeDef>,
 }
 
 /// What a named investment spends, in EUR, by calendar year.
@@ -607,6 +651,14 @@ impl Model {
                 patience: f.patience_days.map(|d| hours_to_ticks(d * 24.0).max(1)),
                 promised_days: f.promised_days,
                 local: f.local,
+                choice: f.route_choice.as_ref().map(|c| ChoiceDef {
+                    cheapest: c.rule == ChoiceRule::Cheapest,
+                    dispersion: c.dispersion.unwrap_or(0.0),
+                    memory_days: c.memory_days,
+                }),
+                market: None,
+                value_of_time: Vec::new(),
+                value_of_reliability: Vec::new(),
             });
         }
 
@@ -696,6 +748,7 @@ impl Model {
         }
 
         let costs = CostDef::build(s, &routes)?;
+        let alternatives = choice_defs(s, &mut flows, epoch_year, years)?;
         let investments = s
             .investments
             .iter()
@@ -729,6 +782,7 @@ impl Model {
             stall: hours_to_ticks(run.stall_days * 24.0),
             costs,
             investments,
+            alternatives,
         })
     }
 
@@ -772,6 +826,102 @@ impl Model {
 }
 
 /// Linear between given years, flat outside.
+/// Shippers' values, markets and alternatives in the reporting currency, converted once
+/// here with each simulated year's rate (validation guarantees every rate).
+fn choice_defs(
+    s: &ScenarioFile,
+    flows: &mut [FlowDef],
+    epoch_year: i32,
+    years: usize,
+) -> Result<Vec<AlternativeDef>, BuildError> {
+    let default = crate::scenario::CostsSpec::default();
+    let spec = s.costs.as_ref().unwrap_or(&default);
+    let by_year = |m: Option<&Money>, path: &str| -> Result<Vec<f64>, BuildError> {
+        (s.run.first_year..=s.run.last_year)
+            .map(|y| match m {
+                None => Ok(0.0),
+                Some(m) => spec.convert(m, y).ok_or_else(|| {
+                    berr(
+                        path,
+                        format!("no exchange rate from {} for {y}", m.currency),
+                    )
+                }),
+            })
+            .collect()
+    };
+    let mut alternatives = Vec::with_capacity(s.alternatives.len());
+    for a in &s.alternatives {
+        let p = format!("alternatives.{}", a.id);
+        let cost = by_year(Some(&a.cost_per_teu), &format!("{p}.cost_per_teu"))?;
+        let constant = by_year(
+            a.constant_per_teu.as_ref(),
+            &format!("{p}.constant_per_teu"),
+        )?;
+        alternatives.push(AlternativeDef {
+            id: a.id.clone(),
+            cost: cost.iter().zip(&constant).map(|(c, k)| c + k).collect(),
+            transit_days: a.transit_days,
+            transit_sd_days: a.transit_sd_days,
+        });
+    }
+    for (fd, f) in flows.iter_mut().zip(&s.flows) {
+        let p = format!("flows.{}", f.id);
+        if f.route_choice.is_none() && f.market.is_none() {
+            continue;
+        }
+        fd.value_of_time = by_year(
+            f.value_of_time_per_teu_day.as_ref(),
+            &format!("{p}.value_of_time_per_teu_day"),
+        )?;
+        fd.value_of_reliability = by_year(
+            f.value_of_reliability_per_teu_day.as_ref(),
+            &format!("{p}.value_of_reliability_per_teu_day"),
+        )?;
+        let Some(m) = &f.market else { continue };
+        let mut points: Vec<(i32, f64)> = Vec::new();
+        for (k, v) in &m.teu_per_year {
+            let y: i32 = k.trim().parse().map_err(|_| {
+                berr(
+                    format!("{p}.market.teu_per_year.{k}"),
+                    "keys must be years, e.g. \"2025\"",
+                )
+            })?;
+            points.push((y, *v));
+        }
+        points.sort_by_key(|p| p.0);
+        let mut alts = Vec::with_capacity(m.alternatives.len());
+        for id in &m.alternatives {
+            let i = s
+                .alternatives
+                .iter()
+                .position(|a| &a.id == id)
+                .ok_or_else(|| {
+                    berr(
+                        format!("{p}.market.alternatives"),
+                        format!("unknown alternative `{id}`"),
+                    )
+                })?;
+            alts.push(i);
+        }
+        fd.market = Some(MarketDef {
+            teu_per_year: (0..years)
+                .map(|i| interpolate(&points, epoch_year + i as i32))
+                .collect(),
+            alternatives: alts,
+            dispersion: m.dispersion,
+            initial_share: m.initial_share,
+            interval: hours_to_ticks(m.interval_days * 24.0).max(TICKS_PER_DAY),
+            damping: m.damping,
+            outside_days: m.outside_days,
+            outside_cost: by_year(
+                m.outside_cost_per_teu.as_ref(),
+                &format!("{p}.market.outside_cost_per_teu"),
+            )?,
+        });
+    }
+    Ok(alternatives)
+}
+
 fn interpolate(points: &[(i32, f64)], year: i32) -> f64 {
     match points.iter().position(|(y, _)| *y >= year) {
         None => points.last().map(|p| p.1).unwrap_or(0.0),

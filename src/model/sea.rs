@@ -471,6 +471,7 @@ impl Sim<'_> {
         }
         self.schedule_in(hours_to_ticks(hours), Ev::StormEnd { link: l as u32 });
         self.schedule_storm(l);
+        self.refresh_routes();
     }
 
     pub(crate) fn on_storm_end(&mut self, l: usize) {
@@ -482,6 +483,7 @@ impl Sim<'_> {
             }
         }
         self.release_held_vessels(l);
+        self.refresh_routes();
     }
 
     /// The storm rate changed: redraw the next storm from now (memoryless, so exact).

@@ -81,6 +81,12 @@ pub(crate) enum Ev {
     },
     /// Boxes that waited longer than their flow's patience at their origin leave.
     PatienceSweep,
+    /// Shippers' daily look at the corridor (`choice.rs`).
+    ChoiceDay,
+    /// The end of a market's re-evaluation interval.
+    MarketUpdate {
+        flow: u32,
+    },
     /// Daily look for stalls: places where boxes wait and nothing has left for long.
     StallWatch,
     YearEnd,
@@ -607,6 +613,8 @@ pub(crate) struct Sim<'m> {
     /// Set when more than `MAX_CONTAINERS_IN_SYSTEM` containers are alive at once; the
     /// run loop then stops (guard rail, see `try_run`).
     pub overloaded: bool,
+    /// What shippers know and chose; None when no flow chooses (`choice.rs`).
+    pub choice: Option<Box<super::choice::ChoiceState>>,
 }
 
 /// Most containers alive at once in one replication. A guard rail: when demand far
@@ -787,6 +795,7 @@ impl<'m> Sim<'m> {
             alive_teu: 0.0,
             local_alive_teu: 0.0,
             overloaded: false,
+            choice: super::choice::ChoiceState::new(m, nyears),
         }
     }
 
@@ -956,6 +965,7 @@ impl<'m> Sim<'m> {
             self.schedule_in(self.patience_every, Ev::PatienceSweep);
         }
         self.schedule_in(TICKS_PER_DAY, Ev::StallWatch);
+        self.choice_start();
     }
 
     // ---- what differs by kind of link: one arm per kind ----
@@ -997,6 +1007,8 @@ impl<'m> Sim<'m> {
                 self.try_admit(node as usize);
             }
             Ev::WagonReturn { pool } => self.on_wagon_return(pool as usize),
+            Ev::ChoiceDay => self.on_choice_day(),
+            Ev::MarketUpdate { flow } => self.on_market_update(flow as usize),
             Ev::PatienceSweep => {
                 self.sweep_impatient();
                 self.schedule_in(self.patience_every, Ev::PatienceSweep);
@@ -1017,6 +1029,9 @@ impl<'m> Sim<'m> {
         } else {
             self.year_index(now - 1)
         };
+        if self.choice.is_some() {
+            self.account_shares(closing);
+        }
         self.year_now = self.year_index(now);
         let backlog: f64 = self.nodes.iter().map(|n| n.gate.size()).sum();
         let in_system = self.alive_teu - self.local_alive_teu;
@@ -1466,6 +1481,7 @@ impl<'m> Sim<'m> {
             };
             push(year, M::CostPerTeu, K::Corridor, "corridor", v);
         }
+        self.choice_records(&mut push);
         let conservation = self.conservation();
         RunResult {
             replication,

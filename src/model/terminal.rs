@@ -64,6 +64,9 @@ impl Sim<'_> {
             let c = list[i];
             let now = self.cal.now();
             let ct = &mut self.containers[c as usize];
+            if let Some(ch) = self.choice.as_deref_mut() {
+                ch.observe_segment(link, ticks_to_hours(now - ct.arrived));
+            }
             if let Some(y) = self.year_now {
                 let ys = &mut self.years[y];
                 let ly = &mut ys.links[link];
@@ -603,6 +606,12 @@ impl Sim<'_> {
             if let Some(t) = bins.get_mut(i) {
                 t.add(ticks_to_days(now - ct.created));
             }
+        }
+        if let Some(ch) = self.choice.as_deref_mut()
+            && let Some(&d) = self.m.routes[ct.route as usize].nodes.last()
+            && !self.m.nodes[d].delivers_on_arrival
+        {
+            ch.observe_destination(d, ticks_to_hours(now - ct.arrived));
         }
         if let Some(y) = self.year_now {
             let days = ticks_to_days(now - ct.created);

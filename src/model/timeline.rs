@@ -156,6 +156,8 @@ impl Sim<'_> {
         if def.start.is_none() {
             self.schedule_disruption(d);
         }
+        // Shippers stop booking onto what closed.
+        self.refresh_routes();
     }
 
     pub(crate) fn on_closure_end(&mut self, d: usize) {
@@ -183,5 +185,6 @@ impl Sim<'_> {
                 }
             }
         }
+        self.refresh_routes();
     }
 }

@@ -21,9 +21,9 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostic::{Diagnostic, ScenarioError};
 use super::money::CostsSpec;
 use super::schema::{
-    AppraisalSpec, ChangeSpec, DisruptionSpec, FlowSpec, InvestmentSpec, LinkSpec, NodeSpec,
-    RailSpec, RouteShare, RouteSpec, RunSpec, ScenarioFile, SeaSpec, StormSpec, TargetSpec,
-    VesselClassSpec, WagonPoolSpec,
+    AlternativeSpec, AppraisalSpec, ChangeSpec, DisruptionSpec, FlowSpec, InvestmentSpec, LinkSpec,
+    MarketSpec, NodeSpec, RailSpec, RouteChoiceSpec, RouteShare, RouteSpec, RunSpec, ScenarioFile,
+    SeaSpec, StormSpec, TargetSpec, VesselClassSpec, WagonPoolSpec,
 };
 use super::validate::{closest, validate};
 use crate::engine::dist::ExponentialSpec;
@@ -54,6 +54,7 @@ const ID_SECTIONS: &[&str] = &[
     "disruptions",
     "targets",
     "investments",
+    "alternatives",
 ];
 
 /// Keys whose value is a distribution (`DistSpec`), wherever they appear.
@@ -948,6 +949,7 @@ impl Loader {
         let mut disruptions = Vec::new();
         let mut targets = Vec::new();
         let mut investments = Vec::new();
+        let mut alternatives = Vec::new();
         for (name, good, items) in &raw {
             ok &= *good;
             for (i, item) in items.iter().enumerate() {
@@ -977,6 +979,9 @@ impl Loader {
                     "investments" => self
                         .de::<InvestmentSpec>(root, item, &segs)
                         .map(|x| investments.push(x)),
+                    "alternatives" => self
+                        .de::<AlternativeSpec>(root, item, &segs)
+                        .map(|x| alternatives.push(x)),
                     _ => self
                         .de::<TargetSpec>(root, item, &segs)
                         .map(|x| targets.push(x)),
@@ -1019,6 +1024,7 @@ impl Loader {
             investments,
             appraisal,
             costs,
+            alternatives,
         };
         let issues = validate(&file);
         if !issues.is_empty() {
@@ -1316,6 +1322,9 @@ fn known_keys(shape: &[&str]) -> Vec<&'static str> {
         ["routes", "*"] => fields_of::<RouteSpec>().to_vec(),
         ["flows", "*"] => fields_of::<FlowSpec>().to_vec(),
         ["flows", "*", "routes", "*"] => fields_of::<RouteShare>().to_vec(),
+        ["flows", "*", "route_choice"] => fields_of::<RouteChoiceSpec>().to_vec(),
+        ["flows", "*", "market"] => fields_of::<MarketSpec>().to_vec(),
+        ["alternatives", "*"] => fields_of::<AlternativeSpec>().to_vec(),
         ["timeline", "*"] => fields_of::<ChangeSpec>().to_vec(),
         ["disruptions", "*"] => fields_of::<DisruptionSpec>().to_vec(),
         ["targets", "*"] => fields_of::<TargetSpec>().to_vec(),

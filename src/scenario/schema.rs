@@ -52,6 +52,10 @@ pub struct ScenarioFile {
     /// The reporting currency and exchange rates for the tariffs of nodes and links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub costs: Option<CostsSpec>,
+    /// Ways to ship outside the corridor (the northern rail route, the sea), against which
+    /// a flow with a `market` competes.
+    #[serde(default)]
+    pub alternatives: Vec<AlternativeSpec>,
 }
 
 impl ScenarioFile {
@@ -65,7 +69,12 @@ impl ScenarioFile {
             || self
                 .links
                 .iter()
-                .any(|l| l.cost_per_teu.is_some() || l.cost_per_teu_km.is_some());
+                .any(|l| l.cost_per_teu.is_some() || l.cost_per_teu_km.is_some())
+            || self.flows.iter().any(|f| {
+                f.value_of_time_per_teu_day.is_some()
+                    || f.route_choice.is_some()
+                    || f.market.is_some()
+            });
         priced.then(|| self.costs.clone().unwrap_or_default().currency)
     }
 }
@@ -481,6 +490,101 @@ pub struct FlowSpec {
     /// diverted, transit, in the corridor). Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub local: bool,
+    /// Shippers' value of time, per TEU and day in transit (cargo holding cost): what a day
+    /// saved is worth to them when they choose a route or a corridor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_of_time_per_teu_day: Option<Money>,
+    /// What one day less of standard deviation of transit is worth per TEU (reliability).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_of_reliability_per_teu_day: Option<Money>,
+    /// Boxes choose among the flow's routes by generalized cost instead of fixed shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_choice: Option<RouteChoiceSpec>,
+    /// The flow is the corridor's share of a market it wins against named alternatives:
+    /// `teu_per_year` is then the committed part, which comes whatever the corridor does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketSpec>,
+}
+
+/// How a box picks its route (docs/model.md § Shippers choose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceRule {
+    /// Multinomial logit on generalized cost, with the routes' shares as weights.
+    #[default]
+    Logit,
+    /// Every box takes the route of least generalized cost (the logit's limit).
+    Cheapest,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteChoiceSpec {
+    #[serde(default)]
+    pub rule: ChoiceRule,
+    /// Logit dispersion per unit of the reporting currency: a route dearer by 1/dispersion
+    /// gets e times fewer boxes. Required for `rule = "logit"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispersion: Option<f64>,
+    /// Time constant of the exponentially weighted mean of observed segment times, in days.
+    #[serde(default = "default_memory_days")]
+    pub memory_days: f64,
+}
+
+fn default_memory_days() -> f64 {
+    7.0
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarketSpec {
+    /// The whole market's TEU per year (corridor and alternatives), keyed by year like a
+    /// flow's `teu_per_year`: linear in between, flat outside.
+    pub teu_per_year: BTreeMap<String, f64>,
+    /// Ids of `[[alternatives]]` the corridor competes with.
+    pub alternatives: Vec<String>,
+    /// Logit dispersion per unit of the reporting currency between the corridor and the
+    /// alternatives.
+    pub dispersion: f64,
+    /// The corridor's share of the contestable market (market minus committed) at the start.
+    pub initial_share: f64,
+    /// Days between re-evaluations of the share.
+    #[serde(default = "default_interval_days")]
+    pub interval_days: f64,
+    /// Fraction of the gap to the logit share closed at each re-evaluation (0 < d <= 1).
+    #[serde(default = "default_damping")]
+    pub damping: f64,
+    /// Days the corridor's boxes spend outside the modelled network (first and last miles,
+    /// the legs before its first and after its last node), added to its simulated time.
+    #[serde(default)]
+    pub outside_days: f64,
+    /// Cost per TEU of those legs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_cost_per_teu: Option<Money>,
+}
+
+fn default_interval_days() -> f64 {
+    30.0
+}
+
+fn default_damping() -> f64 {
+    0.5
+}
+
+/// A way to ship outside the corridor, described by its door-to-door cost and time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlternativeSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Freight per TEU, door to door as its source states it.
+    pub cost_per_teu: Money,
+    pub transit_days: f64,
+    /// Standard deviation of its transit (reliability).
+    #[serde(default)]
+    pub transit_sd_days: f64,
+    /// What the model leaves out (risk, frequency, habit), as a cost per TEU added to the
+    /// alternative's generalized cost; may be negative. State how it was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constant_per_teu: Option<Money>,
 }
 
 /// A calendar date (TOML local date `2028-01-01`, or the same as a string).

@@ -45,6 +45,7 @@ pub fn ids_of(s: &ScenarioFile, kind: SubjectKind) -> Vec<&str> {
         SubjectKind::Route => s.routes.iter().map(|x| x.id.as_str()).collect(),
         SubjectKind::WagonPool => s.wagon_pools.iter().map(|x| x.id.as_str()).collect(),
         SubjectKind::Investment => s.investments.iter().map(|x| x.id.as_str()).collect(),
+        SubjectKind::Alternative => s.alternatives.iter().map(|x| x.id.as_str()).collect(),
     }
 }
 

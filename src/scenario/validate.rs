@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use crate::engine::DistSpec;
 
 use super::params::{self, NodeParam, ParamKind, ParamPath, RailParam, SeaParam};
-use super::schema::{ArrivalProcess, LinkMode, ScenarioFile};
+use super::schema::{ArrivalProcess, ChoiceRule, LinkMode, ScenarioFile};
 
 /// Years a scenario may talk about at all.
 pub const YEAR_RANGE: std::ops::RangeInclusive<i32> = 1900..=2200;
@@ -99,6 +99,7 @@ pub fn validate(s: &ScenarioFile) -> Vec<Issue> {
     v.targets();
     v.investments();
     v.costs();
+    v.choice();
     v.issues
 }
 
@@ -404,7 +405,7 @@ impl<'a> Validator<'a> {
 
     fn ids(&mut self) {
         let s = self.s;
-        let sections: [(&str, Vec<&str>); 9] = [
+        let sections: [(&str, Vec<&str>); 10] = [
             ("nodes", s.nodes.iter().map(|x| x.id.as_str()).collect()),
             ("links", s.links.iter().map(|x| x.id.as_str()).collect()),
             (
@@ -425,6 +426,10 @@ impl<'a> Validator<'a> {
             (
                 "investments",
                 s.investments.iter().map(|x| x.id.as_str()).collect(),
+            ),
+            (
+                "alternatives",
+                s.alternatives.iter().map(|x| x.id.as_str()).collect(),
             ),
         ];
         for (section, ids) in sections {
@@ -1357,7 +1362,12 @@ impl<'a> Validator<'a> {
         let mut largest: Option<(f64, &str, String)> = None;
         for (f, p) in self.s.flows.iter().zip(self.flow_paths.clone()) {
             let mut points: Vec<(i32, f64)> = Vec::new();
-            for (k, v) in &f.teu_per_year {
+            // A market flow creates at most its whole market.
+            let teu_per_year = f
+                .market
+                .as_ref()
+                .map_or(&f.teu_per_year, |m| &m.teu_per_year);
+            for (k, v) in teu_per_year {
                 match k.trim().parse::<i32>() {
                     Ok(y) if YEAR_RANGE.contains(&y) && v.is_finite() && *v >= 0.0 => {
                         points.push((y, *v))
@@ -1888,8 +1898,34 @@ impl Validator<'_> {
                 }
             }
         }
+        let flow_paths = self.flow_paths.clone();
+        for (f, p) in s.flows.iter().zip(&flow_paths) {
+            if let Some(m) = &f.value_of_time_per_teu_day {
+                amounts.push((format!("{p}.value_of_time_per_teu_day"), m));
+            }
+            if let Some(m) = &f.value_of_reliability_per_teu_day {
+                amounts.push((format!("{p}.value_of_reliability_per_teu_day"), m));
+            }
+            if let Some(m) = f
+                .market
+                .as_ref()
+                .and_then(|m| m.outside_cost_per_teu.as_ref())
+            {
+                amounts.push((format!("{p}.market.outside_cost_per_teu"), m));
+            }
+        }
+        let alt_paths = entry_paths("alternatives", s.alternatives.iter().map(|a| a.id.as_str()));
+        let mut signed: Vec<String> = Vec::new();
+        for (a, p) in s.alternatives.iter().zip(&alt_paths) {
+            amounts.push((format!("{p}.cost_per_teu"), &a.cost_per_teu));
+            if let Some(m) = &a.constant_per_teu {
+                // A constant stands for what the model leaves out: it may favour or penalise.
+                signed.push(format!("{p}.constant_per_teu"));
+                amounts.push((format!("{p}.constant_per_teu"), m));
+            }
+        }
         for (p, m) in amounts {
-            if self.finite(&p, m.amount) && m.amount < 0.0 {
+            if self.finite(&p, m.amount) && m.amount < 0.0 && !signed.contains(&p) {
                 self.issue(
                     p.clone(),
                     format!("a cost cannot be negative, got {m}"),
@@ -1925,6 +1961,196 @@ impl Validator<'_> {
                     )),
                 );
             }
+        }
+    }
+
+    /// Route choice, markets and alternatives (docs/model.md § 1.7).
+    fn choice(&mut self) {
+        let s = self.s;
+        let alt_ids: Vec<&str> = s.alternatives.iter().map(|a| a.id.as_str()).collect();
+        let mut used: HashSet<&str> = HashSet::new();
+        for (f, p) in s.flows.iter().zip(self.flow_paths.clone()) {
+            let needs_vot = f.route_choice.is_some() || f.market.is_some();
+            if needs_vot && f.value_of_time_per_teu_day.is_none() {
+                self.issue(
+                    format!("{p}.value_of_time_per_teu_day"),
+                    "a flow that chooses (route_choice or market) needs its shippers' value of time",
+                    Some("e.g. value_of_time_per_teu_day = \"300 EUR\" (cargo holding cost per TEU-day)".into()),
+                );
+            }
+            if let Some(rc) = &f.route_choice {
+                let rp = format!("{p}.route_choice");
+                if f.routes.len() < 2 {
+                    self.issue(
+                        rp.clone(),
+                        format!(
+                            "route choice on a flow with {} route: there is nothing to choose",
+                            f.routes.len()
+                        ),
+                        Some("add another route to the flow, or drop route_choice".into()),
+                    );
+                }
+                match (rc.rule, rc.dispersion) {
+                    (ChoiceRule::Logit, None) => self.issue(
+                        format!("{rp}.dispersion"),
+                        "a logit needs its dispersion",
+                        Some("e.g. dispersion = 0.002 (per unit of the reporting currency), or rule = \"cheapest\"".into()),
+                    ),
+                    (_, Some(d)) => self.dispersion(&format!("{rp}.dispersion"), d),
+                    _ => {}
+                }
+                let mp = format!("{rp}.memory_days");
+                if self.finite(&mp, rc.memory_days) && rc.memory_days < 1.0 {
+                    self.issue(
+                        mp,
+                        format!("must be at least 1 day, got {}", rc.memory_days),
+                        Some("observed times are averaged day by day; e.g. memory_days = 7".into()),
+                    );
+                }
+            }
+            let Some(m) = &f.market else { continue };
+            let mp = format!("{p}.market");
+            if m.alternatives.is_empty() {
+                self.issue(
+                    format!("{mp}.alternatives"),
+                    "a market needs at least one alternative to the corridor",
+                    Some(
+                        "e.g. alternatives = [\"northern-rail\"], each defined in [[alternatives]]"
+                            .into(),
+                    ),
+                );
+            }
+            for (i, a) in m.alternatives.iter().enumerate() {
+                if alt_ids.contains(&a.as_str()) {
+                    used.insert(a.as_str());
+                } else {
+                    let hint = Self::hint_closest(a, alt_ids.iter().copied(), "alternatives");
+                    self.issue(
+                        format!("{mp}.alternatives[{i}]"),
+                        format!("unknown alternative `{a}`"),
+                        hint,
+                    );
+                }
+            }
+            self.dispersion(&format!("{mp}.dispersion"), m.dispersion);
+            self.in_range(
+                &format!("{mp}.initial_share"),
+                m.initial_share,
+                0.0,
+                1.0,
+                "the corridor's share of the contestable market at the start, e.g. 0.05",
+            );
+            let ip = format!("{mp}.interval_days");
+            if self.finite(&ip, m.interval_days) && m.interval_days < 1.0 {
+                self.issue(
+                    ip,
+                    format!("must be at least 1 day, got {}", m.interval_days),
+                    Some("shippers re-book monthly or quarterly: e.g. interval_days = 30".into()),
+                );
+            }
+            let dp = format!("{mp}.damping");
+            if self.finite(&dp, m.damping) && !(m.damping > 0.0 && m.damping <= 1.0) {
+                self.issue(
+                    dp,
+                    format!("must be in (0, 1], got {}", m.damping),
+                    Some(
+                        "the share of the gap to the logit share closed each interval, e.g. 0.5"
+                            .into(),
+                    ),
+                );
+            }
+            self.non_negative(&format!("{mp}.outside_days"), m.outside_days);
+            let tp = format!("{mp}.teu_per_year");
+            if m.teu_per_year.is_empty() {
+                self.issue(
+                    tp.clone(),
+                    "needs at least one year",
+                    Some("the whole market, e.g. teu_per_year = { \"2025\" = 1400000 }".into()),
+                );
+            }
+            let mut points: Vec<(i32, f64)> = Vec::new();
+            let mut ok = true;
+            for (year, teu) in &m.teu_per_year {
+                let yp = format!("{tp}.{year}");
+                match year.trim().parse::<i32>() {
+                    Ok(y) if YEAR_RANGE.contains(&y) => points.push((y, *teu)),
+                    _ => {
+                        ok = false;
+                        self.issue(yp.clone(), format!("`{year}` is not a year"), None)
+                    }
+                }
+                if !teu.is_finite() || *teu < 0.0 || *teu > MAX_TEU_PER_YEAR {
+                    ok = false;
+                    self.issue(
+                        yp,
+                        format!("must be between 0 and {MAX_TEU_PER_YEAR} TEU per year (guard rail), got {teu}"),
+                        None,
+                    );
+                }
+            }
+            let mut committed: Vec<(i32, f64)> = Vec::new();
+            for (k, v) in &f.teu_per_year {
+                match k.trim().parse::<i32>() {
+                    Ok(y) if v.is_finite() => committed.push((y, *v)),
+                    _ => ok = false,
+                }
+            }
+            if ok && !points.is_empty() {
+                points.sort_by_key(|p| p.0);
+                committed.sort_by_key(|p| p.0);
+                let (first, last) = self.horizon();
+                if let Some((y, c, t)) = (first..=last)
+                    .map(|y| {
+                        (
+                            y,
+                            interpolate_teu(&committed, y),
+                            interpolate_teu(&points, y),
+                        )
+                    })
+                    .find(|(_, c, t)| c > t)
+                {
+                    self.issue(
+                        tp,
+                        format!("the market ({t:.0} TEU in {y}) is smaller than the flow's committed volume ({c:.0} TEU, its teu_per_year)"),
+                        Some("the market is the whole of it, corridor and alternatives; the flow's teu_per_year is the part that comes whatever the corridor does".into()),
+                    );
+                }
+            }
+        }
+        for (a, p) in s
+            .alternatives
+            .iter()
+            .zip(entry_paths("alternatives", alt_ids.iter().copied()))
+        {
+            let tp = format!("{p}.transit_days");
+            if self.finite(&tp, a.transit_days) && a.transit_days <= 0.0 {
+                self.issue(
+                    tp,
+                    format!(
+                        "an alternative needs its door-to-door time, got {} days",
+                        a.transit_days
+                    ),
+                    Some("e.g. transit_days = 23 for the northern rail route".into()),
+                );
+            }
+            self.non_negative(&format!("{p}.transit_sd_days"), a.transit_sd_days);
+            if !used.contains(a.id.as_str()) {
+                self.issue(
+                    p.clone(),
+                    format!("alternative `{}` is in no flow's market", a.id),
+                    Some("name it in a flow's market.alternatives, or remove it".into()),
+                );
+            }
+        }
+    }
+
+    fn dispersion(&mut self, path: &str, d: f64) {
+        if !d.is_finite() || d <= 0.0 {
+            self.issue(
+                path,
+                format!("a dispersion must be a finite number > 0, got {d}"),
+                Some("per unit of the reporting currency: 0.001 means a route 1,000 dearer gets e (2.7) times fewer boxes; for the deterministic limit use rule = \"cheapest\"".into()),
+            );
         }
     }
 }
