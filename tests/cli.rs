@@ -516,6 +516,58 @@ fn shards_merged_equal_one_run() {
     assert!(d("merged").join("plots/throughput.png").is_file());
 }
 
+#[test]
+fn choosing_shippers_give_the_same_results_for_any_jobs_and_shards() {
+    // Route choice and a market keep state that answers the simulated corridor (daily
+    // estimates, monthly shares): none of it may depend on threads or on the split.
+    let tmp = TempDir::new().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let reps = ["--reps", "3"];
+    for (name, jobs) in [("j1", "1"), ("j2", "2")] {
+        assert_exit(
+            &quick_run(
+                "storm-choice",
+                &d(name),
+                &[reps[0], reps[1], "--jobs", jobs],
+            ),
+            0,
+        );
+    }
+    assert_same_folders(&d("j1"), &d("j2"), &|_| false);
+    let summary = fs::read_to_string(d("j1").join("summary.csv")).unwrap();
+    assert!(
+        summary.contains(",created_teu,route,turkmenbashi-poti,"),
+        "no route choice rows"
+    );
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        assert_exit(
+            &quick_run(
+                "storm-choice",
+                &d(&format!("s{k}")),
+                &[reps[0], reps[1], "--shard", &shard],
+            ),
+            0,
+        );
+    }
+    let merged = run(&[
+        "merge",
+        s(&d("s0")),
+        s(&d("s1")),
+        "--out",
+        s(&d("merged")),
+        "--no-plots",
+    ]);
+    assert_exit(&merged, 0);
+    for f in ["summary.csv", "replications.csv"] {
+        assert_eq!(
+            fs::read(d("j1").join(f)).unwrap(),
+            fs::read(d("merged").join(f)).unwrap(),
+            "{f}: merged shards differ from one run"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Nothing lost: kill, resume, existing folders
 // ---------------------------------------------------------------------------------------

@@ -1511,7 +1511,7 @@ fn target_subjects_resolve_to_one_kind_that_the_metric_applies_to() {
     let t = replace(
         &both,
         "metric = \"delivered_teu\"",
-        "metric = \"created_teu\"\nsubject = \"china-europe\"",
+        "metric = \"diverted_teu\"\nsubject = \"china-europe\"",
     );
     let dir = tempfile::tempdir().unwrap();
     let loaded = load(&write(dir.path(), "s.toml", &t)).unwrap();

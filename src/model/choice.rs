@@ -117,8 +117,8 @@ pub(crate) struct ChoiceState {
     pub years: Vec<ChoiceYear>,
     /// Share areas are accumulated up to here.
     accounted_to: Ticks,
-    /// Whether route TEU chosen are reported (some flow chooses its route).
-    pub routes_reported: bool,
+    /// The routes whose TEU chosen are reported: those of flows that choose their route.
+    routes_reported: Vec<bool>,
 }
 
 /// Free-flow hours of each link's segment (origin handling and dwell, travel, the calls
@@ -216,7 +216,13 @@ impl ChoiceState {
             seg: seg.into_iter().map(Ewma::new).collect(),
             dest: node.into_iter().map(Ewma::new).collect(),
             route_cum: m.flows.iter().map(|f| f.routes.clone()).collect(),
-            routes_reported: m.flows.iter().any(|f| f.choice.is_some()),
+            routes_reported: {
+                let mut v = vec![false; m.routes.len()];
+                for f in m.flows.iter().filter(|f| f.choice.is_some()) {
+                    f.routes.iter().for_each(|&(_, r)| v[r] = true);
+                }
+                v
+            },
             choosing,
             expected_gc: vec![0.0; nf],
             markets,
@@ -633,8 +639,8 @@ impl Sim<'_> {
                     nan_div(y.alt_gc_sum[a], y.alt_gc_n[a]),
                 );
             }
-            if ch.routes_reported {
-                for (r, rd) in m.routes.iter().enumerate() {
+            for (r, rd) in m.routes.iter().enumerate() {
+                if ch.routes_reported[r] {
                     push(
                         year,
                         M::CreatedTeu,

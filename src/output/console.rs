@@ -435,6 +435,78 @@ fn costs(out: &mut String, job: &ScenarioSummary<'_>, year: i32) {
     }
 }
 
+/// What shippers chose in `year`: each market flow's share, TEU won and lost against its
+/// alternatives, with the costs they weighed; each choosing flow's split over its routes.
+fn choice(out: &mut String, job: &ScenarioSummary<'_>, year: i32) {
+    let rows = job.summary;
+    let of = |metric: Metric, kind: SubjectKind| -> Vec<&SummaryRow> {
+        rows.iter()
+            .filter(|r| r.year == year && r.metric == metric && r.kind == kind)
+            .collect()
+    };
+    let markets = of(Metric::MarketShare, SubjectKind::Flow);
+    let routes = of(Metric::CreatedTeu, SubjectKind::Route);
+    if markets.is_empty() && routes.is_empty() {
+        return;
+    }
+    let currency = job.currency.unwrap_or("reporting currency");
+    let gc = |kind: SubjectKind, id: &str| {
+        find(rows, year, Metric::GeneralizedCostPerTeu, kind, id)
+            .map(|r| format!("; cost weighed {} {currency}/TEU", thousands(r.mean)))
+            .unwrap_or_default()
+    };
+    for m in markets {
+        let won = find(
+            rows,
+            year,
+            Metric::CreatedTeu,
+            SubjectKind::Flow,
+            &m.subject,
+        );
+        let lost = find(rows, year, Metric::LostTeu, SubjectKind::Flow, &m.subject);
+        let _ = writeln!(
+            out,
+            "  market won by {} in {year}: {} of the contestable market, {} TEU won, {} TEU lost{}",
+            m.subject,
+            interval_with(m, |x| percent(x, 1)),
+            won.map_or("?".into(), |r| thousands(r.mean)),
+            lost.map_or("?".into(), |r| thousands(r.mean)),
+            gc(SubjectKind::Flow, &m.subject),
+        );
+    }
+    for a in of(Metric::MarketShare, SubjectKind::Alternative) {
+        let _ = writeln!(
+            out,
+            "    {:<22} {:>6} of it{}",
+            a.subject,
+            percent(a.mean, 1),
+            gc(SubjectKind::Alternative, &a.subject)
+        );
+    }
+    let total: f64 = routes.iter().map(|r| r.mean).sum();
+    if total > 0.0 {
+        let _ = writeln!(
+            out,
+            "  routes chosen in {year} by the flows that choose (share of the TEU entering them):"
+        );
+        let mut routes = routes;
+        routes.sort_by(|a, b| {
+            b.mean
+                .total_cmp(&a.mean)
+                .then_with(|| a.subject.cmp(&b.subject))
+        });
+        for r in routes.iter().filter(|r| r.mean > 0.0) {
+            let _ = writeln!(
+                out,
+                "    {:<24} {:>6}  {} TEU",
+                r.subject,
+                percent(r.mean / total, 1),
+                thousands(r.mean)
+            );
+        }
+    }
+}
+
 fn busiest(out: &mut String, job: &ScenarioSummary<'_>, year: i32, names: &PlaceNames) {
     let mut util: Vec<&SummaryRow> = job
         .summary
@@ -563,6 +635,7 @@ pub fn summary_text(
         spending(&mut out, job);
         if let Some(&year) = years(job).last() {
             costs(&mut out, job, year);
+            choice(&mut out, job, year);
             binding(&mut out, job, year, names);
             waiting(&mut out, job, year, names);
             busiest(&mut out, job, year, names);

@@ -1308,6 +1308,130 @@ fn cost_time_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
     blocks
 }
 
+/// What shippers chose (docs/model.md § 1.7): for each market flow, by year, the share of
+/// its contestable market the corridor won, the TEU won and lost, and the costs weighed
+/// against each alternative's; for flows that choose their route, the split in the last
+/// year. Empty when no scenario has a market or a route choice.
+fn choice_blocks(results: &Results, scenarios: &[String]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let na = || "n/a".to_string();
+    for s in scenarios.iter().take(FINDINGS_PER_SCENARIO_MAX) {
+        let get = |m: Metric, x: &Subject, y: i32| results.get(s, m, x, y);
+        let markets: Vec<Subject> = results
+            .subjects(s, Metric::MarketShare)
+            .into_iter()
+            .filter(|x| x.kind == SubjectKind::Flow)
+            .collect();
+        let alternatives: Vec<Subject> = results
+            .subjects(s, Metric::MarketShare)
+            .into_iter()
+            .filter(|x| x.kind == SubjectKind::Alternative)
+            .collect();
+        for f in &markets {
+            let mut header = vec![
+                "Year".to_string(),
+                "Corridor's share".to_string(),
+                "TEU won".to_string(),
+                "TEU lost".to_string(),
+                "Corridor's cost weighed, per TEU".to_string(),
+            ];
+            for a in &alternatives {
+                header.push(format!("{} share", a.id));
+                header.push(format!("{} cost weighed", a.id));
+            }
+            header.push("Largest change at one re-evaluation".to_string());
+            let mut rows = Vec::new();
+            for y in results.years(s) {
+                let Some(share) = get(Metric::MarketShare, f, y) else {
+                    continue;
+                };
+                let mean =
+                    |m: Metric, x: &Subject| get(m, x, y).map_or_else(na, |r| bare(m, r.mean));
+                let mut row = vec![
+                    y.to_string(),
+                    format!(
+                        "{} {}",
+                        percent(share.mean, 1),
+                        interval(Metric::MarketShare, share.ci95_low, share.ci95_high)
+                    ),
+                    mean(Metric::CreatedTeu, f),
+                    mean(Metric::LostTeu, f),
+                    mean(Metric::GeneralizedCostPerTeu, f),
+                ];
+                for a in &alternatives {
+                    row.push(
+                        get(Metric::MarketShare, a, y).map_or_else(na, |r| percent(r.mean, 1)),
+                    );
+                    row.push(mean(Metric::GeneralizedCostPerTeu, a));
+                }
+                row.push(
+                    get(Metric::MarketShareSwing, f, y).map_or_else(na, |r| percent(r.mean, 1)),
+                );
+                rows.push(row);
+            }
+            if rows.is_empty() {
+                continue;
+            }
+            blocks.push(Block::Heading(
+                3,
+                format!("{}: the market of flow {}", short_scenario_name(s), f.id),
+            ));
+            blocks.push(Block::Table(header, rows));
+        }
+        let routes: Vec<Subject> = results
+            .subjects(s, Metric::CreatedTeu)
+            .into_iter()
+            .filter(|x| x.kind == SubjectKind::Route)
+            .collect();
+        let Some(&y) = results.years(s).last() else {
+            continue;
+        };
+        let mut chosen: Vec<(f64, &Subject)> = routes
+            .iter()
+            .filter_map(|r| get(Metric::CreatedTeu, r, y).map(|x| (x.mean, r)))
+            .filter(|(t, _)| *t > 0.0)
+            .collect();
+        let total: f64 = chosen.iter().map(|(t, _)| t).sum();
+        if total > 0.0 {
+            chosen.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+            let rows = chosen
+                .iter()
+                .map(|(t, r)| {
+                    let delivered = get(Metric::TransitDaysMean, r, y)
+                        .map_or_else(na, |x| bare(Metric::TransitDaysMean, x.mean));
+                    vec![
+                        r.id.clone(),
+                        thousands(*t, 0),
+                        percent(t / total, 1),
+                        delivered,
+                    ]
+                })
+                .collect();
+            blocks.push(Block::Heading(
+                3,
+                format!("{}: routes chosen in {y}", short_scenario_name(s)),
+            ));
+            blocks.push(Block::Table(
+                ["Route", "TEU entering on it", "Share", "Mean transit, days"]
+                    .map(String::from)
+                    .to_vec(),
+                rows,
+            ));
+        }
+    }
+    if !blocks.is_empty() {
+        blocks.insert(
+            0,
+            Block::Para(
+                "Shippers weigh a generalized cost per TEU: tariffs + value of time × expected days + value of reliability × their standard deviation, the expectation read from what the corridor's boxes took lately (docs/model.md § 1.7). A flow that chooses its route draws each box's route from a logit on those costs; a market flow wins a share of the contestable market (the market less its committed volume) against its alternatives, re-evaluated at a fixed interval and damped. TEU won are the flow's created TEU; TEU lost are expected values from the shares. Routes chosen: the TEU entering on each route of the flows that choose their route."
+                    .into(),
+            ),
+        );
+        blocks.insert(0, Block::Heading(2, "What shippers chose".into()));
+    }
+    blocks
+}
+
 fn build(
     results: &Results,
     opts: &PlotOptions,
@@ -1345,6 +1469,7 @@ fn build(
     ));
     doc.push(throughput_table(results, &scenarios));
     doc.extend(cost_time_blocks(results, &scenarios));
+    doc.extend(choice_blocks(results, &scenarios));
     doc.extend(spending_blocks(results, &scenarios));
 
     doc.push(Block::Heading(2, "Targets".into()));
