@@ -286,7 +286,7 @@ catalogue! {
     YardBindingTeuHours = "yard_binding_teu_hours", "TEU·hours", [Node], NonNegative, Sum,
         "waiting outside the full yard not passed on to what keeps it full";
     FleetBindingTeuHours = "fleet_binding_teu_hours", "TEU·hours", [Link], NonNegative, Sum,
-        "TEU waiting at the origin with no vessel there while the vessels are working";
+        "TEU waiting at the origin with no vessel there while every vessel is working";
     PathBindingTeuHours = "path_binding_teu_hours", "TEU·hours", [Link], NonNegative, Sum,
         "TEU waiting with a train due and no free path";
     WagonBindingTeuHours = "wagon_binding_teu_hours", "TEU·hours", [WagonPool], NonNegative, Sum,

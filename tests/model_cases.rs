@@ -739,3 +739,72 @@ fn a_load_cap_cut_while_loading_leaves_the_load_factor_a_share() {
     assert_eq!(value(&r, 2030, "carried_teu", "a-b"), 100.0);
     assert_eq!(value(&r, 2030, "load_factor_mean", "a-b"), 1.0);
 }
+
+/// A shuttle whose origin port has one berth held 20 h a call, with `vessels` 100-TEU
+/// vessels sailing 10 h each way and a destination with room to spare.
+fn berth_bound_shuttle(origin_berths: u32, vessels: u32) -> String {
+    format!(
+        r#"{RUN}
+[[nodes]]
+id = "a"
+berths = {origin_berths}
+vessel_call_hours = {{ constant = 20 }}
+[[nodes]]
+id = "b"
+kind = "gateway"
+berths = 4
+vessel_call_hours = {{ constant = 2 }}
+[[links]]
+id = "a-b"
+from = "a"
+to = "b"
+mode = "sea"
+[links.sea]
+sailing_hours = {{ constant = 10 }}
+min_load_share = 1.0
+[[links.sea.fleet]]
+class = "v"
+capacity_teu = 100
+count = {vessels}
+[[routes]]
+id = "r"
+nodes = ["a", "b"]
+[[flows]]
+id = "f"
+routes = [{{ route = "r", share = 1.0 }}]
+teu_per_year = {{ "2030" = 200000 }}
+"#
+    )
+}
+
+#[test]
+fn vessels_queueing_for_a_berth_charge_the_berth_not_the_fleet() {
+    // Three vessels, one origin berth held 20 h a call: the berth makes at most
+    // 8,760 / 20 = 438 calls a year (43,800 TEU); the fleet alone could make
+    // 3 × 8,760 / 42 ≈ 626 (a 42 h cycle: 20 h loading, 10 + 10 h at sea, 2 h unloading).
+    // So the berth binds. In the steady cycle of 60 h the berth loads the three vessels in
+    // turn, 20 h each, and a vessel back from sea queues 18 h: the queue is empty only in
+    // the last 2 h of each 20 h call (the other two both at sea), when every vessel is
+    // working and the wait is the fleet's. The berth's share of the waiting is therefore
+    // 18 / 20 = 0.9. Charging it in proportion to what the vessels do (one loading, about
+    // one at sea, about one queueing) would give some two thirds to the fleet, although a
+    // vessel more would only lengthen the queue.
+    let runs = |berths, vessels| model(&berth_bound_shuttle(berths, vessels)).run(0);
+    let base = runs(1, 3);
+    let berth = value(&base, 2030, "berth_binding_teu_hours", "a");
+    let fleet = value(&base, 2030, "fleet_binding_teu_hours", "a-b");
+    let share = berth / (berth + fleet);
+    assert!(
+        (share - 0.9).abs() < 0.02,
+        "berth {berth:.0} TEU-h against fleet {fleet:.0}: share {share:.3}"
+    );
+    let delivered = |r: &RunResult| value(r, 2030, "delivered_teu", "corridor");
+    let d = delivered(&base);
+    assert!((42_500.0..=43_800.0).contains(&d), "{d}");
+    // The paired experiment agrees: a vessel more buys nothing, a berth more buys the
+    // fleet's limit (about 626 calls, i.e. some 18,000 TEU more).
+    let more_vessels = delivered(&runs(1, 4)) - d;
+    let more_berths = delivered(&runs(2, 3)) - d;
+    assert!(more_vessels.abs() < 200.0, "{more_vessels}");
+    assert!(more_berths > 15_000.0, "{more_berths}");
+}

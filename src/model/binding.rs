@@ -4,9 +4,11 @@
 //!
 //! Boxes ready at a link's origin wait for one reason at a time (`WaitCause`): a carrier
 //! filling (consolidation, not a capacity), a train path, a wagon set, a closure, or no
-//! vessel at the origin. The last is charged to what the link's vessels are doing at that
-//! moment, in proportion: queueing for a berth (that port's berths), held by a storm
-//! (weather), blocked outside a full yard (that yard), or working (the fleet). Vessels
+//! vessel at the origin. The last is charged to what holds the link's vessels at that
+//! moment, in proportion to the vessels each holds: queueing for a berth (that port's
+//! berths), held by a storm (weather), blocked outside a full yard (that yard); only when
+//! none is held, every vessel working, to the fleet (a vessel more would join the queue
+//! that holds the others, so the fleet is not what binds while any queue stands). Vessels
 //! charge their own cargo's time in a berth queue or a storm hold (`set_vstate`); boxes
 //! charge their time outside a full yard (`admit`) and in a crane queue (`plan`); a link
 //! short of wagon sets because sets stand with trains outside a full yard charges that
@@ -75,20 +77,21 @@ impl Sim<'_> {
                     let berth_to = n(VesselState::QueuedDest);
                     let yard_to = n(VesselState::BlockedDest);
                     let weather = n(VesselState::HoldOrigin) + n(VesselState::HoldDest);
-                    let working = n(VesselState::Loading)
-                        + n(VesselState::Sailing)
-                        + n(VesselState::Unloading)
-                        + n(VesselState::Returning);
-                    let all = berth_from + berth_to + yard_to + weather + working;
-                    if all > 0.0 {
-                        let share = teu_hours / all;
+                    // A vessel held outside its work (a berth queue at either end, a full
+                    // yard, a storm) is a vessel the fleet has but cannot use: while any
+                    // is held, the wait is charged to what holds them, in proportion,
+                    // and none to the fleet, since a vessel more would join the same
+                    // queue. Only when every vessel of the link is working (loading,
+                    // sailing, unloading, returning) is the fleet what binds.
+                    let held = berth_from + berth_to + yard_to + weather;
+                    if held > 0.0 {
+                        let share = teu_hours / held;
                         ys.nodes[from].berth_teu_hours += share * berth_from;
                         ys.nodes[to].berth_teu_hours += share * berth_to;
                         ys.links[l].berth_from_teu_hours += share * berth_from;
                         ys.links[l].berth_to_teu_hours += share * berth_to;
                         ys.nodes[to].yard_teu_hours += share * yard_to;
                         ys.links[l].weather_teu_hours += share * weather;
-                        ys.links[l].fleet_teu_hours += share * working;
                     } else {
                         ys.links[l].fleet_teu_hours += teu_hours;
                     }
